@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The KVM test library: VMs, memslots, vCPUs and their ioctls.
+ *
+ * Naming follows whose fd an ioctl goes to: kvm_* (/dev/kvm), vm_* (the VM),
+ * vcpu_* (a vCPU).  A __name() variant returns the raw ioctl result with
+ * errno untouched; the plain name() asserts success and names the ioctl.
+ */
+#ifndef SELFTEST_KVM_UTIL_H
+#define SELFTEST_KVM_UTIL_H
+
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+
+#include "test_util.h"
+#include "dirty_ring.h"
+
+typedef u64 gpa_t;
+typedef u64 gva_t;
+
+#define KVM_DEV_PATH		"/dev/kvm"
+
+/* Guest privilege: every test runs the same guest code at CPL0 and at CPL3. */
+enum guest_priv {
+	GUEST_CPL0,
+	GUEST_CPL3,
+	NR_GUEST_PRIVS,
+};
+
+#define GUEST_PRIV_ALL		((1u << NR_GUEST_PRIVS) - 1)
+
+const char *guest_priv_name(enum guest_priv priv);
+/* Parse "cpl0", "cpl3" or "all" into a mask of privileges; false if bad. */
+bool guest_priv_parse(const char *arg, unsigned int *mask);
+
+#define GUEST_PAGE_SIZE		4096ul
+#define GUEST_PAGE_SHIFT	12
+
+/* Slot 0 holds the guest image, page tables, stacks and descriptor tables. */
+#define SYSTEM_SLOT		0
+#define SYSTEM_SLOT_BYTES	(64ul << 20)
+/* Test memslots live above this guest physical address, mapped at GVA == GPA. */
+#define TEST_MEM_BASE_GPA	(1ul << 30)
+
+enum mem_backing {
+	BACKING_ANON,		/* anonymous memory, THP disabled */
+	BACKING_ANON_THP,	/* anonymous memory, 2 MiB aligned, MADV_HUGEPAGE */
+};
+
+struct mem_region {
+	struct kvm_userspace_memory_region kvm;
+	void *host_mem;		/* start of the slot in our address space */
+	void *mmap_start;
+	size_t mmap_size;
+	bool in_use;
+};
+
+struct kvm_vcpu;
+
+#define VM_MAX_REGIONS		64
+#define VM_MAX_VCPUS		64
+
+struct kvm_vm {
+	int kvm_fd;
+	int fd;
+	enum guest_priv priv;
+	struct mem_region regions[VM_MAX_REGIONS];
+	struct kvm_vcpu *vcpus[VM_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	gpa_t pgd;		/* top-level page table */
+	gpa_t next_phys;	/* bump allocator within the system slot */
+	gva_t next_virt;	/* bump allocator for library-owned GVAs */
+	gva_t gdt, idt;
+	u32 dirty_ring_entries;	/* 0: no dirty ring */
+};
+
+struct kvm_vcpu {
+	struct kvm_vm *vm;
+	u32 id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	gva_t stack_top;
+	gva_t tss;
+	struct dirty_ring ring;		/* .gfns is NULL until mapped */
+	u32 watchdog_s;			/* a KVM_RUN longer than this is a hang */
+};
+
+/* ioctl helpers with the request's name in every failure message. */
+#define __kvm_ioctl(fd, req, arg)	ioctl(fd, req, arg)
+#define __vm_ioctl(vm, req, arg)	ioctl((vm)->fd, req, arg)
+#define __vcpu_ioctl(vcpu, req, arg)	ioctl((vcpu)->fd, req, arg)
+
+#define __ASSERT_IOCTL_OK(name, ret)						\
+	TEST_ASSERT((ret) == 0, "ioctl %s failed, rc: %d", name, (int)(ret))
+
+#define kvm_ioctl(fd, req, arg)							\
+do {										\
+	int __r = __kvm_ioctl(fd, req, arg);					\
+	__ASSERT_IOCTL_OK(#req, __r);						\
+} while (0)
+
+#define vm_ioctl(vm, req, arg)							\
+do {										\
+	int __r = __vm_ioctl(vm, req, arg);					\
+	__ASSERT_IOCTL_OK(#req, __r);						\
+} while (0)
+
+#define vcpu_ioctl(vcpu, req, arg)						\
+do {										\
+	int __r = __vcpu_ioctl(vcpu, req, arg);					\
+	__ASSERT_IOCTL_OK(#req, __r);						\
+} while (0)
+
+/* /dev/kvm: skip (exit 4) with the reason when it cannot be opened. */
+int open_kvm_dev_path_or_exit(void);
+int kvm_check_cap(long cap);
+
+/* VMs */
+struct kvm_vm *vm_create(enum guest_priv priv);
+struct kvm_vm *__vm_create_bare(void);	/* no system slot, no guest image */
+void kvm_vm_free(struct kvm_vm *vm);
+int vm_check_cap(struct kvm_vm *vm, long cap);
+int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0);
+void vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0);
+
+/* Memslots */
+int __vm_set_user_memory_region(struct kvm_vm *vm, u32 slot, u32 flags,
+				gpa_t gpa, u64 size, void *hva);
+void vm_mem_region_add(struct kvm_vm *vm, enum mem_backing backing, u32 slot,
+		       gpa_t gpa, u64 npages, u32 flags);
+void vm_mem_region_set_flags(struct kvm_vm *vm, u32 slot, u32 flags);
+void vm_mem_region_move(struct kvm_vm *vm, u32 slot, gpa_t new_gpa);
+void vm_mem_region_delete(struct kvm_vm *vm, u32 slot);
+struct mem_region *vm_mem_region(struct kvm_vm *vm, u32 slot);
+
+/* Guest address translation, done by the host through the library's tables. */
+void *addr_gpa2hva(struct kvm_vm *vm, gpa_t gpa);
+gpa_t addr_gva2gpa(struct kvm_vm *vm, gva_t gva);
+void *addr_gva2hva(struct kvm_vm *vm, gva_t gva);
+
+/* Map npages of guest physical memory at gva (4 KiB pages, user accessible). */
+void virt_map(struct kvm_vm *vm, gva_t gva, gpa_t gpa, u64 npages);
+/* Allocate zeroed guest physical pages from the system slot. */
+gpa_t vm_phys_pages_alloc(struct kvm_vm *vm, u64 npages);
+/* Allocate and map zeroed pages from the system slot; returns the GVA. */
+gva_t vm_vaddr_alloc(struct kvm_vm *vm, u64 npages);
+
+/*
+ * Guest and host share the binary's globals at the same addresses; these copy
+ * the host's value into the guest or the guest's value back to the host.
+ */
+#define sync_global_to_guest(vm, g)						\
+	memcpy(addr_gva2hva(vm, (gva_t)&(g)), &(g), sizeof(g))
+#define sync_global_from_guest(vm, g)						\
+	memcpy(&(g), addr_gva2hva(vm, (gva_t)&(g)), sizeof(g))
+
+/* vCPUs */
+struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u32 id, void *guest_code);
+void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int nargs, ...);
+int __vcpu_run(struct kvm_vcpu *vcpu);
+void vcpu_run(struct kvm_vcpu *vcpu);
+void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+void vcpu_regs_set(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+const char *exit_reason_str(u32 exit_reason);
+
+/*
+ * Assert that the last KVM_RUN exited with the given reason; on mismatch name
+ * both reasons and the guest RIP.
+ */
+void vcpu_assert_exit(struct kvm_vcpu *vcpu, u32 exit_reason);
+
+#endif /* SELFTEST_KVM_UTIL_H */

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Cases of a KVM selftest: each case runs in a forked child with a watchdog
+ * and reports one KTAP line, so a crash or a hang fails that case and the
+ * others still run.  A guest case runs once per selected guest privilege
+ * level and its KTAP line starts with the level ("cpl3 harvest_known_pages").
+ */
+#ifndef SELFTEST_KVM_TEST_CASE_H
+#define SELFTEST_KVM_TEST_CASE_H
+
+#include "kvm_util.h"
+
+#define TEST_CASE_TIMEOUT_S	30
+
+struct test_case {
+	const char *name;
+	void (*run)(enum guest_priv priv, const void *arg);
+	const void *arg;	/* handed to run(): the case's parameters */
+	bool guest;		/* once per guest privilege level */
+};
+
+/* Print the header and plan, run the cases, exit through ksft_finished(). */
+void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
+		    unsigned int priv_mask, unsigned int timeout_s)
+	__attribute__((noreturn));
+
+/*
+ * The common options of every KVM selftest: -g cpl0|cpl3|all, -h.  Call from
+ * a test's getopt loop for an option it does not handle itself; prints usage
+ * and exits for -h (0) and for anything unknown or malformed (1).
+ */
+void test_common_option(int opt, const char *arg, unsigned int *priv_mask,
+			void (*usage)(const char *prog), const char *prog);
+
+#define TEST_COMMON_OPTS	"g:h"
+#define TEST_COMMON_USAGE						\
+	"  -g LEVEL  guest privilege: cpl0, cpl3 or all (default all)\n"	\
+	"  -h        this help\n"
+
+#endif /* SELFTEST_KVM_TEST_CASE_H */

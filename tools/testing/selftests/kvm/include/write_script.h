@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Write scripts: one scenario, runnable by a KVM guest and by the userspace
+ * model of the ring alike.
+ *
+ * A script is a list of operations for one vCPU.  WS_WRITE stores to `count`
+ * consecutive pages of slot `slot` starting at page offset `page`, with
+ * `pad` idle loop iterations after each store (pad 0 is the tightest store
+ * loop the guest can run: a handful of instructions per page).  WS_SYNC
+ * stops the vCPU with a sync exit (GUEST_SYNC(op index) in a guest) so that
+ * the host can harvest and check in lockstep.  WS_END ends the script.
+ *
+ * The value stored is the 1-based index of the WS_WRITE op in the script,
+ * so the contents of a page say which op last wrote it.
+ */
+#ifndef SELFTEST_KVM_WRITE_SCRIPT_H
+#define SELFTEST_KVM_WRITE_SCRIPT_H
+
+#include "test_util.h"
+
+enum ws_kind {
+	WS_END,
+	WS_WRITE,
+	WS_SYNC,
+};
+
+struct ws_op {
+	u16 kind;
+	u16 slot;	/* memslot id (address space 0) */
+	u32 count;	/* WS_WRITE: pages, consecutive from page */
+	u32 pad;	/* WS_WRITE: idle iterations after each store */
+	u32 reserved;
+	u64 page;	/* WS_WRITE: first page offset within the slot */
+	u64 gva;	/* WS_WRITE: guest address of `page`, filled by ws_load() for guests */
+};
+
+#define WS_MAX_SLOTS	8
+
+/* Where the script's slots are: slot ids and their first guest page. */
+struct ws_layout {
+	u32 nr_slots;
+	u16 slot[WS_MAX_SLOTS];
+	u64 npages[WS_MAX_SLOTS];
+	u64 gva[WS_MAX_SLOTS];	/* guest virtual base, used by the guest interpreter */
+};
+
+#endif /* SELFTEST_KVM_WRITE_SCRIPT_H */

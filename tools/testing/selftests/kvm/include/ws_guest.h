@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Running a write script (write_script.h) in a KVM guest.
+ *
+ * ws_load() copies the script into the guest's system slot with each
+ * WS_WRITE's guest address resolved, so the guest interpreter's store loop
+ * stays a few instructions per page: that density is what the full-ring
+ * tests need to provoke a late soft-full check.
+ */
+#ifndef SELFTEST_KVM_WS_GUEST_H
+#define SELFTEST_KVM_WS_GUEST_H
+
+#include "kvm_util.h"
+#include "write_script.h"
+
+struct ws_program {
+	u64 nr_ops;
+	struct ws_op ops[];
+};
+
+/* Copy the script into the guest; returns the GVA of its struct ws_program. */
+gva_t ws_load(struct kvm_vm *vm, const struct ws_op *ops, u64 nr_ops,
+	      const struct ws_layout *layout);
+
+/* Guest code: run the program (pass the GVA from ws_load() as argument). */
+void guest_ws_main(const struct ws_program *prog);
+
+/* The value the script stores for op index i (see write_script.h). */
+static inline u64 ws_value(u64 op_index)
+{
+	return op_index + 1;
+}
+
+#endif /* SELFTEST_KVM_WS_GUEST_H */

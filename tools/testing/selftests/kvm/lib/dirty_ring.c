@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Dirty ring and dirty bitmap helpers (see dirty_ring.h).
+ */
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "dirty_ring.h"
+#include "kvm_util.h"
+
+struct harvest_array {
+	struct dirty_entry *out;
+	u32 n;
+};
+
+static void harvest_to_array(void *opaque, const struct dirty_entry *e)
+{
+	struct harvest_array *a = opaque;
+
+	a->out[a->n++] = *e;
+}
+
+u32 dirty_ring_harvest(struct dirty_ring *ring, struct dirty_entry *out, u32 max)
+{
+	struct harvest_array a = { .out = out };
+
+	return dirty_ring_walk(ring, max, harvest_to_array, &a);
+}
+
+void dirty_bitmap_set_init(struct dirty_bitmap_set *set)
+{
+	memset(set, 0, sizeof(*set));
+}
+
+unsigned long *dirty_bitmap_set_add_slot(struct dirty_bitmap_set *set, u32 slot, u64 npages)
+{
+	struct dirty_bitmap_slot *s;
+
+	TEST_ASSERT(set->nr_slots < DIRTY_BITMAP_MAX_SLOTS, "too many slots in a bitmap set");
+	s = &set->slots[set->nr_slots++];
+	s->slot = slot;
+	s->npages = npages;
+	s->bitmap = bitmap_alloc(npages);
+	TEST_ASSERT(s->bitmap, "out of memory");
+	return s->bitmap;
+}
+
+unsigned long *dirty_bitmap_set_find(struct dirty_bitmap_set *set, u32 slot)
+{
+	u32 i;
+
+	for (i = 0; i < set->nr_slots; i++)
+		if (set->slots[i].slot == slot)
+			return set->slots[i].bitmap;
+	return NULL;
+}
+
+void dirty_bitmap_set_clear(struct dirty_bitmap_set *set)
+{
+	u32 i;
+
+	for (i = 0; i < set->nr_slots; i++)
+		memset(set->slots[i].bitmap, 0,
+		       DIV_ROUND_UP(set->slots[i].npages, 64) * sizeof(unsigned long));
+	set->harvested = 0;
+	set->stray = 0;
+}
+
+void dirty_bitmap_set_free(struct dirty_bitmap_set *set)
+{
+	u32 i;
+
+	for (i = 0; i < set->nr_slots; i++)
+		free(set->slots[i].bitmap);
+	set->nr_slots = 0;
+}
+
+static void harvest_to_bitmap(void *opaque, const struct dirty_entry *e)
+{
+	struct dirty_bitmap_set *set = opaque;
+	u32 i;
+
+	set->harvested++;
+	for (i = 0; i < set->nr_slots; i++) {
+		struct dirty_bitmap_slot *s = &set->slots[i];
+
+		if (s->slot == e->slot && e->offset < s->npages) {
+			bitmap_set_bit(s->bitmap, e->offset);
+			return;
+		}
+	}
+	if (!set->stray++)
+		set->first_stray = *e;
+}
+
+u32 dirty_ring_harvest_bitmap(struct dirty_ring *ring, struct dirty_bitmap_set *set)
+{
+	return dirty_ring_walk(ring, ring->size, harvest_to_bitmap, set);
+}
+
+u64 bitmap_weight(const unsigned long *map, u64 nbits)
+{
+	u64 i, w = 0;
+
+	for (i = 0; i < nbits / 64; i++)
+		w += __builtin_popcountl(map[i]);
+	if (nbits % 64)
+		w += __builtin_popcountl(map[i] & ((1ul << (nbits % 64)) - 1));
+	return w;
+}
+
+int kvm_dirty_ring_max_bytes(bool acq_rel)
+{
+	return kvm_check_cap(acq_rel ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING);
+}
+
+int __vm_enable_dirty_ring(struct kvm_vm *vm, u64 bytes, bool acq_rel)
+{
+	return __vm_enable_cap(vm, acq_rel ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL :
+			       KVM_CAP_DIRTY_LOG_RING, bytes);
+}
+
+u64 kvm_dirty_ring_min_bytes(bool acq_rel)
+{
+	u64 max = kvm_dirty_ring_max_bytes(acq_rel), bytes;
+
+	for (bytes = sysconf(_SC_PAGESIZE); bytes <= max; bytes *= 2) {
+		struct kvm_vm *vm = __vm_create_bare();
+		int ret = __vm_enable_dirty_ring(vm, bytes, acq_rel);
+		int err = errno;
+
+		kvm_vm_free(vm);
+		if (!ret)
+			return bytes;
+		TEST_ASSERT(err == EINVAL, "enabling a ring of %lu bytes: errno %d, wanted EINVAL",
+			    bytes, err);
+	}
+	TEST_FAIL("no ring size up to the maximum %lu bytes is accepted", max);
+}
+
+void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries, bool acq_rel)
+{
+	u64 bytes = (u64)entries * DIRTY_GFN_SIZE;
+	int ret = __vm_enable_dirty_ring(vm, bytes, acq_rel);
+
+	TEST_ASSERT(!ret, "enabling a dirty ring of %u entries (%lu bytes, %s) failed, rc: %d",
+		    entries, bytes, acq_rel ? "ACQ_REL" : "plain", ret);
+	vm->dirty_ring_entries = entries;
+}
+
+void *__vcpu_mmap_dirty_ring(struct kvm_vcpu *vcpu, int prot, int flags)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return mmap(NULL, (size_t)vcpu->vm->dirty_ring_entries * DIRTY_GFN_SIZE, prot,
+		    flags, vcpu->fd, KVM_DIRTY_LOG_PAGE_OFFSET * page);
+}
+
+struct dirty_ring *vcpu_map_dirty_ring(struct kvm_vcpu *vcpu)
+{
+	void *map;
+
+	TEST_ASSERT(vcpu->vm->dirty_ring_entries, "no dirty ring enabled on this VM");
+	if (vcpu->ring.gfns)
+		return &vcpu->ring;
+	map = __vcpu_mmap_dirty_ring(vcpu, PROT_READ | PROT_WRITE, MAP_SHARED);
+	TEST_ASSERT(map != MAP_FAILED, "mmap of the dirty ring of vCPU %u", vcpu->id);
+	vcpu->ring.gfns = map;
+	vcpu->ring.size = vcpu->vm->dirty_ring_entries;
+	vcpu->ring.fetch = 0;
+	return &vcpu->ring;
+}
+
+int __vm_reset_dirty_rings(struct kvm_vm *vm)
+{
+	return __vm_ioctl(vm, KVM_RESET_DIRTY_RINGS, NULL);
+}
+
+u32 vm_reset_dirty_rings(struct kvm_vm *vm)
+{
+	int ret = __vm_reset_dirty_rings(vm);
+
+	TEST_ASSERT(ret >= 0, "KVM_RESET_DIRTY_RINGS failed, rc: %d", ret);
+	return ret;
+}
+
+int __vm_get_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+	return __vm_ioctl(vm, KVM_GET_DIRTY_LOG, &log);
+}
+
+void vm_get_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap)
+{
+	int ret = __vm_get_dirty_log(vm, slot, bitmap);
+
+	TEST_ASSERT(!ret, "KVM_GET_DIRTY_LOG slot %u failed, rc: %d", slot, ret);
+}
+
+int __vm_clear_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap,
+			 u64 first_page, u32 num_pages)
+{
+	struct kvm_clear_dirty_log log = {
+		.slot = slot,
+		.first_page = first_page,
+		.num_pages = num_pages,
+		.dirty_bitmap = bitmap,
+	};
+
+	return __vm_ioctl(vm, KVM_CLEAR_DIRTY_LOG, &log);
+}
+
+void vm_clear_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap,
+			u64 first_page, u32 num_pages)
+{
+	int ret = __vm_clear_dirty_log(vm, slot, bitmap, first_page, num_pages);
+
+	TEST_ASSERT(!ret, "KVM_CLEAR_DIRTY_LOG slot %u pages %lu+%u failed, rc: %d",
+		    slot, first_page, num_pages, ret);
+}

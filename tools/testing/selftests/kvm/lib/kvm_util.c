@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VMs, memslots, vCPUs and the guest image.
+ *
+ * Every VM built by vm_create() has a system slot (slot 0, not dirty-logged)
+ * at guest physical 0 that holds the page tables, descriptor tables, stacks
+ * and a copy of the test binary's loadable segments, mapped at the same
+ * virtual addresses as in the host.  Guest code is therefore ordinary C in
+ * the test binary, and host and guest see each global at the same address
+ * (each in its own copy: see sync_global_to_guest()).
+ */
+#include <fcntl.h>
+#include <link.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "ucall.h"
+
+#define HUGE_2M			(2ul << 20)
+#define LIB_GVA_BASE		0x10000000ul
+#define DEFAULT_WATCHDOG_S	20
+
+const char *guest_priv_name(enum guest_priv priv)
+{
+	return priv == GUEST_CPL3 ? "cpl3" : "cpl0";
+}
+
+bool guest_priv_parse(const char *arg, unsigned int *mask)
+{
+	if (!strcmp(arg, "cpl0"))
+		*mask = 1u << GUEST_CPL0;
+	else if (!strcmp(arg, "cpl3"))
+		*mask = 1u << GUEST_CPL3;
+	else if (!strcmp(arg, "all"))
+		*mask = GUEST_PRIV_ALL;
+	else
+		return false;
+	return true;
+}
+
+int open_kvm_dev_path_or_exit(void)
+{
+	int fd = open(KVM_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		test_skip("cannot open %s: %s", KVM_DEV_PATH, strerror(errno));
+	return fd;
+}
+
+int kvm_check_cap(long cap)
+{
+	int fd = open_kvm_dev_path_or_exit();
+	int ret = __kvm_ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	close(fd);
+	return ret < 0 ? 0 : ret;
+}
+
+int vm_check_cap(struct kvm_vm *vm, long cap)
+{
+	int ret = __vm_ioctl(vm, KVM_CHECK_EXTENSION, cap);
+
+	return ret < 0 ? 0 : ret;
+}
+
+int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0)
+{
+	struct kvm_enable_cap ec = { .cap = cap, .args[0] = arg0 };
+
+	return __vm_ioctl(vm, KVM_ENABLE_CAP, &ec);
+}
+
+void vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0)
+{
+	int ret = __vm_enable_cap(vm, cap, arg0);
+
+	TEST_ASSERT(!ret, "KVM_ENABLE_CAP %u (arg %#lx) failed, rc: %d", cap, arg0, ret);
+}
+
+struct kvm_vm *__vm_create_bare(void)
+{
+	struct kvm_vm *vm = calloc(1, sizeof(*vm));
+
+	TEST_ASSERT(vm, "out of memory");
+	vm->kvm_fd = open_kvm_dev_path_or_exit();
+	vm->fd = __kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	TEST_ASSERT(vm->fd >= 0, "KVM_CREATE_VM failed, rc: %d", vm->fd);
+	return vm;
+}
+
+gpa_t vm_phys_pages_alloc(struct kvm_vm *vm, u64 npages)
+{
+	gpa_t gpa = vm->next_phys;
+
+	TEST_ASSERT(gpa + npages * GUEST_PAGE_SIZE <= SYSTEM_SLOT_BYTES,
+		    "system slot exhausted: %lu pages wanted at %#lx", npages, gpa);
+	vm->next_phys += npages * GUEST_PAGE_SIZE;
+	return gpa;
+}
+
+gva_t vm_vaddr_alloc(struct kvm_vm *vm, u64 npages)
+{
+	gva_t gva = vm->next_virt;
+	gpa_t gpa = vm_phys_pages_alloc(vm, npages);
+
+	virt_map(vm, gva, gpa, npages);
+	/* one unmapped guard page after each allocation */
+	vm->next_virt += (npages + 1) * GUEST_PAGE_SIZE;
+	return gva;
+}
+
+/* Copy one loadable segment of the test binary into the guest, same GVAs. */
+static void load_segment(struct kvm_vm *vm, u64 vaddr, u64 memsz)
+{
+	gva_t start = ALIGN_DOWN(vaddr, GUEST_PAGE_SIZE);
+	gva_t end = ALIGN_UP(vaddr + memsz, GUEST_PAGE_SIZE);
+	gva_t gva;
+	gpa_t gpa;
+
+	for (gva = start; gva < end; gva += GUEST_PAGE_SIZE) {
+		if (!virt_translate(vm, gva, &gpa)) {
+			gpa = vm_phys_pages_alloc(vm, 1);
+			virt_map_page(vm, gva, gpa);
+		}
+		memcpy(addr_gpa2hva(vm, gpa), (void *)gva, GUEST_PAGE_SIZE);
+	}
+}
+
+static int load_image_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct kvm_vm *vm = data;
+	int i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD)
+			load_segment(vm, info->dlpi_addr + ph->p_vaddr, ph->p_memsz);
+	}
+	return 1;	/* the first object is the test binary itself */
+}
+
+struct kvm_vm *vm_create(enum guest_priv priv)
+{
+	struct kvm_vm *vm = __vm_create_bare();
+
+	vm->priv = priv;
+	vm_mem_region_add(vm, BACKING_ANON, SYSTEM_SLOT, 0,
+			  SYSTEM_SLOT_BYTES / GUEST_PAGE_SIZE, 0);
+	vm->next_phys = 0;
+	vm->next_virt = LIB_GVA_BASE;
+	vm_arch_setup(vm);
+	dl_iterate_phdr(load_image_cb, vm);
+	return vm;
+}
+
+static void vcpu_free(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->ring.gfns)
+		munmap(vcpu->ring.gfns, vcpu->ring.size * DIRTY_GFN_SIZE);
+	munmap(vcpu->run, vcpu->run_size);
+	close(vcpu->fd);
+	free(vcpu);
+}
+
+void kvm_vm_free(struct kvm_vm *vm)
+{
+	unsigned int i;
+
+	if (!vm)
+		return;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_free(vm->vcpus[i]);
+	close(vm->fd);
+	for (i = 0; i < VM_MAX_REGIONS; i++)
+		if (vm->regions[i].in_use)
+			munmap(vm->regions[i].mmap_start, vm->regions[i].mmap_size);
+	close(vm->kvm_fd);
+	free(vm);
+}
+
+int __vm_set_user_memory_region(struct kvm_vm *vm, u32 slot, u32 flags,
+				gpa_t gpa, u64 size, void *hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (u64)hva,
+	};
+
+	return __vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
+struct mem_region *vm_mem_region(struct kvm_vm *vm, u32 slot)
+{
+	unsigned int i;
+
+	for (i = 0; i < VM_MAX_REGIONS; i++)
+		if (vm->regions[i].in_use && vm->regions[i].kvm.slot == slot)
+			return &vm->regions[i];
+	TEST_FAIL("no memslot %u in this VM", slot);
+}
+
+static struct mem_region *vm_free_region(struct kvm_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < VM_MAX_REGIONS; i++)
+		if (!vm->regions[i].in_use)
+			return &vm->regions[i];
+	TEST_FAIL("more than %d memslots", VM_MAX_REGIONS);
+}
+
+static void vm_region_commit(struct kvm_vm *vm, struct mem_region *r)
+{
+	struct kvm_userspace_memory_region *k = &r->kvm;
+	int ret = __vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, k);
+
+	TEST_ASSERT(!ret, "KVM_SET_USER_MEMORY_REGION slot %u flags %#x gpa %#llx size %#llx failed, rc: %d",
+		    k->slot, k->flags, k->guest_phys_addr, k->memory_size, ret);
+}
+
+void vm_mem_region_add(struct kvm_vm *vm, enum mem_backing backing, u32 slot,
+		       gpa_t gpa, u64 npages, u32 flags)
+{
+	struct mem_region *r = vm_free_region(vm);
+	size_t size = npages * GUEST_PAGE_SIZE;
+	size_t align = backing == BACKING_ANON_THP ? HUGE_2M : GUEST_PAGE_SIZE;
+	char *mem;
+
+	TEST_ASSERT(npages, "memslot %u with no pages", slot);
+	r->mmap_size = size + align;
+	r->mmap_start = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(r->mmap_start != MAP_FAILED, "mmap of %zu bytes for slot %u", r->mmap_size, slot);
+	mem = (char *)ALIGN_UP((u64)r->mmap_start, align);
+	madvise(mem, size, backing == BACKING_ANON_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	r->host_mem = mem;
+	r->kvm = (struct kvm_userspace_memory_region) {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (u64)mem,
+	};
+	r->in_use = true;
+	vm_region_commit(vm, r);
+}
+
+void vm_mem_region_set_flags(struct kvm_vm *vm, u32 slot, u32 flags)
+{
+	struct mem_region *r = vm_mem_region(vm, slot);
+
+	r->kvm.flags = flags;
+	vm_region_commit(vm, r);
+}
+
+void vm_mem_region_move(struct kvm_vm *vm, u32 slot, gpa_t new_gpa)
+{
+	struct mem_region *r = vm_mem_region(vm, slot);
+
+	r->kvm.guest_phys_addr = new_gpa;
+	vm_region_commit(vm, r);
+}
+
+void vm_mem_region_delete(struct kvm_vm *vm, u32 slot)
+{
+	struct mem_region *r = vm_mem_region(vm, slot);
+	u64 size = r->kvm.memory_size;
+
+	r->kvm.memory_size = 0;
+	vm_region_commit(vm, r);
+	r->kvm.memory_size = size;
+	munmap(r->mmap_start, r->mmap_size);
+	r->in_use = false;
+}
+
+void *addr_gpa2hva(struct kvm_vm *vm, gpa_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < VM_MAX_REGIONS; i++) {
+		struct mem_region *r = &vm->regions[i];
+
+		if (r->in_use && gpa >= r->kvm.guest_phys_addr &&
+		    gpa - r->kvm.guest_phys_addr < r->kvm.memory_size)
+			return (char *)r->host_mem + (gpa - r->kvm.guest_phys_addr);
+	}
+	TEST_FAIL("guest physical address %#lx is in no memslot", gpa);
+}
+
+gpa_t addr_gva2gpa(struct kvm_vm *vm, gva_t gva)
+{
+	gpa_t gpa;
+
+	TEST_ASSERT(virt_translate(vm, gva, &gpa), "guest virtual address %#lx is not mapped", gva);
+	return gpa;
+}
+
+void *addr_gva2hva(struct kvm_vm *vm, gva_t gva)
+{
+	return addr_gpa2hva(vm, addr_gva2gpa(vm, gva));
+}
+
+void virt_map(struct kvm_vm *vm, gva_t gva, gpa_t gpa, u64 npages)
+{
+	u64 i;
+
+	for (i = 0; i < npages; i++)
+		virt_map_page(vm, gva + i * GUEST_PAGE_SIZE, gpa + i * GUEST_PAGE_SIZE);
+}
+
+/*
+ * The vCPU watchdog: a per-thread timer interrupts a KVM_RUN that has not
+ * returned within vcpu->watchdog_s, so a guest stuck in a loop becomes a
+ * failure naming the vCPU and its RIP instead of a hang.
+ */
+static __thread timer_t watchdog_timer;
+static __thread bool watchdog_ready;
+
+static void watchdog_signal(int sig)
+{
+	(void)sig;
+}
+
+static void watchdog_arm(unsigned int seconds)
+{
+	struct itimerspec its = { .it_value.tv_sec = seconds };
+
+	if (!watchdog_ready) {
+		struct sigaction sa = { .sa_handler = watchdog_signal };
+		struct sigevent sev = {
+			.sigev_notify = SIGEV_THREAD_ID,
+			.sigev_signo = SIGUSR2,
+		};
+
+		sigaction(SIGUSR2, &sa, NULL);
+		sev._sigev_un._tid = syscall(SYS_gettid);
+		TEST_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &watchdog_timer),
+			    "timer_create for the vCPU watchdog");
+		watchdog_ready = true;
+	}
+	timer_settime(watchdog_timer, 0, &its, NULL);
+}
+
+/* What the case watchdog prints if the whole case is killed. */
+static volatile u32 trace_vcpu, trace_exit;
+static volatile u64 trace_enter_ns;
+static volatile bool trace_in_run;
+
+int __vcpu_run(struct kvm_vcpu *vcpu)
+{
+	int ret;
+
+	trace_vcpu = vcpu->id;
+	trace_enter_ns = time_now_ns();
+	trace_in_run = true;
+	watchdog_arm(vcpu->watchdog_s);
+	ret = __vcpu_ioctl(vcpu, KVM_RUN, NULL);
+	watchdog_arm(0);
+	trace_in_run = false;
+	trace_exit = vcpu->run->exit_reason;
+	return ret;
+}
+
+void vcpu_run(struct kvm_vcpu *vcpu)
+{
+	int ret = __vcpu_run(vcpu);
+	struct kvm_regs regs;
+
+	if (ret < 0 && errno == EINTR) {
+		vcpu_regs_get(vcpu, &regs);
+		TEST_FAIL("vCPU %u: KVM_RUN did not return within %u s, guest stuck at RIP %#llx",
+			  vcpu->id, vcpu->watchdog_s, regs.rip);
+	}
+	TEST_ASSERT(!ret, "KVM_RUN failed, rc: %d", ret);
+	switch (vcpu->run->exit_reason) {
+	case KVM_EXIT_SHUTDOWN:
+		vcpu_regs_get(vcpu, &regs);
+		TEST_FAIL("vCPU %u: guest shutdown (triple fault) at RIP %#llx RSP %#llx",
+			  vcpu->id, regs.rip, regs.rsp);
+	case KVM_EXIT_INTERNAL_ERROR:
+		TEST_FAIL("vCPU %u: KVM internal error, suberror %u",
+			  vcpu->id, vcpu->run->internal.suberror);
+	case KVM_EXIT_FAIL_ENTRY:
+		TEST_FAIL("vCPU %u: VM entry failed, reason %#llx", vcpu->id,
+			  (unsigned long long)vcpu->run->fail_entry.hardware_entry_failure_reason);
+	}
+	ucall_assert_no_exception(vcpu);
+}
+
+static void case_watchdog_handler(int sig)
+{
+	char buf[512];
+	int n;
+
+	if (trace_in_run)
+		n = snprintf(buf, sizeof(buf),
+			     "# WATCHDOG [%s] case killed: vCPU %u inside KVM_RUN for %lu ms\n",
+			     test_context(), trace_vcpu,
+			     (unsigned long)((time_now_ns() - trace_enter_ns) / 1000000));
+	else
+		n = snprintf(buf, sizeof(buf),
+			     "# WATCHDOG [%s] case killed: host side stuck, last exit of vCPU %u was %s\n",
+			     test_context(), trace_vcpu, exit_reason_str(trace_exit));
+	if (n > 0 && write(STDERR_FILENO, buf, n) < 0)
+		n = 0;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+__attribute__((constructor)) static void install_case_watchdog(void)
+{
+	signal(SIGTERM, case_watchdog_handler);
+}
+
+struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u32 id, void *guest_code)
+{
+	struct kvm_vcpu *vcpu = calloc(1, sizeof(*vcpu));
+	int size;
+
+	TEST_ASSERT(vcpu, "out of memory");
+	TEST_ASSERT(vm->nr_vcpus < VM_MAX_VCPUS, "too many vCPUs");
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->watchdog_s = DEFAULT_WATCHDOG_S;
+	vcpu->fd = __vm_ioctl(vm, KVM_CREATE_VCPU, id);
+	TEST_ASSERT(vcpu->fd >= 0, "KVM_CREATE_VCPU %u failed, rc: %d", id, vcpu->fd);
+	size = __kvm_ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	TEST_ASSERT(size >= (int)sizeof(struct kvm_run), "KVM_GET_VCPU_MMAP_SIZE: %d", size);
+	vcpu->run_size = size;
+	vcpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+	TEST_ASSERT(vcpu->run != MAP_FAILED, "mmap of kvm_run for vCPU %u", id);
+	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	if (guest_code)
+		vcpu_arch_setup(vcpu, guest_code);
+	return vcpu;
+}
+
+void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	vcpu_ioctl(vcpu, KVM_GET_REGS, regs);
+}
+
+void vcpu_regs_set(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	vcpu_ioctl(vcpu, KVM_SET_REGS, regs);
+}
+
+void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	vcpu_ioctl(vcpu, KVM_GET_SREGS, sregs);
+}
+
+void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	vcpu_ioctl(vcpu, KVM_SET_SREGS, sregs);
+}
+
+void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int nargs, ...)
+{
+	struct kvm_regs regs;
+	va_list ap;
+	unsigned int i;
+
+	TEST_ASSERT(nargs <= 6, "at most 6 guest arguments, got %u", nargs);
+	vcpu_regs_get(vcpu, &regs);
+	va_start(ap, nargs);
+	for (i = 0; i < nargs; i++) {
+		u64 v = va_arg(ap, u64);
+
+		switch (i) {
+		case 0: regs.rdi = v; break;
+		case 1: regs.rsi = v; break;
+		case 2: regs.rdx = v; break;
+		case 3: regs.rcx = v; break;
+		case 4: regs.r8 = v; break;
+		case 5: regs.r9 = v; break;
+		}
+	}
+	va_end(ap);
+	vcpu_regs_set(vcpu, &regs);
+}
+
+static const char *const exit_reasons[] = {
+	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
+	[KVM_EXIT_EXCEPTION] = "EXCEPTION",
+	[KVM_EXIT_IO] = "IO",
+	[KVM_EXIT_HYPERCALL] = "HYPERCALL",
+	[KVM_EXIT_DEBUG] = "DEBUG",
+	[KVM_EXIT_HLT] = "HLT",
+	[KVM_EXIT_MMIO] = "MMIO",
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+	[KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+	[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+	[KVM_EXIT_INTR] = "INTR",
+	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
+	[KVM_EXIT_DIRTY_RING_FULL] = "DIRTY_RING_FULL",
+};
+
+const char *exit_reason_str(u32 exit_reason)
+{
+	if (exit_reason < ARRAY_SIZE(exit_reasons) && exit_reasons[exit_reason])
+		return exit_reasons[exit_reason];
+	return "(other)";
+}
+
+void vcpu_assert_exit(struct kvm_vcpu *vcpu, u32 exit_reason)
+{
+	u32 got = vcpu->run->exit_reason;
+	struct kvm_regs regs;
+
+	if (got == exit_reason)
+		return;
+	vcpu_regs_get(vcpu, &regs);
+	TEST_FAIL("vCPU %u: wanted exit %s (%u), got %s (%u) at RIP %#llx",
+		  vcpu->id, exit_reason_str(exit_reason), exit_reason,
+		  exit_reason_str(got), got, regs.rip);
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Assertions, the failure context, option parsing and time.
+ */
+#include <inttypes.h>
+#include <time.h>
+
+#include "test_util.h"
+
+static char context_buf[256];
+
+void test_set_context(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(context_buf, sizeof(context_buf), fmt, ap);
+	va_end(ap);
+}
+
+const char *test_context(void)
+{
+	return context_buf;
+}
+
+void test_assert_fail(const char *file, unsigned int line, const char *expr,
+		      const char *fmt, ...)
+{
+	int saved_errno = errno;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	fflush(stdout);
+	fprintf(stderr, "# FAIL [%s] %s:%u: %s: %s (errno %d: %s)\n",
+		context_buf, file, line, expr, msg, saved_errno,
+		strerror(saved_errno));
+	fflush(stderr);
+	exit(KSFT_FAIL);
+}
+
+void test_skip(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ksft_exit_skip("%s%s%s\n", context_buf, context_buf[0] ? ": " : "", msg);
+}
+
+static void __attribute__((noreturn)) bad_option(const char *what, const char *arg)
+{
+	fprintf(stderr, "invalid value for %s: '%s'\n", what, arg);
+	exit(KSFT_FAIL);
+}
+
+/* Decimal or 0x-hex, optional K/M/G suffix (binary units). */
+u64 parse_size(const char *arg, const char *what)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	if (!arg || !*arg || *arg == '-')
+		bad_option(what, arg ? arg : "");
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg)
+		bad_option(what, arg);
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || (shift && v > (~0ull >> shift)))
+		bad_option(what, arg);
+	return (u64)v << shift;
+}
+
+u64 parse_u64(const char *arg, const char *what, u64 min, u64 max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!arg || !*arg || *arg == '-')
+		bad_option(what, arg ? arg : "");
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end)
+		bad_option(what, arg);
+	if (v < min || v > max) {
+		fprintf(stderr, "%s must be in [%" PRIu64 ", %" PRIu64 "], got %llu\n",
+			what, min, max, v);
+		exit(KSFT_FAIL);
+	}
+	return v;
+}
+
+u64 time_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Write scripts in a guest: the loader (host) and the interpreter (guest).
+ */
+#include "ucall.h"
+#include "ws_guest.h"
+
+static u64 layout_gva(const struct ws_layout *layout, const struct ws_op *op)
+{
+	u32 i;
+
+	for (i = 0; i < layout->nr_slots; i++) {
+		if (layout->slot[i] != op->slot)
+			continue;
+		TEST_ASSERT(op->page + op->count <= layout->npages[i],
+			    "script writes pages %lu..%lu of slot %u, which has %lu",
+			    op->page, op->page + op->count - 1, op->slot, layout->npages[i]);
+		return layout->gva[i] + op->page * GUEST_PAGE_SIZE;
+	}
+	TEST_FAIL("script writes to slot %u, which is not in the layout", op->slot);
+}
+
+gva_t ws_load(struct kvm_vm *vm, const struct ws_op *ops, u64 nr_ops,
+	      const struct ws_layout *layout)
+{
+	size_t bytes = sizeof(struct ws_program) + nr_ops * sizeof(struct ws_op);
+	gva_t gva = vm_vaddr_alloc(vm, DIV_ROUND_UP(bytes, GUEST_PAGE_SIZE));
+	/* vm_vaddr_alloc() memory is contiguous in the host as well */
+	struct ws_program *prog = addr_gva2hva(vm, gva);
+	u64 i;
+
+	TEST_ASSERT(nr_ops && ops[nr_ops - 1].kind == WS_END, "script must end with WS_END");
+	prog->nr_ops = nr_ops;
+	for (i = 0; i < nr_ops; i++) {
+		prog->ops[i] = ops[i];
+		if (ops[i].kind == WS_WRITE)
+			prog->ops[i].gva = layout_gva(layout, &ops[i]);
+	}
+	return gva;
+}
+
+/*
+ * Guest side.  Single-page writes without padding (a random page order) take
+ * a fast path of a few instructions per store, like a run of pages does.
+ */
+void guest_ws_main(const struct ws_program *prog)
+{
+	const struct ws_op *op = prog->ops;
+	u64 i = 0;
+
+	for (;;) {
+		volatile u64 *p = (volatile u64 *)op->gva;
+		u32 n, pad;
+
+		if (op->kind == WS_WRITE && op->count == 1 && !op->pad) {
+			*p = ws_value(i);
+		} else if (op->kind == WS_WRITE) {
+			for (n = op->count; n; n--, p += GUEST_PAGE_SIZE / sizeof(*p)) {
+				*p = ws_value(i);
+				for (pad = op->pad; pad; pad--)
+					asm volatile("");
+			}
+		} else if (op->kind == WS_SYNC) {
+			GUEST_SYNC(i);
+		} else {
+			break;
+		}
+		op++;
+		i++;
+	}
+	GUEST_DONE();
+}
