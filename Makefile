@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Top level of the KVM dirty-ring test project.
+#
+#   make          build the KVM selftests and the unit tests
+#   make check    every test of the project: unit tests (plain and
+#                 sanitized), then the KVM suite through the kselftest
+#                 runner; fails on any failure not listed in
+#                 tools/testing/selftests/kvm/known-issues.txt
+#   make clean
+
+SHELL := /bin/bash
+SELFTESTS := tools/testing/selftests
+KVM := $(SELFTESTS)/kvm
+CHECK_LOG ?= $(CURDIR)/check-run_tests.log
+
+.PHONY: all check check-unit check-kvm clean
+
+all:
+	$(MAKE) -C $(SELFTESTS) TARGETS=kvm all
+	$(MAKE) -C $(KVM) unit-build
+
+check: check-unit check-kvm
+
+check-unit:
+	$(MAKE) -C $(KVM) unit
+
+# The suite exactly as the README runs it, then the known-issues gate.
+check-kvm:
+	set -o pipefail; $(MAKE) -C $(SELFTESTS) TARGETS=kvm run_tests 2>&1 | tee $(CHECK_LOG)
+	$(KVM)/ktap_check.sh $(KVM)/known-issues.txt $(CHECK_LOG)
+
+clean:
+	$(MAKE) -C $(SELFTESTS) TARGETS=kvm clean
+	rm -f $(CHECK_LOG)
