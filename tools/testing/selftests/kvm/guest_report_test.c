@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * guest_report_test: the library reports guest failures; it does not hide them.
+ *
+ * Every other test relies on a guest problem turning into a failing case
+ * with a diagnosis, never a silent shutdown or a hang.  Each case here runs a
+ * guest that misbehaves, in a child process, and checks that the child fails
+ * (exit 1) with the expected one-line diagnosis:
+ *   - an unhandled guest exception names its vector and RIP;
+ *   - GUEST_ASSERT_EQ names the expression, file, line and both values;
+ *   - a guest stuck in a loop is stopped by the vCPU watchdog, which names
+ *     the vCPU and the RIP;
+ * and that host and guest share globals through sync_global_to/from_guest().
+ */
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_case.h"
+#include "ucall.h"
+
+#define UNMAPPED_GVA		0xdead000ul
+#define WATCHDOG_TEST_S		1
+
+static u64 shared_value;
+
+static void guest_page_fault(void)
+{
+	*(volatile u64 *)UNMAPPED_GVA = 1;
+	GUEST_DONE();
+}
+
+static void guest_assert_eq(void)
+{
+	u64 seven = 7;
+
+	GUEST_ASSERT_EQ(seven, 0x2a);
+	GUEST_DONE();
+}
+
+static void guest_spin(void)
+{
+	for (;;)
+		asm volatile("");
+}
+
+static void guest_shared_global(void)
+{
+	GUEST_ASSERT_EQ(shared_value, 0x1234);
+	shared_value = 0x5678;
+	GUEST_DONE();
+}
+
+static void run_guest(enum guest_priv priv, void *guest_code)
+{
+	struct kvm_vm *vm = vm_create(priv);
+	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_code);
+
+	vcpu->watchdog_s = WATCHDOG_TEST_S;
+	vcpu_run_expect_ucall(vcpu, UCALL_DONE);
+	kvm_vm_free(vm);
+}
+
+/* Run the guest in a child; require exit 1 and both strings in its stderr. */
+static void expect_child_failure(enum guest_priv priv, void *guest_code,
+				 const char *want, const char *want2)
+{
+	char out[4096] = "";
+	size_t len = 0;
+	ssize_t n;
+	int fds[2], status;
+	pid_t pid;
+
+	TEST_ASSERT(!pipe(fds), "pipe");
+	fflush(NULL);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		run_guest(priv, guest_code);
+		exit(KSFT_PASS);
+	}
+	close(fds[1]);
+	while (len < sizeof(out) - 1 && (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	close(fds[0]);
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	ksft_print_msg("child said: %.*s", (int)strcspn(out, "\n") + 1, out);
+	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_FAIL,
+		    "child status %#x, wanted exit %d", status, KSFT_FAIL);
+	TEST_ASSERT(strstr(out, want), "child's report lacks '%s'", want);
+	TEST_ASSERT(strstr(out, want2), "child's report lacks '%s'", want2);
+}
+
+static void test_exception_reported(enum guest_priv priv, const void *arg)
+{
+	expect_child_failure(priv, guest_page_fault, "#PF (vector 14) at RIP 0x", "CR2 0xdead000");
+}
+
+static void test_assert_eq_reported(enum guest_priv priv, const void *arg)
+{
+	expect_child_failure(priv, guest_assert_eq,
+			     "guest assertion 'seven == 0x2a' failed at guest_report_test.c:",
+			     "values 0x7 (7) vs 0x2a (42)");
+}
+
+static void test_stuck_guest_reported(enum guest_priv priv, const void *arg)
+{
+	expect_child_failure(priv, guest_spin, "KVM_RUN did not return within 1 s",
+			     "guest stuck at RIP 0x");
+}
+
+static void test_shared_globals(enum guest_priv priv, const void *arg)
+{
+	struct kvm_vm *vm = vm_create(priv);
+	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_shared_global);
+
+	shared_value = 0x1234;
+	sync_global_to_guest(vm, shared_value);
+	shared_value = 0;
+	vcpu_run_expect_ucall(vcpu, UCALL_DONE);
+	TEST_ASSERT_EQ(shared_value, 0);
+	sync_global_from_guest(vm, shared_value);
+	TEST_ASSERT_EQ(shared_value, 0x5678);
+	kvm_vm_free(vm);
+}
+
+static const struct test_case cases[] = {
+	{ .name = "exception_names_vector_and_rip", .run = test_exception_reported, .guest = true },
+	{ .name = "guest_assert_eq_names_values", .run = test_assert_eq_reported, .guest = true },
+	{ .name = "stuck_guest_stopped_by_watchdog", .run = test_stuck_guest_reported, .guest = true },
+	{ .name = "globals_shared_with_guest", .run = test_shared_globals, .guest = true },
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [-g cpl0|cpl3|all]\n"
+	       "Checks that guest exceptions, guest assertions and stuck guests fail a test\n"
+	       "with a diagnosis.\n" TEST_COMMON_USAGE, prog);
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned int priv_mask = GUEST_PRIV_ALL;
+	int opt;
+
+	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS)) != -1)
+		test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+	if (optind < argc)
+		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+	close(open_kvm_dev_path_or_exit());
+	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
+}
