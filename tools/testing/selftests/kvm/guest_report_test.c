@@ -66,7 +66,7 @@ static void run_guest(enum guest_priv priv, void *guest_code)
 static void expect_child_failure(enum guest_priv priv, void *guest_code,
 				 const char *want, const char *want2)
 {
-	char out[4096] = "";
+	char out[4096] = "", *report;
 	size_t len = 0;
 	ssize_t n;
 	int fds[2], status;
@@ -88,7 +88,8 @@ static void expect_child_failure(enum guest_priv priv, void *guest_code,
 	out[len] = '\0';
 	close(fds[0]);
 	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
-	ksft_print_msg("child said: %.*s", (int)strcspn(out, "\n") + 1, out);
+	report = strncmp(out, "# FAIL ", 7) ? out : out + 7;
+	ksft_print_msg("child reported, as expected: %.*s", (int)strcspn(report, "\n") + 1, report);
 	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_FAIL,
 		    "child status %#x, wanted exit %d", status, KSFT_FAIL);
 	TEST_ASSERT(strstr(out, want), "child's report lacks '%s'", want);
