@@ -3,7 +3,8 @@
  * kselftest.h: KTAP output and exit codes for selftest programs.
  *
  * Header-only; every function is static inline, so a program may include
- * this from several files without link clashes.  The names and the output
+ * this from several files without link clashes, and the counters are
+ * shared by all of them (see ksft_cnt).  The names and the output
  * follow the kernel's kselftest.h so that tests read the same:
  *
  *	ksft_print_header();
@@ -76,8 +77,15 @@ struct ksft_count {
 	unsigned int ksft_error;
 };
 
-static struct ksft_count ksft_cnt;
-static unsigned int ksft_plan;
+/*
+ * The plan and the counters are weak definitions rather than statics, so
+ * every file of a program shares one copy: a result reported from a
+ * library file counts in the totals that main() prints.
+ */
+extern struct ksft_count ksft_cnt;
+extern unsigned int ksft_plan;
+struct ksft_count ksft_cnt __attribute__((weak));
+unsigned int ksft_plan __attribute__((weak));
 
 static inline unsigned int ksft_test_num(void)
 {
@@ -468,7 +476,7 @@ static inline long long ksft_now_ms(void)
 static inline int ksft_pidfd_open(pid_t pid)
 {
 #ifdef SYS_pidfd_open
-	return syscall(SYS_pidfd_open, pid, 0);
+	return (int)syscall(SYS_pidfd_open, pid, 0);
 #else
 	(void)pid;
 	errno = ENOSYS;
