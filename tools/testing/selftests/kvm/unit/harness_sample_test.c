@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * harness_sample: a harness program whose cases end in every way a case
+ * harness_sample_test: a harness program whose cases end in every way a case
  * can end - pass, failed EXPECT, failed ASSERT, crash, hang, skip, expected
- * signal - plus a fixture with two variants.  It is not a test by itself:
+ * signal - plus a fixture with two variants and one whose setup fails.  It is not a test by itself:
  * harness_test.sh runs it and checks the KTAP it prints line by line, which
  * proves that the harness reports failures, isolates crashes and hangs, and
  * keeps running the cases that follow.
@@ -124,6 +124,27 @@ TEST_F(ring, uses_variant)
 TEST_F(ring, only_small)
 {
 	ASSERT_EQ(16, self->entries);
+}
+
+/* A setup that fails: the body and the teardown must not run. */
+FIXTURE(broken)
+{
+	int unused;
+};
+
+FIXTURE_SETUP(broken)
+{
+	ASSERT_EQ(0, 1);
+}
+
+FIXTURE_TEARDOWN(broken)
+{
+	TH_LOG("reached teardown of a failed setup");
+}
+
+TEST_F(broken, never_runs)
+{
+	TH_LOG("reached body of a failed setup");
 }
 
 TEST_HARNESS_MAIN

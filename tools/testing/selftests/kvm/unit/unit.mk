@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# unit/unit.mk: unit tests of the selftest framework and of the test
+# library, run by "make unit".  The kvm Makefile includes this after
+# ../lib.mk.  "make unit" builds $(UNIT_PROGS), runs every entry of
+# $(UNIT_RUN), prints one PASS/FAIL line per entry (and the output of a
+# failed one) and a summary, and fails if any entry failed.
+#
+# To add a unit test, append to the variables, here or in a fragment
+# unit/<name>.mk (included below), or in the kvm Makefile after this file:
+#
+#	UNIT_PROGS += $(OUTPUT)/unit/ring_model_test	(from unit/ring_model_test.c)
+#	UNIT_RUN += $(OUTPUT)/unit/ring_model_test
+#	UNIT_RUN += $(UNIT_SRC)/mutants_test.sh
+#	UNIT_CFLAGS += -Iinclude
+#	$(OUTPUT)/unit/ring_model_test: $(OUTPUT)/lib/dirty_ring.o
+#
+# An entry of UNIT_RUN is one program or script, without arguments; exit 0
+# means pass.  It runs with these variables in its environment:
+#	KSFT_DIR	tools/testing/selftests (kselftest.h, runner.sh, ...)
+#	UNIT_OUTPUT	$(OUTPUT)/unit, where UNIT_PROGS are built
+#	UNIT_SRC	this directory
+# Extra prerequisites of a program (objects) are linked into it.
+
+UNIT_SRC := $(realpath $(dir $(lastword $(MAKEFILE_LIST))))
+UNIT_KSFT_DIR := $(realpath $(UNIT_SRC)/../..)
+UNIT_OUTPUT = $(OUTPUT)/unit
+
+UNIT_CFLAGS += -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+	       -I$(UNIT_KSFT_DIR)
+UNIT_LDLIBS +=
+UNIT_HDRS += $(UNIT_KSFT_DIR)/kselftest.h $(UNIT_KSFT_DIR)/kselftest_harness.h
+
+# The framework's own tests.
+UNIT_PROGS += $(UNIT_OUTPUT)/ksft_api_test $(UNIT_OUTPUT)/harness_sample_test
+UNIT_RUN += $(UNIT_OUTPUT)/ksft_api_test
+UNIT_RUN += $(UNIT_SRC)/harness_test.sh
+UNIT_RUN += $(UNIT_SRC)/runner_test.sh
+UNIT_RUN += $(UNIT_SRC)/run_kselftest_test.sh
+UNIT_RUN += $(UNIT_SRC)/make_test.sh
+
+-include $(filter-out $(UNIT_SRC)/unit.mk,$(wildcard $(UNIT_SRC)/*.mk))
+
+$(UNIT_OUTPUT)/%: $(UNIT_SRC)/%.c $(UNIT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $(filter-out %.h,$^) $(UNIT_LDLIBS) -o $@
+
+EXTRA_CLEAN += $(UNIT_PROGS)
+
+# Second expansion: programs appended after this file are built too.
+.SECONDEXPANSION:
+unit: $$(UNIT_PROGS)
+	@pass=0; fail=0; failed=""; \
+	log=$$(mktemp "$${TMPDIR:-/tmp}/unit.XXXXXX") || exit 1; \
+	for t in $(UNIT_RUN); do \
+		if KSFT_DIR=$(UNIT_KSFT_DIR) UNIT_OUTPUT=$(UNIT_OUTPUT) \
+		   UNIT_SRC=$(UNIT_SRC) $$t > $$log 2>&1 < /dev/null; then \
+			echo "PASS: unit: $${t##*/}"; pass=$$((pass + 1)); \
+		else \
+			echo "FAIL: unit: $${t##*/} (exit $$?), its output:"; \
+			while IFS= read -r line; do echo "    $$line"; done < $$log; \
+			fail=$$((fail + 1)); failed="$$failed $${t##*/}"; \
+		fi; \
+	done; \
+	rm -f $$log; \
+	echo "unit: $$pass passed, $$fail failed$${failed:+:$$failed}"; \
+	[ $$fail -eq 0 ]
+
+.PHONY: unit
