@@ -429,8 +429,10 @@ static inline __printf(1, 2) __noreturn void ksft_exit_skip(const char *msg, ...
 /*
  * ksft_run_forked() - run fn(arg) in a forked child under a watchdog.
  *
- * The child gets its own process group, SIGTERM at its default action and
- * unblocked, and is killed (SIGKILL) if this process dies first.  It runs
+ * The child gets its own process group, a line-buffered stdout (so what
+ * it printed before a crash or a timeout is not lost), SIGTERM at its
+ * default action and unblocked, and is killed (SIGKILL) if this process
+ * dies first.  It runs
  * fn(arg) and exits KSFT_PASS; fn may instead exit() with any KSFT_* code.
  * stdout and stderr are flushed before the fork.
  *
@@ -536,6 +538,8 @@ static inline __noreturn void ksft_forked_child(void (*fn)(void *arg), void *arg
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(KSFT_FAIL);
+	/* Whole lines survive a crash or a kill, even behind a pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);

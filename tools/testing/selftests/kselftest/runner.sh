@@ -138,7 +138,7 @@ ksft_exec()
 	return $ksft_rc
 }
 
-# Run test $1 (number $2), its output prefixed to fd 4; print its status.
+# Run test $1, its output prefixed to fd 4; print its exit status.
 ksft_run_captured()
 {
 	ksft_dir=$(dirname "$1")
@@ -197,7 +197,7 @@ ksft_run_one()
 	fi
 
 	ksft_start=$(date +%s)
-	ksft_rc=$(ksft_run_captured "$ksft_test" "$ksft_num" 5>&-)
+	ksft_rc=$(ksft_run_captured "$ksft_test" 5>&-)
 	ksft_elapsed=$(( $(date +%s) - ksft_start ))
 	exec 4>&-
 
