@@ -87,6 +87,14 @@ extern unsigned int ksft_plan;
 struct ksft_count ksft_cnt __attribute__((weak));
 unsigned int ksft_plan __attribute__((weak));
 
+/*
+ * Set in a ksft_run_forked() child: its parent prints the case's result
+ * line, so ksft_exit_skip() and ksft_exit_fail_msg() there print their
+ * reason as a comment instead of a result or "Bail out!" line of their own.
+ */
+extern int ksft_in_forked_case;
+int ksft_in_forked_case __attribute__((weak));
+
 static inline unsigned int ksft_test_num(void)
 {
 	return ksft_cnt.ksft_pass + ksft_cnt.ksft_fail +
@@ -387,9 +395,10 @@ static inline __printf(1, 2) __noreturn void ksft_exit_fail_msg(const char *msg,
 	va_list ap;
 
 	va_start(ap, msg);
-	ksft_vprint("Bail out! ", msg, ap);
+	ksft_vprint(ksft_in_forked_case ? "# " : "Bail out! ", msg, ap);
 	va_end(ap);
-	ksft_print_cnts();
+	if (!ksft_in_forked_case)
+		ksft_print_cnts();
 	exit(KSFT_FAIL);
 }
 
@@ -411,6 +420,11 @@ static inline __printf(1, 2) __noreturn void ksft_exit_skip(const char *msg, ...
 	va_list ap;
 
 	va_start(ap, msg);
+	if (ksft_in_forked_case) {
+		ksft_vprint("# SKIP ", msg, ap);
+		va_end(ap);
+		exit(KSFT_SKIP);
+	}
 	if (ksft_plan || ksft_test_num()) {
 		char prefix[64];
 
@@ -430,7 +444,9 @@ static inline __printf(1, 2) __noreturn void ksft_exit_skip(const char *msg, ...
  * ksft_run_forked() - run fn(arg) in a forked child under a watchdog.
  *
  * The child gets its own process group, a line-buffered stdout (so what
- * it printed before a crash or a timeout is not lost), SIGTERM at its
+ * it printed before a crash or a timeout is not lost), ksft_in_forked_case
+ * set (ksft_exit_skip() and ksft_exit_fail_msg() then just print their
+ * reason and exit with their code), SIGTERM at its
  * default action and unblocked, and is killed (SIGKILL) if this process
  * dies first.  It runs
  * fn(arg) and exits KSFT_PASS; fn may instead exit() with any KSFT_* code.
@@ -538,6 +554,7 @@ static inline __noreturn void ksft_forked_child(void (*fn)(void *arg), void *arg
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(KSFT_FAIL);
+	ksft_in_forked_case = 1;
 	/* Whole lines survive a crash or a kill, even behind a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGTERM, SIG_DFL);

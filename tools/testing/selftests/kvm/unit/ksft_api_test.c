@@ -239,6 +239,18 @@ static void child_ignores_sigterm(void *arg)
 		pause();
 }
 
+static void child_exit_skip(void *arg)
+{
+	(void)arg;
+	ksft_exit_skip("no vmx\n");
+}
+
+static void child_exit_fail_msg(void *arg)
+{
+	(void)arg;
+	ksft_exit_fail_msg("cannot map the ring\n");
+}
+
 static void child_checks_pgid(void *arg)
 {
 	(void)arg;
@@ -256,25 +268,32 @@ struct forked_case {
 	int signal;
 	int timed_out;
 	const char *report;	/* the ksft_report_case() line, after "N " */
+	const char *child_out;	/* what the child prints itself, or NULL */
 };
 
 static const struct forked_case forked_cases[] = {
-	{ "returns", child_returns, 0, 0, KSFT_PASS, 0, 0, 0, "returns" },
-	{ "exits skip", child_exits, KSFT_SKIP, 5, KSFT_SKIP, 4, 0, 0, "exits skip # SKIP" },
-	{ "exits xfail", child_exits, KSFT_XFAIL, 5, KSFT_XFAIL, 2, 0, 0, "exits xfail # XFAIL" },
-	{ "exits fail", child_exits, KSFT_FAIL, 5, KSFT_FAIL, 1, 0, 0, "exits fail" },
-	{ "exits 42", child_exits, 42, 5, KSFT_FAIL, 42, 0, 0, "exits 42 # exit=42" },
+	{ "returns", child_returns, 0, 0, KSFT_PASS, 0, 0, 0, "returns", NULL },
+	{ "exits skip", child_exits, KSFT_SKIP, 5, KSFT_SKIP, 4, 0, 0, "exits skip # SKIP", NULL },
+	{ "exits xfail", child_exits, KSFT_XFAIL, 5, KSFT_XFAIL, 2, 0, 0, "exits xfail # XFAIL", NULL },
+	{ "exits fail", child_exits, KSFT_FAIL, 5, KSFT_FAIL, 1, 0, 0, "exits fail", NULL },
+	{ "exits 42", child_exits, 42, 5, KSFT_FAIL, 42, 0, 0, "exits 42 # exit=42", NULL },
 	{ "crashes", child_crashes, 0, 5, KSFT_FAIL, -1, SIGSEGV, 0,
-	  "crashes # killed by signal SIGSEGV" },
+	  "crashes # killed by signal SIGSEGV", NULL },
 	{ "own process group", child_checks_pgid, 0, 5, KSFT_PASS, 0, 0, 0,
-	  "own process group" },
+	  "own process group", NULL },
 	{ "hangs", child_hangs, 0, 1, KSFT_FAIL, -1, SIGTERM, 1,
-	  "hangs # TIMEOUT 1 seconds" },
+	  "hangs # TIMEOUT 1 seconds", NULL },
 	{ "hangs with a SIGTERM handler", child_hangs_with_handler, 0, 1,
 	  KSFT_FAIL, KSFT_FAIL, 0, 1,
-	  "hangs with a SIGTERM handler # TIMEOUT 1 seconds" },
+	  "hangs with a SIGTERM handler # TIMEOUT 1 seconds",
+	  "diagnosis from the SIGTERM handler\n" },
+	{ "ksft_exit_skip in the child", child_exit_skip, 0, 5, KSFT_SKIP, 4, 0, 0,
+	  "ksft_exit_skip in the child # SKIP", "# SKIP no vmx\n" },
+	{ "ksft_exit_fail_msg in the child", child_exit_fail_msg, 0, 5,
+	  KSFT_FAIL, 1, 0, 0, "ksft_exit_fail_msg in the child",
+	  "# cannot map the ring\n" },
 	{ "ignores SIGTERM", child_ignores_sigterm, 0, 1, KSFT_FAIL, -1, SIGKILL, 1,
-	  "ignores SIGTERM # TIMEOUT 1 seconds" },
+	  "ignores SIGTERM # TIMEOUT 1 seconds", NULL },
 };
 
 static bool no_zombie_left(void)
@@ -312,8 +331,7 @@ static void check_forked_case(const struct forked_case *fc, struct capture *cap)
 	char expected[256];
 
 	snprintf(expected, sizeof(expected), "%s%s 1 %s\n",
-		 fc->fn == child_hangs_with_handler ?
-			"diagnosis from the SIGTERM handler\n" : "",
+		 fc->child_out ? fc->child_out : "",
 		 fc->code == KSFT_FAIL ? "not ok" : "ok", fc->report);
 	if (strcmp(cap->out, expected))
 		ksft_print_msg("%s: expected:\n%sseen:\n%s", fc->name, expected,
