@@ -17,7 +17,6 @@ CHECK_LOG ?= $(CURDIR)/check-run_tests.log
 
 all:
 	$(MAKE) -C $(SELFTESTS) TARGETS=kvm all
-	$(MAKE) -C $(KVM) unit-build
 
 check: check-unit check-kvm
 
