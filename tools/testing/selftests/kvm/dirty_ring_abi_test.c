@@ -273,14 +273,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = GUEST_PRIV_ALL;
-	int opt;
-
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS)) != -1)
-		test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
-	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
-
+	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
 	close(open_kvm_dev_path_or_exit());
 	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0 || kvm_dirty_ring_max_bytes(true) > 0);
 

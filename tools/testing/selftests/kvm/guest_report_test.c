@@ -145,13 +145,8 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = GUEST_PRIV_ALL;
-	int opt;
+	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
 
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS)) != -1)
-		test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
-	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
 	close(open_kvm_dev_path_or_exit());
 	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -32,6 +32,9 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 void test_common_option(int opt, const char *arg, unsigned int *priv_mask,
 			void (*usage)(const char *prog), const char *prog);
 
+/* For a test with only the common options: returns the guest privilege mask. */
+unsigned int test_parse_common_args(int argc, char *argv[], void (*usage)(const char *prog));
+
 #define TEST_COMMON_OPTS	"g:h"
 #define TEST_COMMON_USAGE						\
 	"  -g LEVEL  guest privilege: cpl0, cpl3 or all (default all)\n"	\

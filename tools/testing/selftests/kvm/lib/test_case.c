@@ -2,6 +2,8 @@
 /*
  * Running the cases of a test, each in its own forked child (test_case.h).
  */
+#include <unistd.h>
+
 #include "test_case.h"
 
 struct case_run {
@@ -69,4 +71,16 @@ void test_common_option(int opt, const char *arg, unsigned int *priv_mask,
 	}
 	usage(prog);
 	exit(KSFT_FAIL);
+}
+
+unsigned int test_parse_common_args(int argc, char *argv[], void (*usage)(const char *prog))
+{
+	unsigned int priv_mask = GUEST_PRIV_ALL;
+	int opt;
+
+	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS)) != -1)
+		test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+	if (optind < argc)
+		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+	return priv_mask;
 }
