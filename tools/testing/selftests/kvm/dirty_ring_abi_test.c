@@ -274,6 +274,7 @@ static void usage(const char *prog)
 int main(int argc, char *argv[])
 {
 	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
+
 	close(open_kvm_dev_path_or_exit());
 	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0 || kvm_dirty_ring_max_bytes(true) > 0);
 
