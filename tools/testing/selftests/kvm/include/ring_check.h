@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The one checker of the dirty-ring suite.
+ *
+ * A run is judged from two things only: the write scripts the vCPUs
+ * executed, and a record of everything the host saw while it drove them
+ * (struct ring_record): each run started, each exit with the vCPU's progress
+ * and the ring occupancy at that moment, each entry the harvester handed
+ * over, each point where a harvest found the ring empty, each reset with the
+ * count KVM returned, and each memslot change.  The same record comes from
+ * the userspace model and from real KVM, so both are judged by one set of
+ * rules:
+ *
+ *  - every store to a write-protected page of a dirty-logged slot is
+ *    reported, in store order per vCPU, with the right slot and offset;
+ *    nothing else is reported;
+ *  - a page is write-protected at first, when logging is enabled on its
+ *    slot, and after an entry naming it was reset; a store to a page that
+ *    is not write-protected may log again only when the target does
+ *    emulated writes (counted as duplicates);
+ *  - at a full exit the store that hit the soft limit may be logged before
+ *    it retires: its page may be reported once more after the reset;
+ *  - when a harvest finds the ring empty, every store up to the vCPU's
+ *    progress has been reported (nothing lost or overwritten);
+ *  - a full exit comes with size - reserve_max <= used <= size - reserve_min,
+ *    no exit ever comes with more used than size - reserve_min, and a vCPU
+ *    that exited full makes no progress until a reset;
+ *  - a reset returns the number of entries harvested since the previous
+ *    reset, and leaves their flags at 0.
+ *
+ * "used" is what KVM counts: entries pushed and not yet reset, i.e. the
+ * occupancy at the fetch index plus the entries harvested since the reset.
+ *
+ * Limitation: vCPUs that write the same pages must run one at a time (the
+ * order of their exits is the order of their stores).  A reaper thread may
+ * harvest while a vCPU runs; resets and memslot changes happen while no vCPU
+ * runs.
+ */
+#ifndef SELFTEST_KVM_RING_CHECK_H
+#define SELFTEST_KVM_RING_CHECK_H
+
+#include "dirty_ring.h"
+#include "write_script.h"
+
+#define RING_MAX_VCPUS		8
+
+/* How a vCPU's run ended. */
+enum ring_exit {
+	RING_EXIT_SYNC,		/* the script reached a WS_SYNC */
+	RING_EXIT_FULL,		/* KVM_EXIT_DIRTY_RING_FULL */
+	RING_EXIT_DONE,		/* the script reached WS_END */
+	RING_EXIT_ERROR,	/* anything else: the target explains in its log */
+};
+
+const char *ring_exit_name(enum ring_exit exit);
+
+/*
+ * A vCPU's progress in its script: stores retired since the script started,
+ * and the index of the op it executes next (after a WS_SYNC exit, the op
+ * after the sync).
+ */
+struct ring_progress {
+	u64 stores;
+	u32 op;
+};
+
+enum ring_event_kind {
+	RR_SLOT,	/* memslot added, flags changed or deleted */
+	RR_RUN,		/* a vCPU was started */
+	RR_EXIT,	/* a vCPU stopped */
+	RR_ENTRY,	/* the harvester handed over an entry */
+	RR_DRAINED,	/* a harvest stopped at an entry that was not DIRTY */
+	RR_RESET,	/* KVM_RESET_DIRTY_RINGS returned */
+};
+
+enum ring_slot_op {
+	RING_SLOT_ADD,
+	RING_SLOT_FLAGS,
+	RING_SLOT_DELETE,
+};
+
+struct ring_event {
+	u8 kind;		/* enum ring_event_kind */
+	u8 vcpu;
+	u8 exit;		/* RR_EXIT: enum ring_exit */
+	u8 slot_op;		/* RR_SLOT: enum ring_slot_op */
+	u32 occupancy;		/* RR_EXIT: DIRTY entries at the fetch index */
+	union {
+		struct dirty_entry entry;	/* RR_ENTRY */
+		struct ring_progress progress;	/* RR_EXIT */
+		struct {			/* RR_RESET */
+			u32 count;		/* what the reset returned */
+			u32 stale;		/* reset entries whose flags are not 0 */
+		} reset;
+		struct {			/* RR_SLOT */
+			u32 flags;
+			u16 id;
+			u64 npages;
+		} slot;
+	};
+};
+
+struct ring_record {
+	struct ring_event *ev;
+	u64 nr;
+	u64 cap;
+};
+
+void ring_record_init(struct ring_record *rec);
+void ring_record_free(struct ring_record *rec);
+void ring_record_slot(struct ring_record *rec, enum ring_slot_op op, u16 id,
+		      u64 npages, u32 flags);
+void ring_record_run(struct ring_record *rec, u32 vcpu);
+void ring_record_exit(struct ring_record *rec, u32 vcpu, enum ring_exit exit,
+		      const struct ring_progress *progress, u32 occupancy);
+void ring_record_entry(struct ring_record *rec, u32 vcpu, const struct dirty_entry *e);
+void ring_record_drained(struct ring_record *rec, u32 vcpu);
+void ring_record_reset(struct ring_record *rec, u32 count, u32 stale);
+
+/* What the checker is told besides the record. */
+struct ring_check_config {
+	u32 ring_size;			/* entries per vCPU ring */
+	u32 reserve_min;		/* smallest reserve the target may use */
+	u32 reserve_max;		/* largest (e.g. 64 + 512 with Intel PML) */
+	bool store_dups;		/* emulated writes: every store may log */
+	u32 nr_vcpus;
+	const struct ws_op *script[RING_MAX_VCPUS];
+};
+
+#define RING_VERDICT_MSG	768
+
+struct ring_verdict {
+	bool ok;
+	char msg[RING_VERDICT_MSG];	/* first divergence, a single line */
+	u64 entries;			/* entries checked */
+	u64 dups;			/* emulated-write duplicates seen */
+	u64 replays;			/* full-exit stores reported twice */
+	u64 full_exits;
+	u64 resets;
+};
+
+/*
+ * Judge a record.  Returns verdict->ok; on failure verdict->msg names the
+ * rule, the vCPU, the entry index, what was expected and what was observed,
+ * and the last entries harvested before it.
+ */
+bool ring_check(const struct ring_check_config *cfg, const struct ring_record *rec,
+		struct ring_verdict *verdict);
+
+#endif /* SELFTEST_KVM_RING_CHECK_H */

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A userspace reference model of KVM's side of the dirty ring.
+ *
+ * The model owns, per vCPU, a real array of struct kvm_dirty_gfn and runs a
+ * write script (write_script.h) on it as a vCPU would:
+ *
+ *  - a store to a write-protected page of a slot with KVM_MEM_LOG_DIRTY_PAGES
+ *    pushes (slot, offset) at the dirty index: slot and offset first, then
+ *    flags = DIRTY with release semantics; the page stays writable (no more
+ *    entries) until an entry naming it is reset.  In emulated-write mode
+ *    every store pushes, as KVM's instruction emulator does;
+ *  - the soft limit is size - reserve.  When a push brings the used count
+ *    (dirty index - reset index) to the soft limit, the vCPU exits
+ *    RING_EXIT_FULL before the store retires; with replay_full_store the
+ *    store runs again on the next run, as on KVM, and logs again if the
+ *    reset re-protected its page.  A vCPU refuses to run (exits FULL with no
+ *    progress) while used >= soft limit;
+ *  - ring_model_reset() is KVM_RESET_DIRTY_RINGS: for each ring, from the
+ *    reset index while entries are RESET (harvested): validate slot and
+ *    offset against the memslots (invalid ones are skipped but counted),
+ *    re-protect the page, zero the flags; it stops at the first entry that
+ *    was not harvested and returns the total count;
+ *  - memslots have ids, sizes, flags and can be deleted; enabling dirty
+ *    logging write-protects the whole slot.
+ *
+ * The consumer side is not modelled: rings are harvested with
+ * dirty_ring_walk() through ring_model_ring().  A mutant id (ring_mutants.h)
+ * injects one bug at its hook point.
+ *
+ * Thread safety: ring_model_run() of one vCPU may run while another thread
+ * harvests that vCPU's ring; everything else is called while no vCPU runs.
+ */
+#ifndef SELFTEST_KVM_RING_MODEL_H
+#define SELFTEST_KVM_RING_MODEL_H
+
+#include "ring_check.h"
+#include "ring_mutants.h"
+
+#define RING_MODEL_MAX_SLOTS	16
+/* Slot bases are spread out so that an offset from the wrong base shows. */
+#define RING_MODEL_SLOT_STRIDE	(1ull << 20)	/* pages */
+
+struct ring_model_config {
+	u32 nr_vcpus;
+	u32 ring_size;		/* entries, a power of two */
+	u32 reserve;		/* soft limit = ring_size - reserve, reserve < ring_size */
+	u32 start_index;	/* first dirty/reset/fetch index (tests the 32-bit wrap) */
+	bool emulated;		/* every store pushes */
+	bool replay_full_store;	/* the store that hit the soft limit runs again */
+	enum ring_mutant_id mutant;
+};
+
+struct ring_model_slot {
+	bool present;
+	u16 id;
+	u32 flags;
+	u64 base_gfn;
+	u64 npages;
+	u8 *logged;		/* per page: pushed and not yet reset (writable) */
+};
+
+struct ring_model_vcpu {
+	struct kvm_dirty_gfn *gfns;
+	u32 dirty_index;	/* next push */
+	u32 reset_index;	/* next entry to reset */
+	struct dirty_ring ring;	/* the consumer's view, for the harvester */
+	const struct ws_op *script;
+	struct ring_progress progress;
+	u64 page;		/* next page within the current WS_WRITE */
+	u64 pushes;
+	bool full_latched;	/* MUT_FULL_NEVER_CLEARS */
+};
+
+struct ring_model {
+	struct ring_model_config cfg;
+	u32 soft_limit;
+	struct ring_model_vcpu vcpu[RING_MAX_VCPUS];
+	struct ring_model_slot slot[RING_MODEL_MAX_SLOTS];
+	u64 next_base_gfn;
+	u64 invalid_resets;	/* entries reset that named no valid page */
+};
+
+struct ring_model *ring_model_create(const struct ring_model_config *cfg);
+void ring_model_free(struct ring_model *m);
+
+/* Memslot changes; return 0 or -errno like KVM_SET_USER_MEMORY_REGION. */
+int ring_model_slot_add(struct ring_model *m, u16 id, u64 npages, u32 flags);
+int ring_model_slot_set_flags(struct ring_model *m, u16 id, u32 flags);
+int ring_model_slot_delete(struct ring_model *m, u16 id);
+
+/* Give a vCPU a script (ending with WS_END) and restart it at op 0. */
+void ring_model_load(struct ring_model *m, u32 vcpu, const struct ws_op *script);
+
+/* Run a vCPU until WS_SYNC, a full exit or WS_END. */
+enum ring_exit ring_model_run(struct ring_model *m, u32 vcpu, struct ring_progress *progress);
+
+struct dirty_ring *ring_model_ring(struct ring_model *m, u32 vcpu);
+u32 ring_model_reset(struct ring_model *m);
+
+/* Entries pushed and not yet reset. */
+static inline u32 ring_model_used(const struct ring_model *m, u32 vcpu)
+{
+	return m->vcpu[vcpu].dirty_index - m->vcpu[vcpu].reset_index;
+}
+
+#endif /* SELFTEST_KVM_RING_MODEL_H */

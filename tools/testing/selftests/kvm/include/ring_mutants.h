@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The mutant catalogue: realistic KVM and harvester bugs that the suite's
+ * scenarios and checker must catch.
+ *
+ * Producer (KVM side) mutants are hooks in the userspace model
+ * (lib/ring_model.c tests its mutant id at the place where the bug would
+ * live).  Harvester mutants are deliberately broken copies of
+ * dirty_ring_walk(), kept in lib/ring_mutants.c and used by the scenario
+ * driver in place of the real walk.
+ *
+ * ring_mutants[] in lib/ring_mutants.c is the one table that selects them:
+ * a new mutant is an id here, a row there and, for a producer bug, its hook
+ * in the model.  Scenarios never name mutants.
+ */
+#ifndef SELFTEST_KVM_RING_MUTANTS_H
+#define SELFTEST_KVM_RING_MUTANTS_H
+
+#include "dirty_ring.h"
+
+enum ring_mutant_id {
+	MUT_NONE,
+	/* push and soft limit */
+	MUT_OVERSHOOT_BATCH,
+	MUT_OVERSHOOT_SMALL,
+	MUT_SOFT_LIMIT_LATE,
+	MUT_SOFT_LIMIT_EARLY,
+	MUT_NO_FULL_EXIT,
+	MUT_FULL_NEVER_CLEARS,
+	MUT_FULL_STILL_RUNS,
+	MUT_FLAGS_BEFORE_DATA,
+	MUT_DROP_EVERY_K,
+	MUT_DUPLICATE_EVERY_K,
+	MUT_PUSH_EVERY_STORE,
+	MUT_SLOT_FIELDS_SWAPPED,
+	MUT_SLOT_ID_TRUNCATED,
+	MUT_OFFSET_ABSOLUTE,
+	MUT_IGNORE_LOG_DIRTY,
+	MUT_ENABLE_LOG_NO_PROTECT,
+	MUT_SHARED_RING,
+	/* reset */
+	MUT_RESET_NO_STOP,
+	MUT_RESET_COUNT_PLUS_ONE,
+	MUT_RESET_NO_REPROTECT,
+	MUT_RESET_WRONG_PAGE,
+	MUT_RESET_DELETED_SLOT_OOPS,
+	MUT_RESET_INVALID_UNCOUNTED,
+	MUT_RESET_KEEPS_FLAGS,
+	MUT_RESET_FIRST_RING_ONLY,
+	/* harvester */
+	MUT_WALK_NO_ACQUIRE,
+	MUT_WALK_NO_WRAP,
+	MUT_WALK_NO_STOP,
+	MUT_WALK_NO_RESET_FLAG,
+	MUT_WALK_SKIP_AFTER_WRAP,
+	NR_RING_MUTANTS
+};
+
+typedef u32 (*dirty_walk_fn)(struct dirty_ring *ring, u32 max, dirty_entry_fn fn,
+			     void *opaque);
+
+struct ring_mutant {
+	const char *name;
+	const char *bug;	/* what the injected bug is, one line */
+	dirty_walk_fn walk;	/* harvester mutants: the broken walk */
+};
+
+/* Indexed by enum ring_mutant_id; [MUT_NONE] is the clean model. */
+extern const struct ring_mutant ring_mutants[NR_RING_MUTANTS];
+
+/* Parameters of the mutants that have one. */
+#define MUT_OVERSHOOT_BATCH_STORES	128	/* soft-full checked every N pushes */
+#define MUT_OVERSHOOT_SMALL_ENTRIES	8	/* pushes past the soft limit */
+#define MUT_EVERY_K			37	/* drop/duplicate one push in K */
+
+/* The walk a harvester uses under a mutant: dirty_ring_walk() unless broken. */
+dirty_walk_fn ring_mutant_walk(enum ring_mutant_id id);
+
+/* Look a mutant up by name; returns -1 if there is none. */
+int ring_mutant_by_name(const char *name);
+
+#endif /* SELFTEST_KVM_RING_MUTANTS_H */

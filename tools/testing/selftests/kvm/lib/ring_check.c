@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The checker (see ring_check.h).
+ *
+ * It replays the scripts store by store, with its own idea of which pages
+ * are write-protected, and turns each store into what KVM must or may
+ * report: a mandatory item (the page was protected), an optional one (an
+ * emulated-write duplicate, or the replay of the store that hit the soft
+ * limit) or nothing.  Harvested entries are matched in order against those
+ * items; a harvest that finds the ring empty while mandatory items are left
+ * means lost entries.
+ *
+ * Stores are expanded lazily: up to the vCPU's progress at each exit, and
+ * further while it runs (a reaper may see entries before the exit), but
+ * never past the progress of a stopped vCPU (one store more after a full
+ * exit: the store that hit the soft limit).
+ */
+#include <inttypes.h>
+
+#include "ring_check.h"
+
+#define LAST_ENTRIES	4
+
+/* Page protection as the checker knows it. */
+enum {
+	PAGE_WRITABLE,		/* logged since its last reset */
+	PAGE_PROTECTED,		/* the next store logs */
+	PAGE_UNKNOWN,		/* a replayed store may or may not have logged */
+};
+
+enum item_kind {
+	ITEM_FIRST,		/* store to a protected page: must be reported */
+	ITEM_DUP,		/* emulated write to a writable page: may be */
+	ITEM_REPLAY,		/* store that hit the soft limit, run again: may be */
+};
+
+struct item {
+	u32 slot;
+	u32 op;
+	u64 offset;
+	u64 store;
+	u8 kind;
+};
+
+struct queue {
+	struct item *it;
+	u64 head;
+	u64 tail;
+	u64 cap;
+};
+
+struct chk_slot {
+	bool present;
+	u16 id;
+	u32 flags;
+	u64 npages;
+	u8 *page;		/* PAGE_* per page */
+};
+
+/* Where a vCPU is in its script, as the checker expands it. */
+struct cursor {
+	u32 op;
+	u64 page;		/* within the WS_WRITE at op */
+	u64 store;		/* stores expanded */
+};
+
+struct chk_vcpu {
+	const struct ws_op *script;
+	struct cursor cur;
+	struct cursor before_last;	/* cursor before the last expanded store */
+	u64 progress;			/* stores retired at the last exit */
+	bool running;
+	bool full;			/* last exit was full */
+	bool reset_since_exit;
+	bool replay;			/* the store at cur must be expanded as a replay */
+	bool have_index;
+	u32 next_index;
+	struct queue q;
+	struct dirty_entry *harvested;	/* since the last reset */
+	u64 nr_harvested;
+	u64 cap_harvested;
+	struct dirty_entry last[LAST_ENTRIES];
+	u64 nr_entries;
+};
+
+struct checker {
+	const struct ring_check_config *cfg;
+	struct ring_verdict *v;
+	struct chk_slot slot[WS_MAX_SLOTS * 2];
+	struct chk_vcpu vcpu[RING_MAX_VCPUS];
+	u64 event;
+};
+
+const char *ring_exit_name(enum ring_exit exit)
+{
+	switch (exit) {
+	case RING_EXIT_SYNC:
+		return "sync";
+	case RING_EXIT_FULL:
+		return "dirty-ring-full";
+	case RING_EXIT_DONE:
+		return "done";
+	default:
+		return "error";
+	}
+}
+
+/* Record */
+
+void ring_record_init(struct ring_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+}
+
+void ring_record_free(struct ring_record *rec)
+{
+	free(rec->ev);
+	memset(rec, 0, sizeof(*rec));
+}
+
+static struct ring_event *record_add(struct ring_record *rec, enum ring_event_kind kind, u32 vcpu)
+{
+	struct ring_event *e;
+
+	if (rec->nr == rec->cap) {
+		rec->cap = rec->cap ? rec->cap * 2 : 1024;
+		rec->ev = realloc(rec->ev, rec->cap * sizeof(*rec->ev));
+		TEST_ASSERT(rec->ev, "out of memory for %lu record events", rec->cap);
+	}
+	e = &rec->ev[rec->nr++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->vcpu = vcpu;
+	return e;
+}
+
+void ring_record_slot(struct ring_record *rec, enum ring_slot_op op, u16 id, u64 npages,
+		      u32 flags)
+{
+	struct ring_event *e = record_add(rec, RR_SLOT, 0);
+
+	e->slot_op = op;
+	e->slot.id = id;
+	e->slot.npages = npages;
+	e->slot.flags = flags;
+}
+
+void ring_record_run(struct ring_record *rec, u32 vcpu)
+{
+	record_add(rec, RR_RUN, vcpu);
+}
+
+void ring_record_exit(struct ring_record *rec, u32 vcpu, enum ring_exit exit,
+		      const struct ring_progress *progress, u32 occupancy)
+{
+	struct ring_event *e = record_add(rec, RR_EXIT, vcpu);
+
+	e->exit = exit;
+	e->progress = *progress;
+	e->occupancy = occupancy;
+}
+
+void ring_record_entry(struct ring_record *rec, u32 vcpu, const struct dirty_entry *entry)
+{
+	record_add(rec, RR_ENTRY, vcpu)->entry = *entry;
+}
+
+void ring_record_drained(struct ring_record *rec, u32 vcpu)
+{
+	record_add(rec, RR_DRAINED, vcpu);
+}
+
+void ring_record_reset(struct ring_record *rec, u32 count, u32 stale)
+{
+	struct ring_event *e = record_add(rec, RR_RESET, 0);
+
+	e->reset.count = count;
+	e->reset.stale = stale;
+}
+
+/* Failure messages */
+
+static void __attribute__((format(printf, 3, 4)))
+fail(struct checker *c, const struct chk_vcpu *vc, const char *fmt, ...)
+{
+	struct ring_verdict *v = c->v;
+	size_t len;
+	va_list ap;
+	u64 i, n;
+
+	if (!v->ok)
+		return;
+	v->ok = false;
+	len = snprintf(v->msg, sizeof(v->msg), "event %lu: ", c->event);
+	va_start(ap, fmt);
+	len += vsnprintf(v->msg + len, sizeof(v->msg) - len, fmt, ap);
+	va_end(ap);
+	if (!vc || len >= sizeof(v->msg))
+		return;
+	n = vc->nr_entries < LAST_ENTRIES ? vc->nr_entries : LAST_ENTRIES;
+	len += snprintf(v->msg + len, sizeof(v->msg) - len, "; last %lu entries:", n);
+	for (i = vc->nr_entries - n; i < vc->nr_entries && len < sizeof(v->msg); i++) {
+		const struct dirty_entry *e = &vc->last[i % LAST_ENTRIES];
+
+		len += snprintf(v->msg + len, sizeof(v->msg) - len, " [%u] %#x/%#lx",
+				e->index, e->slot, e->offset);
+	}
+}
+
+static u32 vcpu_id(const struct checker *c, const struct chk_vcpu *vc)
+{
+	return vc - c->vcpu;
+}
+
+/* Queue of expected items */
+
+static void queue_push(struct queue *q, const struct item *it)
+{
+	if (q->tail == q->cap) {
+		if (q->head) {
+			memmove(q->it, q->it + q->head, (q->tail - q->head) * sizeof(*q->it));
+			q->tail -= q->head;
+			q->head = 0;
+		}
+		if (q->tail == q->cap) {
+			q->cap = q->cap ? q->cap * 2 : 256;
+			q->it = realloc(q->it, q->cap * sizeof(*q->it));
+			TEST_ASSERT(q->it, "out of memory for %lu expected entries", q->cap);
+		}
+	}
+	q->it[q->tail++] = *it;
+}
+
+static inline bool queue_empty(const struct queue *q)
+{
+	return q->head == q->tail;
+}
+
+/* Memslots */
+
+static struct chk_slot *find_slot(struct checker *c, u16 id)
+{
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(c->slot); i++)
+		if (c->slot[i].present && c->slot[i].id == id)
+			return &c->slot[i];
+	return NULL;
+}
+
+static void protect_all(struct chk_slot *s)
+{
+	memset(s->page, PAGE_PROTECTED, s->npages);
+}
+
+static void do_slot(struct checker *c, const struct ring_event *ev)
+{
+	struct chk_slot *s = find_slot(c, ev->slot.id);
+	u32 i;
+
+	switch (ev->slot_op) {
+	case RING_SLOT_ADD:
+		for (i = 0; i < ARRAY_SIZE(c->slot) && !s; i++)
+			if (!c->slot[i].present)
+				s = &c->slot[i];
+		TEST_ASSERT(s, "checker: more than %zu memslots", ARRAY_SIZE(c->slot));
+		free(s->page);
+		s->present = true;
+		s->id = ev->slot.id;
+		s->npages = ev->slot.npages;
+		s->flags = ev->slot.flags;
+		s->page = malloc(s->npages);
+		TEST_ASSERT(s->page, "out of memory");
+		protect_all(s);
+		break;
+	case RING_SLOT_FLAGS:
+		if (!s)
+			break;
+		if ((ev->slot.flags & KVM_MEM_LOG_DIRTY_PAGES) &&
+		    !(s->flags & KVM_MEM_LOG_DIRTY_PAGES))
+			protect_all(s);
+		s->flags = ev->slot.flags;
+		break;
+	case RING_SLOT_DELETE:
+		if (s)
+			s->present = false;
+		break;
+	}
+}
+
+/* Expanding stores */
+
+static bool cursor_next(const struct chk_vcpu *vc, struct cursor *cur, const struct ws_op **op)
+{
+	for (;;) {
+		const struct ws_op *o = &vc->script[cur->op];
+
+		if (o->kind == WS_END)
+			return false;
+		if (o->kind == WS_WRITE && cur->page < o->count) {
+			*op = o;
+			return true;
+		}
+		cur->op++;
+		cur->page = 0;
+	}
+}
+
+/* Expand the next store of a vCPU into what it must or may log. */
+static bool expand_one(struct checker *c, struct chk_vcpu *vc)
+{
+	struct cursor cur = vc->cur;
+	const struct ws_op *op;
+	struct chk_slot *s;
+	struct item it;
+	u8 *state;
+
+	if (!cursor_next(vc, &cur, &op))
+		return false;
+	vc->before_last = cur;
+	it.op = cur.op;
+	it.store = cur.store;
+	it.slot = DIRTY_RING_SLOT(0, op->slot);
+	it.offset = op->page + cur.page;
+	cur.page++;
+	cur.store++;
+	vc->cur = cur;
+
+	s = find_slot(c, op->slot);
+	if (!s || !(s->flags & KVM_MEM_LOG_DIRTY_PAGES) || it.offset >= s->npages) {
+		vc->replay = false;
+		return true;
+	}
+	state = &s->page[it.offset];
+	if (vc->replay) {
+		it.kind = ITEM_REPLAY;
+		*state = PAGE_UNKNOWN;
+		vc->replay = false;
+	} else if (*state == PAGE_PROTECTED) {
+		it.kind = ITEM_FIRST;
+		*state = PAGE_WRITABLE;
+	} else if (*state == PAGE_UNKNOWN || c->cfg->store_dups) {
+		it.kind = ITEM_DUP;
+	} else {
+		return true;
+	}
+	queue_push(&vc->q, &it);
+	return true;
+}
+
+/* How many stores of a vCPU may be expanded now. */
+static u64 expand_limit(const struct chk_vcpu *vc)
+{
+	if (vc->running)
+		return UINT64_MAX;
+	return vc->progress + (vc->full ? 1 : 0);
+}
+
+static void expand_to(struct checker *c, struct chk_vcpu *vc, u64 stores)
+{
+	while (vc->cur.store < stores && expand_one(c, vc))
+		;
+}
+
+/* Entries */
+
+static void note_entry(struct chk_vcpu *vc, const struct dirty_entry *e)
+{
+	vc->last[vc->nr_entries++ % LAST_ENTRIES] = *e;
+	if (vc->nr_harvested == vc->cap_harvested) {
+		vc->cap_harvested = vc->cap_harvested ? vc->cap_harvested * 2 : 256;
+		vc->harvested = realloc(vc->harvested, vc->cap_harvested * sizeof(*vc->harvested));
+		TEST_ASSERT(vc->harvested, "out of memory");
+	}
+	vc->harvested[vc->nr_harvested++] = *e;
+}
+
+static void matched(struct checker *c, struct chk_vcpu *vc, const struct item *it)
+{
+	struct chk_slot *s = find_slot(c, DIRTY_RING_SLOT_ID(it->slot));
+
+	if (it->kind == ITEM_DUP)
+		c->v->dups++;
+	if (it->kind == ITEM_REPLAY)
+		c->v->replays++;
+	if (s && it->offset < s->npages)
+		s->page[it->offset] = PAGE_WRITABLE;
+	vc->q.head++;
+}
+
+static void do_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_entry *e)
+{
+	u64 nth = vc->nr_entries;
+
+	if (vc->have_index && e->index != vc->next_index)
+		fail(c, vc, "vcpu %u entry %lu: ring index %u, expected %u (entries skipped or repeated)",
+		     vcpu_id(c, vc), nth, e->index, vc->next_index);
+	vc->have_index = true;
+	vc->next_index = e->index + 1;
+	note_entry(vc, e);
+	c->v->entries++;
+
+	for (;;) {
+		struct item *it;
+
+		if (queue_empty(&vc->q)) {
+			if (vc->cur.store < expand_limit(vc) && expand_one(c, vc))
+				continue;
+			fail(c, vc, "vcpu %u entry %lu (ring index %u): expected nothing (%lu stores executed, all reported), observed slot %#x offset %#lx",
+			     vcpu_id(c, vc), nth, e->index, vc->cur.store, e->slot, e->offset);
+			return;
+		}
+		it = &vc->q.it[vc->q.head];
+		if (it->slot == e->slot && it->offset == e->offset) {
+			matched(c, vc, it);
+			return;
+		}
+		if (it->kind == ITEM_FIRST) {
+			fail(c, vc, "vcpu %u entry %lu (ring index %u): expected slot %#x offset %#lx (op %u, store %lu), observed slot %#x offset %#lx",
+			     vcpu_id(c, vc), nth, e->index, it->slot, it->offset, it->op,
+			     it->store, e->slot, e->offset);
+			return;
+		}
+		vc->q.head++;	/* an optional item that did not happen */
+	}
+}
+
+/* A harvest found the ring empty: everything executed must have been seen. */
+static void do_drained(struct checker *c, struct chk_vcpu *vc)
+{
+	u64 missing = 0;
+	const struct item *first = NULL;
+	u64 i;
+
+	if (vc->running)
+		return;
+	for (i = vc->q.head; i < vc->q.tail; i++) {
+		if (vc->q.it[i].kind != ITEM_FIRST)
+			continue;
+		if (!missing++)
+			first = &vc->q.it[i];
+	}
+	if (missing) {
+		fail(c, vc, "vcpu %u entry %lu (ring index %u): expected slot %#x offset %#lx (op %u, store %lu), observed nothing: ring drained with %lu pages lost",
+		     vcpu_id(c, vc), vc->nr_entries, vc->next_index, first->slot, first->offset,
+		     first->op, first->store, missing);
+		return;
+	}
+	vc->q.head = vc->q.tail;
+}
+
+/* Exits */
+
+static u32 used_entries(const struct chk_vcpu *vc, u32 occupancy)
+{
+	return occupancy + vc->nr_harvested;
+}
+
+static void check_full_exit(struct checker *c, struct chk_vcpu *vc, u32 used)
+{
+	const struct ring_check_config *cfg = c->cfg;
+	u32 lowest = cfg->ring_size > cfg->reserve_max ? cfg->ring_size - cfg->reserve_max : 1;
+
+	c->v->full_exits++;
+	if (used < lowest)
+		fail(c, vc, "vcpu %u: full exit with %u entries used, below the lowest soft limit %u (ring %u, reserve at most %u)",
+		     vcpu_id(c, vc), used, lowest, cfg->ring_size, cfg->reserve_max);
+}
+
+static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_event *ev)
+{
+	const struct ring_check_config *cfg = c->cfg;
+	u32 used = used_entries(vc, ev->occupancy);
+	u32 highest = cfg->ring_size - cfg->reserve_min;
+	bool full = ev->exit == RING_EXIT_FULL;
+	u64 stores = ev->progress.stores;
+
+	if (ev->exit == RING_EXIT_ERROR)
+		fail(c, vc, "vcpu %u: unexpected exit at op %u after %lu stores", vcpu_id(c, vc),
+		     ev->progress.op, stores);
+	if (vc->full && !vc->reset_since_exit && (!full || stores != vc->progress))
+		fail(c, vc, "vcpu %u: ran while its ring was full: %s exit after %lu stores, expected a full exit after %lu",
+		     vcpu_id(c, vc), ring_exit_name(ev->exit), stores, vc->progress);
+	if (stores < vc->progress)
+		fail(c, vc, "vcpu %u: progress went back from %lu to %lu stores", vcpu_id(c, vc),
+		     vc->progress, stores);
+	if (used > highest)
+		fail(c, vc, "vcpu %u: %s exit with %u entries used (%u not harvested), above the soft limit %u (ring %u, reserve at least %u)%s",
+		     vcpu_id(c, vc), ring_exit_name(ev->exit), used, ev->occupancy, highest,
+		     cfg->ring_size, cfg->reserve_min,
+		     used > cfg->ring_size ? ": entries were overwritten" : "");
+	if (full)
+		check_full_exit(c, vc, used);
+	if (vc->cur.store > stores + (full ? 1 : 0))
+		fail(c, vc, "vcpu %u: entries were reported for %lu stores, but the vCPU exited (%s) after %lu",
+		     vcpu_id(c, vc), vc->cur.store, ring_exit_name(ev->exit), stores);
+
+	vc->running = false;
+	vc->full = full;
+	vc->reset_since_exit = false;
+	vc->progress = stores;
+	expand_to(c, vc, stores);
+}
+
+static void do_run(struct chk_vcpu *vc)
+{
+	/*
+	 * The store that hit the soft limit and was reported early runs again
+	 * after the reset re-protected its page: it may be reported once more.
+	 */
+	if (vc->full && vc->reset_since_exit && vc->cur.store == vc->progress + 1) {
+		vc->cur = vc->before_last;
+		vc->replay = true;
+	}
+	vc->running = true;
+}
+
+/* Resets */
+
+static void rearm(struct checker *c, struct chk_vcpu *vc)
+{
+	u64 i;
+
+	for (i = 0; i < vc->nr_harvested; i++) {
+		const struct dirty_entry *e = &vc->harvested[i];
+		struct chk_slot *s = NULL;
+
+		if (DIRTY_RING_AS_ID(e->slot) == 0)
+			s = find_slot(c, DIRTY_RING_SLOT_ID(e->slot));
+		if (s && e->offset < s->npages)
+			s->page[e->offset] = PAGE_PROTECTED;
+	}
+	vc->nr_harvested = 0;
+	vc->reset_since_exit = true;
+}
+
+static void do_reset(struct checker *c, const struct ring_event *ev)
+{
+	u64 harvested = 0;
+	u32 i;
+
+	c->v->resets++;
+	for (i = 0; i < c->cfg->nr_vcpus; i++)
+		harvested += c->vcpu[i].nr_harvested;
+	if (ev->reset.count != harvested)
+		fail(c, NULL, "reset returned %u, but %lu entries were harvested since the last reset",
+		     ev->reset.count, harvested);
+	if (ev->reset.stale)
+		fail(c, NULL, "reset left %u harvested entries with flags not 0", ev->reset.stale);
+	for (i = 0; i < c->cfg->nr_vcpus; i++)
+		rearm(c, &c->vcpu[i]);
+}
+
+static void checker_free(struct checker *c)
+{
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(c->slot); i++)
+		free(c->slot[i].page);
+	for (i = 0; i < RING_MAX_VCPUS; i++) {
+		free(c->vcpu[i].q.it);
+		free(c->vcpu[i].harvested);
+	}
+}
+
+static void check_event(struct checker *c, const struct ring_event *ev)
+{
+	struct chk_vcpu *vc = &c->vcpu[ev->vcpu];
+
+	if (ev->vcpu >= c->cfg->nr_vcpus) {
+		fail(c, NULL, "record names vCPU %u of %u", ev->vcpu, c->cfg->nr_vcpus);
+		return;
+	}
+	switch (ev->kind) {
+	case RR_SLOT:
+		do_slot(c, ev);
+		break;
+	case RR_RUN:
+		do_run(vc);
+		break;
+	case RR_EXIT:
+		do_exit(c, vc, ev);
+		break;
+	case RR_ENTRY:
+		do_entry(c, vc, &ev->entry);
+		break;
+	case RR_DRAINED:
+		do_drained(c, vc);
+		break;
+	case RR_RESET:
+		do_reset(c, ev);
+		break;
+	default:
+		fail(c, NULL, "unknown record event %u", ev->kind);
+	}
+}
+
+bool ring_check(const struct ring_check_config *cfg, const struct ring_record *rec,
+		struct ring_verdict *verdict)
+{
+	struct checker *c = calloc(1, sizeof(*c));
+	u32 i;
+
+	TEST_ASSERT(c, "out of memory");
+	TEST_ASSERT(cfg->nr_vcpus && cfg->nr_vcpus <= RING_MAX_VCPUS, "bad vCPU count %u",
+		    cfg->nr_vcpus);
+	TEST_ASSERT(cfg->reserve_min <= cfg->reserve_max && cfg->reserve_min < cfg->ring_size,
+		    "bad reserve bounds %u..%u for a ring of %u", cfg->reserve_min,
+		    cfg->reserve_max, cfg->ring_size);
+	memset(verdict, 0, sizeof(*verdict));
+	verdict->ok = true;
+	c->cfg = cfg;
+	c->v = verdict;
+	for (i = 0; i < cfg->nr_vcpus; i++)
+		c->vcpu[i].script = cfg->script[i];
+
+	for (c->event = 0; c->event < rec->nr && verdict->ok; c->event++)
+		check_event(c, &rec->ev[c->event]);
+	checker_free(c);
+	free(c);
+	return verdict->ok;
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The mutant catalogue (see ring_mutants.h): the table, and the broken
+ * harvester walks.  The walks below are deliberately wrong copies of
+ * dirty_ring_walk(); nothing but the mutation test may use them.
+ */
+#include "ring_mutants.h"
+
+/* The window in which a CPU without acquire ordering may read early. */
+#define REORDER_SPINS	500
+
+static void reorder_window(void)
+{
+	u32 i;
+
+	for (i = 0; i < REORDER_SPINS; i++)
+		asm volatile("" ::: "memory");
+}
+
+static inline u32 load_flags(struct kvm_dirty_gfn *gfn)
+{
+	return __atomic_load_n(&gfn->flags, __ATOMIC_ACQUIRE);
+}
+
+static inline void hand_over(struct kvm_dirty_gfn *gfn, u32 fetch, dirty_entry_fn fn,
+			     void *opaque)
+{
+	struct dirty_entry e = { .index = fetch, .slot = gfn->slot, .offset = gfn->offset };
+
+	fn(opaque, &e);
+}
+
+/*
+ * Flags read without acquire: slot and offset may be read before the flags
+ * say the entry is there, which is what a weakly ordered CPU does.
+ */
+static u32 walk_no_acquire(struct dirty_ring *ring, u32 max, dirty_entry_fn fn, void *opaque)
+{
+	u32 n;
+
+	for (n = 0; n < max; n++, ring->fetch++) {
+		struct kvm_dirty_gfn *gfn = dirty_ring_entry(ring, ring->fetch);
+		struct dirty_entry e = { .index = ring->fetch };
+
+		e.slot = __atomic_load_n(&gfn->slot, __ATOMIC_RELAXED);
+		e.offset = __atomic_load_n(&gfn->offset, __ATOMIC_RELAXED);
+		reorder_window();
+		if (!dirty_gfn_is_dirty(__atomic_load_n(&gfn->flags, __ATOMIC_RELAXED)))
+			break;
+		fn(opaque, &e);
+		__atomic_store_n(&gfn->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+/* The ring treated as a plain array: harvesting stops at its end for good. */
+static u32 walk_no_wrap(struct dirty_ring *ring, u32 max, dirty_entry_fn fn, void *opaque)
+{
+	u32 n;
+
+	for (n = 0; n < max && ring->fetch < ring->size; n++, ring->fetch++) {
+		struct kvm_dirty_gfn *gfn = &ring->gfns[ring->fetch];
+
+		if (!dirty_gfn_is_dirty(load_flags(gfn)))
+			break;
+		hand_over(gfn, ring->fetch, fn, opaque);
+		__atomic_store_n(&gfn->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
+/* Never stops at an entry that is not DIRTY: harvests whatever is there. */
+static u32 walk_no_stop(struct dirty_ring *ring, u32 max, dirty_entry_fn fn, void *opaque)
+{
+	u32 n;
+
+	for (n = 0; n < max; n++, ring->fetch++) {
+		struct kvm_dirty_gfn *gfn = dirty_ring_entry(ring, ring->fetch);
+
+		load_flags(gfn);
+		hand_over(gfn, ring->fetch, fn, opaque);
+		__atomic_store_n(&gfn->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
+/* Harvests but never marks entries RESET, so KVM cannot reset them. */
+static u32 walk_no_reset_flag(struct dirty_ring *ring, u32 max, dirty_entry_fn fn, void *opaque)
+{
+	u32 n;
+
+	for (n = 0; n < max; n++, ring->fetch++) {
+		struct kvm_dirty_gfn *gfn = dirty_ring_entry(ring, ring->fetch);
+
+		if (!dirty_gfn_is_dirty(load_flags(gfn)))
+			break;
+		hand_over(gfn, ring->fetch, fn, opaque);
+	}
+	return n;
+}
+
+/* Off by one at the wrap: the first entry of every new lap is skipped. */
+static u32 walk_skip_after_wrap(struct dirty_ring *ring, u32 max, dirty_entry_fn fn,
+				void *opaque)
+{
+	u32 n;
+
+	for (n = 0; n < max; n++) {
+		struct kvm_dirty_gfn *gfn = dirty_ring_entry(ring, ring->fetch);
+
+		if (!dirty_gfn_is_dirty(load_flags(gfn)))
+			break;
+		hand_over(gfn, ring->fetch, fn, opaque);
+		__atomic_store_n(&gfn->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
+		ring->fetch += ((ring->fetch & (ring->size - 1)) == ring->size - 1) ? 2 : 1;
+	}
+	return n;
+}
+
+const struct ring_mutant ring_mutants[NR_RING_MUTANTS] = {
+	[MUT_NONE] = { "clean", "no bug" },
+	[MUT_OVERSHOOT_BATCH] = { "overshoot_batch",
+		"soft-full checked only every 128 pushes (kvm_pvm at CPL0): overwrites" },
+	[MUT_OVERSHOOT_SMALL] = { "overshoot_small",
+		"full exit 8 entries past the soft limit, inside the reserve" },
+	[MUT_SOFT_LIMIT_LATE] = { "soft_limit_late", "full exit at soft limit + 1 (> for >=)" },
+	[MUT_SOFT_LIMIT_EARLY] = { "soft_limit_early", "full exit at soft limit - 1" },
+	[MUT_NO_FULL_EXIT] = { "no_full_exit", "the soft limit is never enforced" },
+	[MUT_FULL_NEVER_CLEARS] = { "full_never_clears",
+		"once full, the vCPU exits full for ever, even after a reset" },
+	[MUT_FULL_STILL_RUNS] = { "full_still_runs",
+		"a full vCPU keeps running stores that do not log" },
+	[MUT_FLAGS_BEFORE_DATA] = { "flags_before_data",
+		"flags = DIRTY published before slot and offset are written" },
+	[MUT_DROP_EVERY_K] = { "drop_every_k", "one push in 37 is lost" },
+	[MUT_DUPLICATE_EVERY_K] = { "duplicate_every_k", "one push in 37 is written twice" },
+	[MUT_PUSH_EVERY_STORE] = { "push_every_store",
+		"hardware writes log every store: the page is not left writable" },
+	[MUT_SLOT_FIELDS_SWAPPED] = { "slot_fields_swapped",
+		"slot id put where the as_id goes (id << 16 | as_id)" },
+	[MUT_SLOT_ID_TRUNCATED] = { "slot_id_truncated", "slot id truncated to 8 bits" },
+	[MUT_OFFSET_ABSOLUTE] = { "offset_absolute",
+		"offset is the gfn, not relative to the slot base" },
+	[MUT_IGNORE_LOG_DIRTY] = { "ignore_log_dirty",
+		"slots without KVM_MEM_LOG_DIRTY_PAGES are logged too" },
+	[MUT_ENABLE_LOG_NO_PROTECT] = { "enable_log_no_protect",
+		"enabling dirty logging does not write-protect the slot" },
+	[MUT_SHARED_RING] = { "shared_ring", "every vCPU pushes to vCPU 0's ring" },
+	[MUT_RESET_NO_STOP] = { "reset_no_stop",
+		"reset does not stop at the first entry that was not harvested" },
+	[MUT_RESET_COUNT_PLUS_ONE] = { "reset_count_plus_one", "reset returns its count + 1" },
+	[MUT_RESET_NO_REPROTECT] = { "reset_no_reprotect",
+		"reset does not re-protect: the page is never reported again" },
+	[MUT_RESET_WRONG_PAGE] = { "reset_wrong_page", "reset re-protects the next page" },
+	[MUT_RESET_DELETED_SLOT_OOPS] = { "reset_deleted_slot_oops",
+		"reset dereferences the slot of an entry without validating it" },
+	[MUT_RESET_INVALID_UNCOUNTED] = { "reset_invalid_uncounted",
+		"reset does not count entries that name no valid page" },
+	[MUT_RESET_KEEPS_FLAGS] = { "reset_keeps_flags", "reset leaves flags = RESET" },
+	[MUT_RESET_FIRST_RING_ONLY] = { "reset_first_ring_only", "reset only resets vCPU 0's ring" },
+	[MUT_WALK_NO_ACQUIRE] = { "walk_no_acquire",
+		"harvester reads flags without acquire (slot/offset read early)", walk_no_acquire },
+	[MUT_WALK_NO_WRAP] = { "walk_no_wrap",
+		"harvester treats the ring as an array and stops at its end", walk_no_wrap },
+	[MUT_WALK_NO_STOP] = { "walk_no_stop",
+		"harvester does not stop at an entry that is not DIRTY", walk_no_stop },
+	[MUT_WALK_NO_RESET_FLAG] = { "walk_no_reset_flag",
+		"harvester never sets flags = RESET", walk_no_reset_flag },
+	[MUT_WALK_SKIP_AFTER_WRAP] = { "walk_skip_after_wrap",
+		"harvester skips the first entry of each lap", walk_skip_after_wrap },
+};
+
+static u32 clean_walk(struct dirty_ring *ring, u32 max, dirty_entry_fn fn, void *opaque)
+{
+	return dirty_ring_walk(ring, max, fn, opaque);
+}
+
+dirty_walk_fn ring_mutant_walk(enum ring_mutant_id id)
+{
+	if (id < NR_RING_MUTANTS && ring_mutants[id].walk)
+		return ring_mutants[id].walk;
+	return clean_walk;
+}
+
+int ring_mutant_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < NR_RING_MUTANTS; i++)
+		if (!strcmp(ring_mutants[i].name, name))
+			return i;
+	return -1;
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Every scenario against the clean userspace model of the dirty ring.
+ *
+ * The model is the reference the mutation matrix and the KVM suite lean on:
+ * if a scenario fails on the clean model, either the model or the checker
+ * is wrong, and every verdict built on them is worthless.  Each scenario
+ * runs on the model with hardware-write semantics (a page logs once per
+ * reset cycle), without the replay of the store that hit the soft limit,
+ * and with emulated writes (every store logs), then full_cycles and
+ * wrap_positions over ring sizes from 64 to 65536 entries.
+ */
+#include "ring_scenario.h"
+
+#define CASE_TIMEOUT_S		20
+#define MODEL_RESERVE		64	/* KVM_DIRTY_RING_RSVD_ENTRIES */
+
+struct model_variant {
+	const char *name;
+	struct ring_model_target_config cfg;
+};
+
+static struct model_variant variants[] = {
+	{ "hw", { .reserve = MODEL_RESERVE, .replay_full_store = true } },
+	{ "hw-noreplay", { .reserve = MODEL_RESERVE } },
+	{ "emulated", { .reserve = MODEL_RESERVE, .emulated = true, .replay_full_store = true } },
+};
+
+static const char * const sized_scenarios[] = { "full_cycles", "wrap_positions" };
+#define MIN_RING_SHIFT	6
+#define MAX_RING_SHIFT	16
+
+static const struct ring_scenario *find_scenario(const char *name)
+{
+	u32 i;
+
+	for (i = 0; i < nr_ring_scenarios; i++)
+		if (!strcmp(ring_scenarios[i].name, name))
+			return &ring_scenarios[i];
+	TEST_FAIL("no scenario %s", name);
+}
+
+static void run_case(const struct ring_scenario *s, struct model_variant *mv, u32 ring_size)
+{
+	struct ring_target_factory f;
+	struct ring_verdict v;
+	char name[128];
+	int code;
+
+	ring_model_factory_init(&f, &mv->cfg);
+	code = ring_scenario_run_forked(s, &f, NULL, ring_size, CASE_TIMEOUT_S, &v);
+	if (ring_size)
+		snprintf(name, sizeof(name), "%s %s ring %u", mv->name, s->name, ring_size);
+	else
+		snprintf(name, sizeof(name), "%s %s", mv->name, s->name);
+	if (code == KSFT_PASS)
+		ksft_print_msg("%s: %lu entries, %lu full exits, %lu resets, %lu duplicates, %lu replays\n",
+			       name, v.entries, v.full_exits, v.resets, v.dups, v.replays);
+	ksft_test_result_code(code, name, code == KSFT_PASS ? NULL : "%s", v.msg);
+}
+
+int main(void)
+{
+	u32 i, j, shift;
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(variants) * nr_ring_scenarios +
+		      ARRAY_SIZE(sized_scenarios) * (MAX_RING_SHIFT - MIN_RING_SHIFT + 1));
+	for (i = 0; i < ARRAY_SIZE(variants); i++)
+		for (j = 0; j < nr_ring_scenarios; j++)
+			run_case(&ring_scenarios[j], &variants[i], 0);
+	for (j = 0; j < ARRAY_SIZE(sized_scenarios); j++)
+		for (shift = MIN_RING_SHIFT; shift <= MAX_RING_SHIFT; shift++)
+			run_case(find_scenario(sized_scenarios[j]), &variants[0], 1u << shift);
+	ksft_finished();
+}
