@@ -195,9 +195,9 @@ fail(struct checker *c, const struct chk_vcpu *vc, const char *fmt, ...)
 	va_start(ap, fmt);
 	len += vsnprintf(v->msg + len, sizeof(v->msg) - len, fmt, ap);
 	va_end(ap);
-	if (!vc || len >= sizeof(v->msg))
+	n = vc && vc->nr_entries < LAST_ENTRIES ? vc->nr_entries : LAST_ENTRIES;
+	if (!vc || !vc->nr_entries || len >= sizeof(v->msg))
 		return;
-	n = vc->nr_entries < LAST_ENTRIES ? vc->nr_entries : LAST_ENTRIES;
 	len += snprintf(v->msg + len, sizeof(v->msg) - len, "; last %lu entries:", n);
 	for (i = vc->nr_entries - n; i < vc->nr_entries && len < sizeof(v->msg); i++) {
 		const struct dirty_entry *e = &vc->last[i % LAST_ENTRIES];

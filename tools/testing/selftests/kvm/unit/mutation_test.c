@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The mutation matrix: every scenario against every mutant of the catalogue.
+ *
+ * A suite is only as good as the bugs it catches.  Each mutant injects one
+ * realistic KVM or harvester bug (ring_mutants.h) into the model or the
+ * harvester; every mutant must be killed by at least one scenario, i.e. the
+ * checker must fail that scenario (or the run must crash, as the kernel
+ * would).  A survivor means a missing scenario or a blind checker.  The
+ * clean model must pass every scenario first, or the matrix means nothing.
+ *
+ * Output: one KTAP line per scenario on the clean model, one per mutant
+ * naming the first scenario that killed it and its divergence message, the
+ * matrix (K: killed by the checker, C: crashed or timed out, .: survived)
+ * and the kill rate.  Exits non-zero on a survivor or a clean failure.
+ */
+#include "ring_scenario.h"
+
+#define CASE_TIMEOUT_S		20
+#define MODEL_RESERVE		64
+
+static char matrix[NR_RING_MUTANTS][64];
+
+static int run_one(const struct ring_scenario *s, enum ring_mutant_id id,
+		   struct ring_verdict *v)
+{
+	struct ring_model_target_config cfg = {
+		.reserve = MODEL_RESERVE,
+		.replay_full_store = true,
+		.mutant = id,
+	};
+	struct ring_target_factory f;
+
+	ring_model_factory_init(&f, &cfg);
+	return ring_scenario_run_forked(s, &f, ring_mutant_walk(id), 0, CASE_TIMEOUT_S, v);
+}
+
+static bool run_clean(void)
+{
+	bool all = true;
+	u32 j;
+
+	for (j = 0; j < nr_ring_scenarios; j++) {
+		struct ring_verdict v;
+		int code = run_one(&ring_scenarios[j], MUT_NONE, &v);
+		char name[96];
+
+		all = all && code == KSFT_PASS;
+		snprintf(name, sizeof(name), "clean %s", ring_scenarios[j].name);
+		ksft_test_result_code(code, name, code == KSFT_PASS ? NULL : "%s", v.msg);
+	}
+	return all;
+}
+
+static bool run_mutant(enum ring_mutant_id id)
+{
+	const struct ring_mutant *m = &ring_mutants[id];
+	char killer[RING_VERDICT_MSG + 64] = "";
+	u32 j, kills = 0;
+
+	for (j = 0; j < nr_ring_scenarios; j++) {
+		struct ring_verdict v;
+		int code = run_one(&ring_scenarios[j], id, &v);
+		bool killed = code == KSFT_FAIL;
+		bool by_checker = killed && !strstr(v.msg, "crashed: ") &&
+				  !strstr(v.msg, "timed out after ") &&
+				  !strstr(v.msg, "before a verdict");
+
+		matrix[id][j] = killed ? (by_checker ? 'K' : 'C') : '.';
+		if (killed && !kills++)
+			snprintf(killer, sizeof(killer), "%s: %s", ring_scenarios[j].name, v.msg);
+	}
+	matrix[id][nr_ring_scenarios] = '\0';
+	if (kills)
+		ksft_test_result_pass("mutant %s killed by %u/%u, first %s\n", m->name, kills,
+				      nr_ring_scenarios, killer);
+	else
+		ksft_test_result_fail("mutant %s survived every scenario (%s)\n", m->name, m->bug);
+	return kills;
+}
+
+static void print_matrix(void)
+{
+	u32 i, j;
+
+	ksft_print_msg("scenarios:\n");
+	for (j = 0; j < nr_ring_scenarios; j++)
+		ksft_print_msg("  %c %s\n", 'a' + j, ring_scenarios[j].name);
+	ksft_print_msg("%-26s %.*s\n", "mutant \\ scenario", (int)nr_ring_scenarios,
+		       "abcdefghijklmnopqrstuvwxyz");
+	for (i = 1; i < NR_RING_MUTANTS; i++)
+		ksft_print_msg("%-26s %s\n", ring_mutants[i].name, matrix[i]);
+}
+
+int main(void)
+{
+	u32 i, killed = 0, total = NR_RING_MUTANTS - 1;
+	bool clean;
+
+	ksft_print_header();
+	ksft_set_plan(nr_ring_scenarios + total);
+	clean = run_clean();
+	for (i = 1; i < NR_RING_MUTANTS; i++)
+		killed += run_mutant(i);
+	print_matrix();
+	ksft_print_msg("kill rate: %u/%u mutants (%u%%), clean model %s\n", killed, total,
+		       killed * 100 / total, clean ? "passes every scenario" : "FAILS");
+	ksft_finished();
+}
