@@ -117,6 +117,9 @@ void ring_record_entry(struct ring_record *rec, u32 vcpu, const struct dirty_ent
 void ring_record_drained(struct ring_record *rec, u32 vcpu);
 void ring_record_reset(struct ring_record *rec, u32 count, u32 stale);
 
+/* Print events [from, to) as "# " lines, for diagnosis. */
+void ring_record_print(const struct ring_record *rec, u64 from, u64 to);
+
 /* What the checker is told besides the record. */
 struct ring_check_config {
 	u32 ring_size;			/* entries per vCPU ring */
@@ -134,7 +137,8 @@ struct ring_verdict {
 	char msg[RING_VERDICT_MSG];	/* first divergence, a single line */
 	u64 entries;			/* entries checked */
 	u64 dups;			/* emulated-write duplicates seen */
-	u64 replays;			/* full-exit stores reported twice */
+	u64 early;			/* full-exit stores reported before they retired */
+	u64 replays;			/* the same stores reported again after the reset */
 	u64 full_exits;
 	u64 resets;
 };

@@ -31,7 +31,8 @@ enum {
 enum item_kind {
 	ITEM_FIRST,		/* store to a protected page: must be reported */
 	ITEM_DUP,		/* emulated write to a writable page: may be */
-	ITEM_REPLAY,		/* store that hit the soft limit, run again: may be */
+	ITEM_EARLY,		/* store that hit the soft limit, before it retired: may be */
+	ITEM_REPLAY,		/* the same store, run again after the reset: may be */
 };
 
 struct item {
@@ -39,6 +40,7 @@ struct item {
 	u32 op;
 	u64 offset;
 	u64 store;
+	u32 epoch;		/* of the page when the store was expanded */
 	u8 kind;
 };
 
@@ -55,6 +57,7 @@ struct chk_slot {
 	u32 flags;
 	u64 npages;
 	u8 *page;		/* PAGE_* per page */
+	u32 *epoch;		/* per page: bumped each time it is re-protected */
 };
 
 /* Where a vCPU is in its script, as the checker expands it. */
@@ -72,7 +75,7 @@ struct chk_vcpu {
 	bool running;
 	bool full;			/* last exit was full */
 	bool reset_since_exit;
-	bool replay;			/* the store at cur must be expanded as a replay */
+	u8 next_kind;			/* ITEM_EARLY/REPLAY for the store at cur */
 	bool have_index;
 	u32 next_index;
 	struct queue q;
@@ -178,6 +181,34 @@ void ring_record_reset(struct ring_record *rec, u32 count, u32 stale)
 	e->reset.stale = stale;
 }
 
+static const char * const event_names[] = {
+	[RR_SLOT] = "slot", [RR_RUN] = "run", [RR_EXIT] = "exit",
+	[RR_ENTRY] = "entry", [RR_DRAINED] = "drained", [RR_RESET] = "reset",
+};
+
+void ring_record_print(const struct ring_record *rec, u64 from, u64 to)
+{
+	u64 i;
+
+	for (i = from; i < to && i < rec->nr; i++) {
+		const struct ring_event *e = &rec->ev[i];
+
+		printf("# event %lu: %s vcpu %u", i, event_names[e->kind], e->vcpu);
+		if (e->kind == RR_SLOT)
+			printf(" op %u id %u npages %lu flags %#x", e->slot_op, e->slot.id,
+			       e->slot.npages, e->slot.flags);
+		else if (e->kind == RR_EXIT)
+			printf(" %s stores %lu op %u occupancy %u", ring_exit_name(e->exit),
+			       e->progress.stores, e->progress.op, e->occupancy);
+		else if (e->kind == RR_ENTRY)
+			printf(" [%u] %#x/%#lx", e->entry.index, e->entry.slot, e->entry.offset);
+		else if (e->kind == RR_RESET)
+			printf(" count %u stale %u", e->reset.count, e->reset.stale);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
 /* Failure messages */
 
 static void __attribute__((format(printf, 3, 4)))
@@ -248,9 +279,18 @@ static struct chk_slot *find_slot(struct checker *c, u16 id)
 	return NULL;
 }
 
+static void protect(struct chk_slot *s, u64 page)
+{
+	s->page[page] = PAGE_PROTECTED;
+	s->epoch[page]++;
+}
+
 static void protect_all(struct chk_slot *s)
 {
-	memset(s->page, PAGE_PROTECTED, s->npages);
+	u64 page;
+
+	for (page = 0; page < s->npages; page++)
+		protect(s, page);
 }
 
 static void do_slot(struct checker *c, const struct ring_event *ev)
@@ -265,12 +305,14 @@ static void do_slot(struct checker *c, const struct ring_event *ev)
 				s = &c->slot[i];
 		TEST_ASSERT(s, "checker: more than %zu memslots", ARRAY_SIZE(c->slot));
 		free(s->page);
+		free(s->epoch);
 		s->present = true;
 		s->id = ev->slot.id;
 		s->npages = ev->slot.npages;
 		s->flags = ev->slot.flags;
 		s->page = malloc(s->npages);
-		TEST_ASSERT(s->page, "out of memory");
+		s->epoch = calloc(s->npages, sizeof(*s->epoch));
+		TEST_ASSERT(s->page && s->epoch, "out of memory");
 		protect_all(s);
 		break;
 	case RING_SLOT_FLAGS:
@@ -326,16 +368,17 @@ static bool expand_one(struct checker *c, struct chk_vcpu *vc)
 	cur.store++;
 	vc->cur = cur;
 
+	it.kind = vc->next_kind;
+	vc->next_kind = ITEM_FIRST;
 	s = find_slot(c, op->slot);
-	if (!s || !(s->flags & KVM_MEM_LOG_DIRTY_PAGES) || it.offset >= s->npages) {
-		vc->replay = false;
+	if (!s || !(s->flags & KVM_MEM_LOG_DIRTY_PAGES) || it.offset >= s->npages)
 		return true;
-	}
 	state = &s->page[it.offset];
-	if (vc->replay) {
-		it.kind = ITEM_REPLAY;
+	if (it.kind != ITEM_FIRST) {
+		/* Logged or not: only a matching entry will tell. */
+		if (*state == PAGE_WRITABLE && !c->cfg->store_dups)
+			return true;
 		*state = PAGE_UNKNOWN;
-		vc->replay = false;
 	} else if (*state == PAGE_PROTECTED) {
 		it.kind = ITEM_FIRST;
 		*state = PAGE_WRITABLE;
@@ -344,6 +387,7 @@ static bool expand_one(struct checker *c, struct chk_vcpu *vc)
 	} else {
 		return true;
 	}
+	it.epoch = s->epoch[it.offset];
 	queue_push(&vc->q, &it);
 	return true;
 }
@@ -360,6 +404,20 @@ static void expand_to(struct checker *c, struct chk_vcpu *vc, u64 stores)
 {
 	while (vc->cur.store < stores && expand_one(c, vc))
 		;
+}
+
+/*
+ * After a reset, the store that hit the soft limit (expanded early at the
+ * full exit) may have run again and logged once more: expand it again as a
+ * replay.  Called once the vCPU is known to have run: at its next exit, or
+ * at an entry harvested while it runs.
+ */
+static void replay_full_store(struct chk_vcpu *vc)
+{
+	if (vc->full && vc->reset_since_exit && vc->cur.store == vc->progress + 1) {
+		vc->cur = vc->before_last;
+		vc->next_kind = ITEM_REPLAY;
+	}
 }
 
 /* Entries */
@@ -383,7 +441,14 @@ static void matched(struct checker *c, struct chk_vcpu *vc, const struct item *i
 		c->v->dups++;
 	if (it->kind == ITEM_REPLAY)
 		c->v->replays++;
-	if (s && it->offset < s->npages)
+	if (it->kind == ITEM_EARLY)
+		c->v->early++;
+	/*
+	 * An optional item that happened: its page was logged, unless a reset
+	 * or enabling logging re-protected it since the store (a new epoch).
+	 */
+	if (s && it->offset < s->npages && s->page[it->offset] == PAGE_UNKNOWN &&
+	    s->epoch[it->offset] == it->epoch)
 		s->page[it->offset] = PAGE_WRITABLE;
 	vc->q.head++;
 }
@@ -399,6 +464,8 @@ static void do_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_
 	vc->next_index = e->index + 1;
 	note_entry(vc, e);
 	c->v->entries++;
+	if (vc->running)
+		replay_full_store(vc);
 
 	for (;;) {
 		struct item *it;
@@ -474,7 +541,10 @@ static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_ev
 	u32 highest = cfg->ring_size - cfg->reserve_min;
 	bool full = ev->exit == RING_EXIT_FULL;
 	u64 stores = ev->progress.stores;
+	struct cursor next;
+	const struct ws_op *op;
 
+	replay_full_store(vc);
 	if (ev->exit == RING_EXIT_ERROR)
 		fail(c, vc, "vcpu %u: unexpected exit at op %u after %lu stores", vcpu_id(c, vc),
 		     ev->progress.op, stores);
@@ -500,18 +570,20 @@ static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_ev
 	vc->reset_since_exit = false;
 	vc->progress = stores;
 	expand_to(c, vc, stores);
+	/*
+	 * The store that hit the soft limit may have logged before it retired;
+	 * expand it now, before other vCPUs run and store to the same page.
+	 */
+	next = vc->cur;
+	if (full && vc->cur.store == stores && cursor_next(vc, &next, &op) &&
+	    next.op == ev->progress.op) {
+		vc->next_kind = ITEM_EARLY;
+		expand_one(c, vc);
+	}
 }
 
 static void do_run(struct chk_vcpu *vc)
 {
-	/*
-	 * The store that hit the soft limit and was reported early runs again
-	 * after the reset re-protected its page: it may be reported once more.
-	 */
-	if (vc->full && vc->reset_since_exit && vc->cur.store == vc->progress + 1) {
-		vc->cur = vc->before_last;
-		vc->replay = true;
-	}
 	vc->running = true;
 }
 
@@ -528,7 +600,7 @@ static void rearm(struct checker *c, struct chk_vcpu *vc)
 		if (DIRTY_RING_AS_ID(e->slot) == 0)
 			s = find_slot(c, DIRTY_RING_SLOT_ID(e->slot));
 		if (s && e->offset < s->npages)
-			s->page[e->offset] = PAGE_PROTECTED;
+			protect(s, e->offset);
 	}
 	vc->nr_harvested = 0;
 	vc->reset_since_exit = true;
@@ -555,8 +627,10 @@ static void checker_free(struct checker *c)
 {
 	u32 i;
 
-	for (i = 0; i < ARRAY_SIZE(c->slot); i++)
+	for (i = 0; i < ARRAY_SIZE(c->slot); i++) {
 		free(c->slot[i].page);
+		free(c->slot[i].epoch);
+	}
 	for (i = 0; i < RING_MAX_VCPUS; i++) {
 		free(c->vcpu[i].q.it);
 		free(c->vcpu[i].harvested);
