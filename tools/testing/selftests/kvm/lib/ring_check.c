@@ -83,7 +83,8 @@ struct chk_vcpu {
 	u64 nr_harvested;
 	u64 cap_harvested;
 	struct dirty_entry last[LAST_ENTRIES];
-	u64 nr_entries;
+	u64 nr_entries;			/* harvested since the start */
+	u64 pushed;			/* harvested + occupancy at the last exit */
 };
 
 struct checker {
@@ -409,8 +410,8 @@ static void expand_to(struct checker *c, struct chk_vcpu *vc, u64 stores)
 /*
  * After a reset, the store that hit the soft limit (expanded early at the
  * full exit) may have run again and logged once more: expand it again as a
- * replay.  Called once the vCPU is known to have run: at its next exit, or
- * at an entry harvested while it runs.
+ * replay.  Called once the vCPU is known to have run: at an exit with
+ * progress or new entries, or at an entry pushed since the last exit.
  */
 static void replay_full_store(struct chk_vcpu *vc)
 {
@@ -464,7 +465,7 @@ static void do_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_
 	vc->next_index = e->index + 1;
 	note_entry(vc, e);
 	c->v->entries++;
-	if (vc->running)
+	if (vc->running && nth >= vc->pushed)
 		replay_full_store(vc);
 
 	for (;;) {
@@ -541,10 +542,13 @@ static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_ev
 	u32 highest = cfg->ring_size - cfg->reserve_min;
 	bool full = ev->exit == RING_EXIT_FULL;
 	u64 stores = ev->progress.stores;
+	u64 pushed = vc->nr_entries + ev->occupancy;
 	struct cursor next;
 	const struct ws_op *op;
 
-	replay_full_store(vc);
+	/* A full exit without progress or new entries: the vCPU did not run. */
+	if (!full || stores != vc->progress || pushed > vc->pushed)
+		replay_full_store(vc);
 	if (ev->exit == RING_EXIT_ERROR)
 		fail(c, vc, "vcpu %u: unexpected exit at op %u after %lu stores", vcpu_id(c, vc),
 		     ev->progress.op, stores);
@@ -566,6 +570,7 @@ static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_ev
 		     vcpu_id(c, vc), vc->cur.store, ring_exit_name(ev->exit), stores);
 
 	vc->running = false;
+	vc->pushed = pushed;
 	vc->full = full;
 	vc->reset_since_exit = false;
 	vc->progress = stores;

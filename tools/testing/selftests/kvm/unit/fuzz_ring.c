@@ -101,6 +101,21 @@ static void drain(struct ring_ctx *ctx)
 	}
 }
 
+static void dump(struct ring_ctx *ctx)
+{
+	u32 v, i;
+
+	for (v = 0; v < RING_MAX_VCPUS; v++) {
+		for (i = 0; i < ctx->script[v].nr; i++) {
+			const struct ws_op *op = &ctx->script[v].ops[i];
+
+			printf("# vcpu %u op %u: kind %u slot %u page %#lx count %u\n", v, i,
+			       op->kind, op->slot, op->page, op->count);
+		}
+	}
+	ring_record_print(&ctx->rec, 0, ctx->rec.nr);
+}
+
 static bool fuzz_one(const u8 *data, size_t size, char *msg, size_t msg_size)
 {
 	struct input in = { data, size };
@@ -140,7 +155,7 @@ static bool fuzz_one(const u8 *data, size_t size, char *msg, size_t msg_size)
 
 	ok = rs_end(ctx);
 	if (!ok && getenv("RING_FUZZ_DUMP"))
-		ring_record_print(&ctx->rec, 0, ctx->rec.nr);
+		dump(ctx);
 	if (!ok)
 		snprintf(msg, msg_size, "ring %u, reserve %u, %u vCPUs, %s%s: %s", ring_size,
 			 tc.reserve, nr_vcpus, tc.emulated ? "emulated" : "hardware",
