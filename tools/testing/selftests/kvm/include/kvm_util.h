@@ -36,8 +36,12 @@ bool guest_priv_parse(const char *arg, unsigned int *mask);
 #define GUEST_PAGE_SIZE		4096ul
 #define GUEST_PAGE_SHIFT	12
 
-/* Slot 0 holds the guest image, page tables, stacks and descriptor tables. */
-#define SYSTEM_SLOT		0
+/*
+ * The system slot holds the guest image, page tables, stacks and descriptor
+ * tables at guest physical 0, not dirty-logged.  Its id is the highest the
+ * VM accepts (KVM_CAP_NR_MEMSLOTS - 1), so tests may use every id below it,
+ * 0 included.
+ */
 #define SYSTEM_SLOT_BYTES	(64ul << 20)
 /* Test memslots live above this guest physical address, mapped at GVA == GPA. */
 #define TEST_MEM_BASE_GPA	(1ul << 30)
@@ -64,6 +68,8 @@ struct kvm_vm {
 	int kvm_fd;
 	int fd;
 	enum guest_priv priv;
+	u32 system_slot;
+	u32 nr_memslots;	/* KVM_CAP_NR_MEMSLOTS: valid ids are below it */
 	struct mem_region regions[VM_MAX_REGIONS];
 	struct kvm_vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned int nr_vcpus;

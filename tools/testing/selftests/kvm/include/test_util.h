@@ -35,6 +35,8 @@ typedef int64_t s64;
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((typeof(x))(a) - 1))
 #define ALIGN_DOWN(x, a)	((x) & ~((typeof(x))(a) - 1))
+#define READ_ONCE(x)		(*(const volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
 #define IS_POWER_OF_2(x)	((x) != 0 && ((x) & ((x) - 1)) == 0)
 
 void test_assert_fail(const char *file, unsigned int line, const char *expr,

@@ -15,15 +15,27 @@
 
 struct ws_program {
 	u64 nr_ops;
+	u64 done_ops;		/* written by the guest after each op it completes */
 	struct ws_op ops[];
 };
 
-/* Copy the script into the guest; returns the GVA of its struct ws_program. */
+/*
+ * Copy the script into the guest; returns the GVA of its struct ws_program.
+ * The layout's gva[] must be filled.
+ */
 gva_t ws_load(struct kvm_vm *vm, const struct ws_op *ops, u64 nr_ops,
 	      const struct ws_layout *layout);
 
 /* Guest code: run the program (pass the GVA from ws_load() as argument). */
-void guest_ws_main(const struct ws_program *prog);
+void guest_ws_main(struct ws_program *prog);
+
+/*
+ * Stores the guest has retired in the program: all stores of the ops it
+ * completed, plus the leading pages of the op in progress that already hold
+ * its value (a store that faulted and was logged but did not retire is not
+ * counted).  Read while the vCPU is stopped.
+ */
+u64 ws_stores_retired(struct kvm_vm *vm, gva_t prog_gva, u32 *next_op);
 
 /* The value the script stores for op index i (see write_script.h). */
 static inline u64 ws_value(u64 op_index)

@@ -2,7 +2,7 @@
 /*
  * VMs, memslots, vCPUs and the guest image.
  *
- * Every VM built by vm_create() has a system slot (slot 0, not dirty-logged)
+ * Every VM built by vm_create() has a system slot (the highest slot id, not dirty-logged)
  * at guest physical 0 that holds the page tables, descriptor tables, stacks
  * and a copy of the test binary's loadable segments, mapped at the same
  * virtual addresses as in the host.  Guest code is therefore ordinary C in
@@ -90,6 +90,8 @@ struct kvm_vm *__vm_create_bare(void)
 	vm->kvm_fd = open_kvm_dev_path_or_exit();
 	vm->fd = __kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	TEST_ASSERT(vm->fd >= 0, "KVM_CREATE_VM failed, rc: %d", vm->fd);
+	vm->nr_memslots = vm_check_cap(vm, KVM_CAP_NR_MEMSLOTS);
+	TEST_ASSERT(vm->nr_memslots >= 2, "KVM_CAP_NR_MEMSLOTS is %u", vm->nr_memslots);
 	return vm;
 }
 
@@ -151,7 +153,8 @@ struct kvm_vm *vm_create(enum guest_priv priv)
 	struct kvm_vm *vm = __vm_create_bare();
 
 	vm->priv = priv;
-	vm_mem_region_add(vm, BACKING_ANON, SYSTEM_SLOT, 0,
+	vm->system_slot = vm->nr_memslots - 1;
+	vm_mem_region_add(vm, BACKING_ANON, vm->system_slot, 0,
 			  SYSTEM_SLOT_BYTES / GUEST_PAGE_SIZE, 0);
 	vm->next_phys = 0;
 	vm->next_virt = LIB_GVA_BASE;

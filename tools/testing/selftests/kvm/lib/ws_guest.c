@@ -31,6 +31,7 @@ gva_t ws_load(struct kvm_vm *vm, const struct ws_op *ops, u64 nr_ops,
 
 	TEST_ASSERT(nr_ops && ops[nr_ops - 1].kind == WS_END, "script must end with WS_END");
 	prog->nr_ops = nr_ops;
+	prog->done_ops = 0;
 	for (i = 0; i < nr_ops; i++) {
 		prog->ops[i] = ops[i];
 		if (ops[i].kind == WS_WRITE)
@@ -39,11 +40,30 @@ gva_t ws_load(struct kvm_vm *vm, const struct ws_op *ops, u64 nr_ops,
 	return gva;
 }
 
+u64 ws_stores_retired(struct kvm_vm *vm, gva_t prog_gva, u32 *next_op)
+{
+	struct ws_program *prog = addr_gva2hva(vm, prog_gva);
+	u64 i, done = READ_ONCE(prog->done_ops), stores = 0, n;
+	const struct ws_op *op;
+
+	for (i = 0; i < done; i++)
+		if (prog->ops[i].kind == WS_WRITE)
+			stores += prog->ops[i].count;
+	*next_op = done;
+	op = &prog->ops[done];
+	if (done >= prog->nr_ops || op->kind != WS_WRITE)
+		return stores;
+	for (n = 0; n < op->count; n++)
+		if (*(u64 *)addr_gva2hva(vm, op->gva + n * GUEST_PAGE_SIZE) != ws_value(done))
+			break;
+	return stores + n;
+}
+
 /*
  * Guest side.  Single-page writes without padding (a random page order) take
  * a fast path of a few instructions per store, like a run of pages does.
  */
-void guest_ws_main(const struct ws_program *prog)
+void guest_ws_main(struct ws_program *prog)
 {
 	const struct ws_op *op = prog->ops;
 	u64 i = 0;
@@ -61,12 +81,14 @@ void guest_ws_main(const struct ws_program *prog)
 					asm volatile("");
 			}
 		} else if (op->kind == WS_SYNC) {
+			WRITE_ONCE(prog->done_ops, i + 1);
 			GUEST_SYNC(i);
 		} else {
 			break;
 		}
 		op++;
 		i++;
+		WRITE_ONCE(prog->done_ops, i);
 	}
 	GUEST_DONE();
 }

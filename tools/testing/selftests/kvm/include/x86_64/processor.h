@@ -53,6 +53,8 @@ const char *exception_name(u64 vector);
 void vm_arch_setup(struct kvm_vm *vm);
 /* Called by vm_vcpu_add(): CPUID, TSS, segments, CR0/3/4, EFER, stack, RIP. */
 void vcpu_arch_setup(struct kvm_vcpu *vcpu, void *guest_code);
+/* (Re)start the vCPU at guest_code() with an empty stack; arguments are cleared. */
+void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code);
 /* Map one guest page: gva -> gpa, present, writable, user. */
 void virt_map_page(struct kvm_vm *vm, gva_t gva, gpa_t gpa);
 /* Translate through the guest page tables; returns false if unmapped. */

@@ -226,7 +226,6 @@ void vcpu_arch_setup(struct kvm_vcpu *vcpu, void *guest_code)
 	gva_t stack = vm_vaddr_alloc(vm, GUEST_STACK_PAGES);
 	gva_t exc_stack = vm_vaddr_alloc(vm, EXC_STACK_PAGES);
 	struct tss64 *tss;
-	struct kvm_regs regs = {};
 
 	vcpu->tss = vm_vaddr_alloc(vm, DIV_ROUND_UP(TSS_BYTES, GUEST_PAGE_SIZE));
 	tss = addr_gva2hva(vm, vcpu->tss);
@@ -238,8 +237,16 @@ void vcpu_arch_setup(struct kvm_vcpu *vcpu, void *guest_code)
 	vcpu_init_cpuid(vcpu);
 	vcpu_init_sregs(vcpu);
 
-	/* guest_code() starts as if called: return address on a 16-byte aligned stack */
 	vcpu->stack_top = stack + GUEST_STACK_PAGES * GUEST_PAGE_SIZE;
+	vcpu_set_entry(vcpu, guest_code);
+}
+
+void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code)
+{
+	struct kvm_vm *vm = vcpu->vm;
+	struct kvm_regs regs = {};
+
+	/* guest_code() starts as if called: return address on a 16-byte aligned stack */
 	*(u64 *)addr_gva2hva(vm, vcpu->stack_top - 8) = (u64)guest_code_returned;
 	regs.rsp = vcpu->stack_top - 8;
 	regs.rip = (u64)guest_code;

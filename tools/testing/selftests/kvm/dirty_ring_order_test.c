@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dirty_ring_order_test: push, harvest and reset ordering.
+ *
+ * The shared scenarios (ring_scenario.h) on real KVM, judged by the one
+ * checker (ring_check.h) that also judges the model and its mutants:
+ *   - entries appear in first-write order with the right slot and offset,
+ *     across two slots, with scattered and padded stores;
+ *   - a page rewritten before its reset is not reported again (CPL3; at CPL0
+ *     emulated writes may log every store: counted), one rewritten after it is;
+ *   - a reset after a partial harvest resets exactly the harvested prefix and
+ *     stops at the first entry not harvested; harvested-not-reset pages
+ *     written again are not lost; flags go DIRTY -> RESET -> 0;
+ *   - syncs and harvests at every ring position, wrapping the ring many times.
+ */
+#include "kvm_scenarios.h"
+
+static const char *const scenarios[] = {
+	"first_write_order",
+	"rewrite_after_reset",
+	"partial_harvest",
+	"wrap_positions",
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [-g cpl0|cpl3|all]\n"
+	       "Checks the order of dirty ring entries, partial harvests and resets.\n"
+	       TEST_COMMON_USAGE, prog);
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
+	struct test_case cases[ARRAY_SIZE(scenarios)];
+	unsigned int n;
+
+	close(open_kvm_dev_path_or_exit());
+	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
+	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), cases);
+	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
+}

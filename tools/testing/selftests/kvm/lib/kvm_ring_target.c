@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Real KVM as a ring_target.
+ *
+ * Each test memslot gets its own guest physical range above
+ * TEST_MEM_BASE_GPA, mapped at GVA == GPA.  load() copies the script into
+ * the guest and restarts the vCPU at the interpreter; run() maps the vCPU's
+ * exit to a ring_exit and reads its progress from guest memory
+ * (ws_stores_retired()).
+ *
+ * store_dups is set at CPL0: a host may emulate CPL0 guest code (kvm_pvm
+ * does), and KVM logs an emulated write on every store.
+ */
+#include "kvm_ring_target.h"
+#include "processor.h"
+#include "ucall.h"
+#include "ws_guest.h"
+
+#define SLOT_ALIGN_PAGES	512	/* 2 MiB */
+#define KT_MAX_SLOTS		16
+
+struct kvm_target {
+	struct ring_target t;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpus[RING_MAX_VCPUS];
+	gva_t prog[RING_MAX_VCPUS];
+	gpa_t slot_gpa[KT_MAX_SLOTS];
+	u64 slot_room[KT_MAX_SLOTS];	/* pages reserved at slot_gpa */
+	u16 slot_id[KT_MAX_SLOTS];
+	u32 nr_slots;
+	gpa_t next_gpa;
+};
+
+static struct kvm_target *kt_of(struct ring_target *t)
+{
+	return (struct kvm_target *)t;
+}
+
+static int kt_slot_index(struct kvm_target *kt, u16 id)
+{
+	u32 i;
+
+	for (i = 0; i < kt->nr_slots; i++)
+		if (kt->slot_id[i] == id)
+			return i;
+	return -1;
+}
+
+static int kt_slot_add(struct ring_target *t, u16 id, u64 npages, u32 flags)
+{
+	struct kvm_target *kt = kt_of(t);
+	int i = kt_slot_index(kt, id);
+
+	/* A slot id added again keeps its place, so loaded scripts still find it. */
+	if (i < 0) {
+		TEST_ASSERT(kt->nr_slots < KT_MAX_SLOTS, "too many slots");
+		i = kt->nr_slots++;
+		kt->slot_id[i] = id;
+		kt->slot_gpa[i] = kt->next_gpa;
+		kt->slot_room[i] = ALIGN_UP(npages, SLOT_ALIGN_PAGES);
+		kt->next_gpa += kt->slot_room[i] * GUEST_PAGE_SIZE;
+	}
+	TEST_ASSERT(npages <= kt->slot_room[i], "slot %u re-added with %lu pages, room for %lu",
+		    id, npages, kt->slot_room[i]);
+	vm_mem_region_add(kt->vm, BACKING_ANON, id, kt->slot_gpa[i], npages, flags);
+	virt_map(kt->vm, kt->slot_gpa[i], kt->slot_gpa[i], npages);
+	return 0;
+}
+
+static int kt_slot_set_flags(struct ring_target *t, u16 id, u32 flags)
+{
+	vm_mem_region_set_flags(kt_of(t)->vm, id, flags);
+	return 0;
+}
+
+static int kt_slot_delete(struct ring_target *t, u16 id)
+{
+	vm_mem_region_delete(kt_of(t)->vm, id);
+	return 0;
+}
+
+static void kt_load(struct ring_target *t, u32 vcpu, const struct ws_op *script,
+		    const struct ws_layout *layout)
+{
+	struct kvm_target *kt = kt_of(t);
+	struct ws_layout l = *layout;
+	u64 nr_ops = 1;
+	u32 i;
+
+	for (i = 0; i < l.nr_slots; i++) {
+		int s = kt_slot_index(kt, l.slot[i]);
+
+		TEST_ASSERT(s >= 0, "script names slot %u, never added", l.slot[i]);
+		l.gva[i] = kt->slot_gpa[s];
+	}
+	while (script[nr_ops - 1].kind != WS_END)
+		nr_ops++;
+	kt->prog[vcpu] = ws_load(kt->vm, script, nr_ops, &l);
+	vcpu_set_entry(kt->vcpus[vcpu], guest_ws_main);
+	vcpu_args_set(kt->vcpus[vcpu], 1, kt->prog[vcpu]);
+}
+
+static enum ring_exit kt_run(struct ring_target *t, u32 vcpu, struct ring_progress *progress)
+{
+	struct kvm_target *kt = kt_of(t);
+	struct kvm_vcpu *v = kt->vcpus[vcpu];
+	enum ring_exit exit = RING_EXIT_ERROR;
+	struct ucall uc;
+
+	vcpu_run(v);
+	switch (get_ucall(v, &uc)) {
+	case UCALL_SYNC:
+		exit = RING_EXIT_SYNC;
+		break;
+	case UCALL_DONE:
+		exit = RING_EXIT_DONE;
+		break;
+	case UCALL_NONE:
+		if (v->run->exit_reason == KVM_EXIT_DIRTY_RING_FULL) {
+			exit = RING_EXIT_FULL;
+			break;
+		}
+		/* fall through */
+	default:
+		fprintf(stderr, "# [%s] vCPU %u: unexpected exit %s\n", test_context(), vcpu,
+			exit_reason_str(v->run->exit_reason));
+	}
+	progress->stores = ws_stores_retired(kt->vm, kt->prog[vcpu], &progress->op);
+	return exit;
+}
+
+static struct dirty_ring *kt_ring(struct ring_target *t, u32 vcpu)
+{
+	return &kt_of(t)->vcpus[vcpu]->ring;
+}
+
+static u32 kt_reset(struct ring_target *t)
+{
+	return vm_reset_dirty_rings(kt_of(t)->vm);
+}
+
+static void kt_destroy(struct ring_target *t)
+{
+	kvm_vm_free(kt_of(t)->vm);
+	free(t);
+}
+
+static struct ring_target *kt_create(struct ring_target_factory *f,
+				     const struct ring_target_params *p)
+{
+	const struct kvm_ring_target_config *cfg = f->opaque;
+	u64 max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
+	u64 min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
+	struct kvm_target *kt;
+	u32 i;
+
+	u32 size = p->ring_size > min_entries ? p->ring_size : min_entries;
+
+	/* A host may need a bigger ring than asked (PML); scenarios read t->ring_size. */
+	if (!IS_POWER_OF_2(p->ring_size) || size > max_entries || !p->nr_vcpus ||
+	    p->nr_vcpus > RING_MAX_VCPUS) {
+		snprintf(f->why, sizeof(f->why),
+			 "KVM takes rings of %lu..%lu entries, asked %u vCPUs with %u",
+			 min_entries, max_entries, p->nr_vcpus, p->ring_size);
+		return NULL;
+	}
+	kt = calloc(1, sizeof(*kt));
+	TEST_ASSERT(kt, "out of memory");
+	kt->t = (struct ring_target) {
+		.name = f->name,
+		.nr_vcpus = p->nr_vcpus,
+		.ring_size = size,
+		.reserve_min = KVM_RING_RESERVE_MIN,
+		.reserve_max = KVM_RING_RESERVE_MAX < size ? KVM_RING_RESERVE_MAX : size - 1,
+		.store_dups = cfg->priv == GUEST_CPL0,
+		.slot_add = kt_slot_add,
+		.slot_set_flags = kt_slot_set_flags,
+		.slot_delete = kt_slot_delete,
+		.load = kt_load,
+		.run = kt_run,
+		.ring = kt_ring,
+		.reset = kt_reset,
+		.destroy = kt_destroy,
+	};
+	kt->next_gpa = TEST_MEM_BASE_GPA;
+	kt->vm = vm_create(cfg->priv);
+	vm_enable_dirty_ring(kt->vm, size, false);
+	for (i = 0; i < p->nr_vcpus; i++) {
+		kt->vcpus[i] = vm_vcpu_add(kt->vm, i, guest_ws_main);
+		vcpu_map_dirty_ring(kt->vcpus[i]);
+	}
+	return &kt->t;
+}
+
+void kvm_ring_factory_init(struct ring_target_factory *f, struct kvm_ring_target_config *cfg)
+{
+	memset(f, 0, sizeof(*f));
+	f->name = cfg->priv == GUEST_CPL3 ? "kvm-cpl3" : "kvm-cpl0";
+	f->create = kt_create;
+	f->opaque = cfg;
+}
