@@ -543,11 +543,12 @@ static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_ev
 	bool full = ev->exit == RING_EXIT_FULL;
 	u64 stores = ev->progress.stores;
 	u64 pushed = vc->nr_entries + ev->occupancy;
+	bool new_entries = pushed > vc->pushed;
 	struct cursor next;
 	const struct ws_op *op;
 
 	/* A full exit without progress or new entries: the vCPU did not run. */
-	if (!full || stores != vc->progress || pushed > vc->pushed)
+	if (!full || stores != vc->progress || new_entries)
 		replay_full_store(vc);
 	if (ev->exit == RING_EXIT_ERROR)
 		fail(c, vc, "vcpu %u: unexpected exit at op %u after %lu stores", vcpu_id(c, vc),
@@ -578,9 +579,10 @@ static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_ev
 	/*
 	 * The store that hit the soft limit may have logged before it retired;
 	 * expand it now, before other vCPUs run and store to the same page.
+	 * Not if nothing was pushed: the vCPU refused to run at all.
 	 */
 	next = vc->cur;
-	if (full && vc->cur.store == stores && cursor_next(vc, &next, &op) &&
+	if (full && new_entries && vc->cur.store == stores && cursor_next(vc, &next, &op) &&
 	    next.op == ev->progress.op) {
 		vc->next_kind = ITEM_EARLY;
 		expand_one(c, vc);

@@ -9,6 +9,8 @@
  * Built with clang -fsanitize=fuzzer (RING_FUZZ_LIBFUZZER) this is a
  * libFuzzer target.  Otherwise it is a bounded random run that prints its
  * seed, and each failing input's own seed to reproduce it with -s SEED -i 1.
+ * By default the run is deterministic (seed 1, DEFAULT_RUNS inputs); -r
+ * takes the seed from the clock and -t bounds the run in seconds.
  */
 #include <getopt.h>
 
@@ -19,7 +21,9 @@
 #define FUZZ_MAX_STEPS		300
 #define FUZZ_DRAIN_ROUNDS	100000
 #define FUZZ_INPUT_MAX		1024
-#define DEFAULT_SECONDS		3
+#define DEFAULT_SECONDS		60
+#define DEFAULT_RUNS		20000
+#define DEFAULT_SEED		1
 
 static const u16 fuzz_slot_ids[FUZZ_SLOTS] = { 1, 7, 300 };
 
@@ -193,14 +197,19 @@ static void random_input(u64 seed, u8 *buf, size_t *len)
 
 int main(int argc, char **argv)
 {
-	u64 seed = time_now_ns(), first_seed, seconds = DEFAULT_SECONDS, max_runs = UINT64_MAX, runs, t_end;
+	u64 seed = DEFAULT_SEED, first_seed, seconds = DEFAULT_SECONDS, max_runs = DEFAULT_RUNS;
+	u64 runs, t_end;
 	char msg[RING_VERDICT_MSG + 128];
 	u8 buf[FUZZ_INPUT_MAX];
 	u64 failures = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:t:i:h")) != -1) {
+	while ((opt = getopt(argc, argv, "rs:t:i:h")) != -1) {
 		switch (opt) {
+		case 'r':
+			seed = time_now_ns();
+			max_runs = UINT64_MAX;
+			break;
 		case 's':
 			seed = parse_u64(optarg, "-s", 0, UINT64_MAX);
 			break;
@@ -211,8 +220,8 @@ int main(int argc, char **argv)
 			max_runs = parse_u64(optarg, "-i", 1, UINT64_MAX);
 			break;
 		default:
-			printf("usage: %s [-s seed] [-t seconds (default %u)] [-i max runs]\n",
-			       argv[0], DEFAULT_SECONDS);
+			printf("usage: %s [-r | -s seed (default %u)] [-t seconds (default %u)] [-i runs (default %u)]\n",
+			       argv[0], DEFAULT_SEED, DEFAULT_SECONDS, DEFAULT_RUNS);
 			return opt == 'h' ? KSFT_PASS : KSFT_FAIL;
 		}
 	}
