@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The userspace model of the dirty ring, its checker, the mutant catalogue
 # and the harvester unit tests.  None of them needs /dev/kvm.
-# Included by the kvm Makefile, whose CFLAGS and OUTPUT it uses:
+# Included by unit/unit.mk (so by the kvm Makefile), whose CFLAGS and
+# OUTPUT it uses:
 #
 #   make mutation        build and run the mutant x scenario matrix
 #   make unit-model      build and run the unit programs
@@ -90,5 +91,13 @@ else
 unit-fuzz: $(OUTPUT)/unit-model/fuzz_ring
 	$(OUTPUT)/unit-model/fuzz_ring -r -t $(FUZZ_RUN_SECONDS)
 endif
+
+# "make unit" (unit/unit.mk, which includes this file) runs them too: plain,
+# then under ASan+UBSan, then the threaded ones under TSan.
+MODEL_UNIT_PROGS := $(patsubst %,$(OUTPUT)/unit-model/%,$(MODEL_PROGS)) \
+		    $(patsubst %,$(OUTPUT)/unit-asan/%,$(MODEL_PROGS)) \
+		    $(patsubst %,$(OUTPUT)/unit-tsan/%,$(MODEL_THREADED))
+UNIT_PROGS += $(MODEL_UNIT_PROGS)
+UNIT_RUN += $(MODEL_UNIT_PROGS)
 
 EXTRA_CLEAN += $(OUTPUT)/unit-model $(OUTPUT)/unit-asan $(OUTPUT)/unit-tsan $(OUTPUT)/unit-fuzz
