@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dirty_ring_bitmap_equiv_test: the dirty ring and the dirty bitmap report
+ * the same pages.
+ *
+ * One seeded, deterministic write script runs on three VMs, each tracking
+ * its dirty-logged slot with a different mechanism:
+ *   - ring:      KVM_CAP_DIRTY_LOG_RING, harvest every entry, then
+ *                KVM_RESET_DIRTY_RINGS;
+ *   - get_log:   KVM_GET_DIRTY_LOG, which also clears and re-protects;
+ *   - clear_log: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, KVM_GET_DIRTY_LOG then
+ *                KVM_CLEAR_DIRTY_LOG of what it returned.
+ * Each iteration the guest writes a pseudo-random subset of the slot (a
+ * few hot pages several times, runs of consecutive pages, most pages once
+ * or not at all) and syncs.  The host then collects each VM's dirty set and
+ * checks that all three equal the set of pages the script wrote in that
+ * iteration.  Before the first iteration every mechanism must report
+ * nothing.
+ *
+ * The ring is sized above the most stores of any iteration plus KVM's
+ * largest reserve, so it never reaches its soft limit (as long as KVM
+ * allows a ring that large: the default run is far below).  A full exit is
+ * still handled (harvest, reset, run again), and one that finds nothing to
+ * harvest is diagnosed as a ring overflow instead of spinning.  Writes KVM
+ * emulates (CPL0 guests on kvm_pvm) log one ring entry per store, so the
+ * ring may name a page more than once per iteration: it is compared as a
+ * set, and the duplicates are counted.
+ *
+ * The clear_log_initially_set case creates the slot with
+ * KVM_DIRTY_LOG_INITIALLY_SET: the first KVM_GET_DIRTY_LOG must then report
+ * every page, and the test clears them all once before the guest runs.
+ *
+ * KVM sends every page it dirties through mark_page_dirty_in_slot() to
+ * either the ring or the bitmap, and re-protects pages on the ring reset or
+ * on the get/clear of the log.  A VMM may use either interface for live
+ * migration; a page one reports and another misses is memory a migration
+ * silently loses.
+ */
+#include <getopt.h>
+#include <unistd.h>
+
+#include "dirty_ring.h"
+#include "kvm_ring_target.h"
+#include "kvm_util.h"
+#include "ring_scenario.h"
+#include "test_case.h"
+#include "ucall.h"
+#include "ws_guest.h"
+
+#define TEST_SLOT		1
+#define DEFAULT_PAGES		1024
+#define DEFAULT_ITERATIONS	32
+#define MAX_PAGES		(1u << 16)
+#define MAX_ITERATIONS		1024
+/* Pages written several times within an iteration. */
+#define HOT_PAGES		8
+/* The longest run of consecutive pages one op writes. */
+#define MAX_RUN_PAGES		8
+/* Idle loop iterations after each store of a run, at most. */
+#define MAX_PAD			3
+/* Differing pages printed on a mismatch. */
+#define MAX_DIFFS_SHOWN		8
+
+enum mechanism { MECH_RING, MECH_GET_LOG, MECH_CLEAR_LOG, NR_MECHS };
+
+static const char *const mech_names[NR_MECHS] = { "ring", "get_log", "clear_log" };
+
+struct equiv_case {
+	bool initially_set;	/* clear_log slot created with KVM_DIRTY_LOG_INITIALLY_SET */
+};
+
+/* Options */
+static u64 seed;
+static u32 nr_pages = DEFAULT_PAGES;
+static u32 nr_iterations = DEFAULT_ITERATIONS;
+
+/* Ring sizes KVM accepts, in entries: probed once in main(). */
+static u32 ring_min_entries, ring_max_entries;
+
+/* The script all three guests run, and what the host knows about it. */
+struct workload {
+	struct ws_script script;
+	u64 max_stores;		/* most stores in one iteration */
+	u32 cursor;		/* first op of the next iteration */
+};
+
+/* One VM and how its dirty pages are collected. */
+struct logged_vm {
+	enum mechanism mech;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	unsigned long *dirty;		/* this iteration's dirty set */
+	struct dirty_ring *ring;	/* MECH_RING */
+	struct dirty_bitmap_set ring_set;	/* MECH_RING: owns dirty */
+	u64 entries;			/* MECH_RING: entries harvested */
+	u64 distinct;			/* MECH_RING: pages they named, summed over iterations */
+	u64 full_exits;			/* MECH_RING */
+};
+
+static u64 pick_page(u64 r, u32 count)
+{
+	return r % (nr_pages - count + 1);
+}
+
+/* One iteration of writes, ended by a sync; returns the stores it makes. */
+static u64 add_iteration(struct ws_script *s, u64 *state)
+{
+	u64 hot[HOT_PAGES], stores = 0, page, r;
+	u32 i, nr_ops = nr_pages / 4 + prng_next(state) % (nr_pages / 4 + 1);
+	u32 count, pad;
+
+	for (i = 0; i < HOT_PAGES; i++)
+		hot[i] = pick_page(prng_next(state), 1);
+	for (i = 0; i < nr_ops; i++) {
+		r = prng_next(state);
+		count = 1;
+		pad = 0;
+		if (r % 8 == 0) {		/* a run of consecutive pages */
+			count = 2 + (r >> 8) % (MAX_RUN_PAGES - 1);
+			pad = (r >> 48) % (MAX_PAD + 1);
+			page = pick_page(r >> 16, count);
+		} else if (r % 8 < 3) {		/* a hot page, again */
+			page = hot[(r >> 8) % HOT_PAGES];
+		} else {
+			page = pick_page(r >> 8, 1);
+		}
+		ws_add_write(s, TEST_SLOT, page, count, pad);
+		stores += count;
+	}
+	ws_add_sync(s);
+	return stores;
+}
+
+static void build_workload(struct workload *w)
+{
+	u64 state = seed, stores;
+	u32 i;
+
+	for (i = 0; i < nr_iterations; i++) {
+		stores = add_iteration(&w->script, &state);
+		w->max_stores = stores > w->max_stores ? stores : w->max_stores;
+	}
+	ws_add_end(&w->script);
+}
+
+/*
+ * The pages the script writes in its next iteration, from the host's copy;
+ * returns the index of the WS_SYNC op that ends the iteration.
+ */
+static u32 script_next_iteration(struct workload *w, unsigned long *expected)
+{
+	const struct ws_op *op;
+	u64 page;
+
+	memset(expected, 0, DIV_ROUND_UP(nr_pages, 64) * sizeof(unsigned long));
+	for (op = &w->script.ops[w->cursor]; op->kind == WS_WRITE; op++)
+		for (page = op->page; page < op->page + op->count; page++)
+			bitmap_set_bit(expected, page);
+	TEST_ASSERT_EQ(op->kind, WS_SYNC);
+	w->cursor = op - w->script.ops + 1;
+	return op - w->script.ops;
+}
+
+/* A ring no iteration fills to its soft limit, if KVM allows one that large. */
+static u32 ring_entries_for(u64 stores)
+{
+	u64 entries = ring_min_entries;
+
+	while (entries < stores + KVM_RING_RESERVE_MAX + 1 && entries < ring_max_entries)
+		entries *= 2;
+	return entries;
+}
+
+static void logged_vm_create(struct logged_vm *lv, enum mechanism mech, enum guest_priv priv,
+			     const struct equiv_case *ec, const struct workload *w)
+{
+	struct ws_layout layout = {
+		.nr_slots = 1,
+		.slot = { TEST_SLOT },
+		.npages = { nr_pages },
+		.gva = { TEST_MEM_BASE_GPA },
+	};
+
+	lv->mech = mech;
+	lv->vm = vm_create(priv);
+	if (mech == MECH_RING)
+		vm_enable_dirty_ring(lv->vm, ring_entries_for(w->max_stores), false);
+	if (mech == MECH_CLEAR_LOG)
+		vm_enable_cap(lv->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+			      (ec->initially_set ? KVM_DIRTY_LOG_INITIALLY_SET : 0));
+	lv->vcpu = vm_vcpu_add(lv->vm, 0, guest_ws_main);
+	vm_mem_region_add(lv->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, nr_pages,
+			  KVM_MEM_LOG_DIRTY_PAGES);
+	virt_map(lv->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, nr_pages);
+	vcpu_args_set(lv->vcpu, 1, ws_load(lv->vm, w->script.ops, w->script.nr, &layout));
+
+	if (mech == MECH_RING) {
+		lv->ring = vcpu_map_dirty_ring(lv->vcpu);
+		dirty_bitmap_set_init(&lv->ring_set);
+		lv->dirty = dirty_bitmap_set_add_slot(&lv->ring_set, DIRTY_RING_SLOT(0, TEST_SLOT),
+						      nr_pages);
+	} else {
+		lv->dirty = bitmap_alloc(nr_pages);
+		TEST_ASSERT(lv->dirty, "out of memory");
+	}
+}
+
+static void logged_vm_free(struct logged_vm *lv)
+{
+	if (lv->mech == MECH_RING)
+		dirty_bitmap_set_free(&lv->ring_set);
+	else
+		free(lv->dirty);
+	kvm_vm_free(lv->vm);
+}
+
+/* Harvest every ring entry into the dirty set and reset; returns how many. */
+static u32 ring_collect(struct logged_vm *lv)
+{
+	u32 n = dirty_ring_harvest_bitmap(lv->ring, &lv->ring_set);
+
+	TEST_ASSERT(!lv->ring_set.stray,
+		    "ring named %lu entries outside the test slot, first: index %u slot %#x offset %lu",
+		    lv->ring_set.stray, lv->ring_set.first_stray.index,
+		    lv->ring_set.first_stray.slot, lv->ring_set.first_stray.offset);
+	TEST_ASSERT_EQ(vm_reset_dirty_rings(lv->vm), n);
+	lv->entries += n;
+	return n;
+}
+
+/* This iteration's dirty set of one VM, leaving its log clean for the next. */
+static void collect(struct logged_vm *lv)
+{
+	switch (lv->mech) {
+	case MECH_RING:
+		ring_collect(lv);
+		lv->distinct += bitmap_weight(lv->dirty, nr_pages);
+		break;
+	case MECH_GET_LOG:
+		vm_get_dirty_log(lv->vm, TEST_SLOT, lv->dirty);
+		break;
+	case MECH_CLEAR_LOG:
+		vm_get_dirty_log(lv->vm, TEST_SLOT, lv->dirty);
+		vm_clear_dirty_log(lv->vm, TEST_SLOT, lv->dirty, 0, nr_pages);
+		break;
+	default:
+		TEST_FAIL("unknown mechanism %d", lv->mech);
+	}
+}
+
+static void start_iteration(struct logged_vm *lv)
+{
+	if (lv->mech == MECH_RING)
+		dirty_bitmap_set_clear(&lv->ring_set);
+}
+
+/*
+ * Run the guest to the sync that ends the iteration.  A full ring is
+ * harvested into this iteration's set and reset; a full exit with nothing
+ * to harvest means KVM's push index left ours behind.
+ */
+static void run_iteration(struct logged_vm *lv, u32 sync_op)
+{
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(lv->vcpu);
+		if (lv->vcpu->run->exit_reason != KVM_EXIT_DIRTY_RING_FULL)
+			break;
+		lv->full_exits++;
+		TEST_ASSERT(ring_collect(lv),
+			    "RING OVERFLOW: full exit but the entry at the fetch index is not DIRTY; ring %u entries, fetch index %u (flags %#x), next DIRTY entry at %u",
+			    lv->ring->size, lv->ring->fetch,
+			    dirty_ring_entry(lv->ring, lv->ring->fetch)->flags,
+			    dirty_ring_next_dirty(lv->ring, lv->ring->fetch));
+	}
+	TEST_ASSERT(get_ucall(lv->vcpu, &uc) == UCALL_SYNC,
+		    "%s VM: wanted the sync at op %u, got exit %s, ucall %lu",
+		    mech_names[lv->mech], sync_op, exit_reason_str(lv->vcpu->run->exit_reason),
+		    uc.cmd);
+	TEST_ASSERT_EQ(uc.args[0], sync_op);
+}
+
+static const char *dirty_or_clean(const unsigned long *map, u64 page)
+{
+	return bitmap_test_bit(map, page) ? "dirty" : "clean";
+}
+
+/* All three sets equal the script's, else name the first differing pages. */
+static void check_iteration(struct logged_vm *lvs, const unsigned long *expected, u32 iteration)
+{
+	u64 page, diffs = 0;
+	int m;
+
+	for (page = 0; page < nr_pages; page++) {
+		for (m = 0; m < NR_MECHS; m++)
+			if (bitmap_test_bit(lvs[m].dirty, page) != bitmap_test_bit(expected, page))
+				break;
+		if (m == NR_MECHS)
+			continue;
+		if (diffs++ >= MAX_DIFFS_SHOWN)
+			continue;
+		ksft_print_msg("FAIL [%s] iteration %u page %lu: script %s, ring %s, get_log %s, clear_log %s\n",
+			       test_context(), iteration, page, dirty_or_clean(expected, page),
+			       dirty_or_clean(lvs[MECH_RING].dirty, page),
+			       dirty_or_clean(lvs[MECH_GET_LOG].dirty, page),
+			       dirty_or_clean(lvs[MECH_CLEAR_LOG].dirty, page));
+	}
+	TEST_ASSERT(!diffs,
+		    "DIRTY SETS DIFFER in iteration %u at %lu of %u pages; dirty pages: script %lu, ring %lu, get_log %lu, clear_log %lu (seed %lu)",
+		    iteration, diffs, nr_pages, bitmap_weight(expected, nr_pages),
+		    bitmap_weight(lvs[MECH_RING].dirty, nr_pages),
+		    bitmap_weight(lvs[MECH_GET_LOG].dirty, nr_pages),
+		    bitmap_weight(lvs[MECH_CLEAR_LOG].dirty, nr_pages), seed);
+}
+
+/*
+ * KVM_DIRTY_LOG_INITIALLY_SET: the slot starts with every page reported
+ * dirty (and not write-protected).  Clear them all so that from now on the
+ * log holds only the guest's writes, like the other two VMs.
+ */
+static void clear_initially_set(struct logged_vm *lv)
+{
+	vm_get_dirty_log(lv->vm, TEST_SLOT, lv->dirty);
+	TEST_ASSERT(bitmap_weight(lv->dirty, nr_pages) == nr_pages,
+		    "KVM_DIRTY_LOG_INITIALLY_SET: first KVM_GET_DIRTY_LOG reported %lu of %u pages",
+		    bitmap_weight(lv->dirty, nr_pages), nr_pages);
+	vm_clear_dirty_log(lv->vm, TEST_SLOT, lv->dirty, 0, nr_pages);
+}
+
+static void run_equiv_case(enum guest_priv priv, const void *arg)
+{
+	const struct equiv_case *ec = arg;
+	struct logged_vm lvs[NR_MECHS] = {};
+	struct workload w = {};
+	unsigned long *expected = bitmap_alloc(nr_pages);
+	u64 written = 0;
+	u32 it, sync_op;
+	int m;
+
+	TEST_ASSERT(expected, "out of memory");
+	if (ec->initially_set)
+		TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &
+			     KVM_DIRTY_LOG_INITIALLY_SET);
+	build_workload(&w);
+	for (m = 0; m < NR_MECHS; m++)
+		logged_vm_create(&lvs[m], m, priv, ec, &w);
+	if (ec->initially_set)
+		clear_initially_set(&lvs[MECH_CLEAR_LOG]);
+
+	/* Iteration 0: before the guest runs, nothing is dirty. */
+	memset(expected, 0, DIV_ROUND_UP(nr_pages, 64) * sizeof(unsigned long));
+	for (m = 0; m < NR_MECHS; m++)
+		collect(&lvs[m]);
+	check_iteration(lvs, expected, 0);
+
+	for (it = 1; it <= nr_iterations; it++) {
+		sync_op = script_next_iteration(&w, expected);
+		written += bitmap_weight(expected, nr_pages);
+		for (m = 0; m < NR_MECHS; m++) {
+			start_iteration(&lvs[m]);
+			run_iteration(&lvs[m], sync_op);
+			collect(&lvs[m]);
+		}
+		check_iteration(lvs, expected, it);
+	}
+	for (m = 0; m < NR_MECHS; m++)
+		vcpu_run_expect_ucall(lvs[m].vcpu, UCALL_DONE);
+
+	ksft_print_msg("[%s] %u iterations, %lu pages dirtied, ring of %u entries: %lu entries harvested, %lu of them repeats within an iteration, %lu full exits\n",
+		       test_context(), nr_iterations, written, lvs[MECH_RING].ring->size,
+		       lvs[MECH_RING].entries, lvs[MECH_RING].entries - lvs[MECH_RING].distinct,
+		       lvs[MECH_RING].full_exits);
+	for (m = 0; m < NR_MECHS; m++)
+		logged_vm_free(&lvs[m]);
+	ws_script_free(&w.script);
+	free(expected);
+}
+
+static const struct equiv_case clear_log = { .initially_set = false };
+static const struct equiv_case clear_log_initially_set = { .initially_set = true };
+
+static const struct test_case cases[] = {
+	{ "ring_get_log_clear_log", run_equiv_case, &clear_log, true },
+	{ "ring_get_log_clear_log_initially_set", run_equiv_case, &clear_log_initially_set, true },
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [-g cpl0|cpl3|all] [-s seed] [-i iterations] [-p pages]\n"
+	       "Checks that the dirty ring, KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG report the same pages.\n"
+	       TEST_COMMON_USAGE
+	       "  -s SEED   seed of the write script (default: from the clock, printed)\n"
+	       "  -i N      iterations: write, sync, compare (1..%u; default %u)\n"
+	       "  -p N      pages in the dirty-logged slot (%u..%u; default %u)\n",
+	       prog, MAX_ITERATIONS, DEFAULT_ITERATIONS, MAX_RUN_PAGES, MAX_PAGES, DEFAULT_PAGES);
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned int priv_mask = GUEST_PRIV_ALL;
+	int opt;
+
+	seed = time_now_ns();
+	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "s:i:p:")) != -1) {
+		switch (opt) {
+		case 's':
+			seed = parse_u64(optarg, "-s", 0, ~0ull);
+			break;
+		case 'i':
+			nr_iterations = parse_u64(optarg, "-i", 1, MAX_ITERATIONS);
+			break;
+		case 'p':
+			nr_pages = parse_u64(optarg, "-p", MAX_RUN_PAGES, MAX_PAGES);
+			break;
+		default:
+			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+		}
+	}
+	if (optind < argc)
+		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+
+	close(open_kvm_dev_path_or_exit());
+	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
+	TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &
+		     KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
+	ring_min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
+	ring_max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
+	ksft_print_msg("write script seed: %lu (rerun with -s %lu)\n", seed, seed);
+	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
+}
