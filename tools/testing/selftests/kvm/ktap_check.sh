@@ -17,6 +17,7 @@ usage() {
 [ $# -eq 2 ] && [ -r "$1" ] && [ -r "$2" ] || usage
 
 ids=() modules=() tests=() globs=() sigs=()
+SEP=$'\x1f'	# between the signatures of one entry
 
 # Flatten each entry's match lines into parallel arrays.
 load_issues() {
@@ -42,7 +43,7 @@ load_issues() {
 		id) id=$val ;;
 		host-module) module=$val ;;
 		match) matches+=("$val") ;;
-		signature) sig=$val ;;
+		signature) sig+=${sig:+$SEP}$val ;;
 		esac
 	done < "$1"
 	flush
@@ -50,15 +51,19 @@ load_issues() {
 
 # covering_issue TEST CASE OUTPUT: print the id of an entry covering it.
 covering_issue() {
-	local i
+	local i sig sig_list
 	for i in "${!ids[@]}"; do
 		[ "${tests[$i]}" = "$1" ] || continue
 		# shellcheck disable=SC2053
 		[[ "$2" == ${globs[$i]} ]] || continue
 		[ -d "/sys/module/${modules[$i]}" ] || continue
-		[[ "$3" == *"${sigs[$i]}"* ]] || continue
-		echo "${ids[$i]}"
-		return 0
+		IFS=$SEP read -r -a sig_list <<< "${sigs[$i]}"
+		for sig in "${sig_list[@]}"; do
+			if [[ "$3" == *"$sig"* ]]; then
+				echo "${ids[$i]}"
+				return 0
+			fi
+		done
 	done
 	return 1
 }

@@ -559,9 +559,14 @@ static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_ev
 	if (stores < vc->progress)
 		fail(c, vc, "vcpu %u: progress went back from %lu to %lu stores", vcpu_id(c, vc),
 		     vc->progress, stores);
+	/*
+	 * Past the soft limit KVM eats into the entries it reserves so that it
+	 * never has to overwrite; a full ring means it ran out of them.
+	 */
 	if (used > highest)
-		fail(c, vc, "vcpu %u: %s exit with %u entries used (%u not harvested), above the soft limit %u (ring %u, reserve at least %u)%s",
-		     vcpu_id(c, vc), ring_exit_name(ev->exit), used, ev->occupancy, highest,
+		fail(c, vc, "vcpu %u: %s: %s exit with %u entries used (%u not harvested), above the soft limit %u (ring %u, reserve at least %u)%s",
+		     vcpu_id(c, vc), used >= cfg->ring_size ? "RING OVERFLOW" : "SOFT LIMIT OVERSHOOT",
+		     ring_exit_name(ev->exit), used, ev->occupancy, highest,
 		     cfg->ring_size, cfg->reserve_min,
 		     used > cfg->ring_size ? ": entries were overwritten" : "");
 	if (full)

@@ -18,6 +18,7 @@ id: fake-overflow
 host-module: $module
 match: full_test cpl0 *
 signature: RING OVERFLOW
+signature: OVERSHOOT
 evidence: unit test
 
 id: other-host
@@ -58,9 +59,11 @@ expect() {	# expect RC NAME
 }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 log known "# # FAIL RING OVERFLOW: ring 256" "# not ok 1 cpl0 tight" "# exit=1"
 expect 0 known
+log second_signature "# # FAIL SOFT LIMIT OVERSHOOT: 200 used" "# not ok 1 cpl0 tight" "# exit=1"
+expect 0 second_signature
 log no_signature "# # FAIL ORDER MISMATCH at 3" "# not ok 1 cpl0 tight" "# exit=1"
 expect 1 no_signature
 log wrong_case "# # FAIL RING OVERFLOW" "# not ok 1 cpl3 tight" "# exit=1"
