@@ -10,8 +10,13 @@
 
 #include "ring_model.h"
 
-/* How long MUT_FLAGS_BEFORE_DATA is "preempted" between its stores. */
-#define TORN_PUSH_SPINS		2000
+/*
+ * MUT_FLAGS_BEFORE_DATA is "preempted" between its stores for as long as it
+ * takes a concurrent harvester to take the entry (at most this many ns), so
+ * that the torn entry is seen whenever a reaper runs, however the threads are
+ * scheduled; without a reaper the push just goes on after the wait.
+ */
+#define TORN_PUSH_WAIT_NS	200000
 
 static inline bool mutant(const struct ring_model *m, enum ring_mutant_id id)
 {
@@ -156,12 +161,13 @@ static u64 entry_offset(const struct ring_model *m, const struct ring_model_slot
 	return mutant(m, MUT_OFFSET_ABSOLUTE) ? s->base_gfn + page : page;
 }
 
-static void torn_push_delay(void)
+static void torn_push_delay(const struct kvm_dirty_gfn *e)
 {
-	u32 i;
+	u64 deadline = time_now_ns() + TORN_PUSH_WAIT_NS;
 
-	for (i = 0; i < TORN_PUSH_SPINS; i++)
-		asm volatile("" ::: "memory");
+	while (__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) == KVM_DIRTY_GFN_F_DIRTY &&
+	       time_now_ns() < deadline)
+		asm volatile("pause" ::: "memory");
 }
 
 /* Write one entry at the dirty index and publish it. */
@@ -172,7 +178,7 @@ static void push_entry(const struct ring_model *m, struct ring_model_vcpu *vc, u
 
 	if (mutant(m, MUT_FLAGS_BEFORE_DATA)) {
 		__atomic_store_n(&e->flags, KVM_DIRTY_GFN_F_DIRTY, __ATOMIC_RELEASE);
-		torn_push_delay();
+		torn_push_delay(e);
 		__atomic_store_n(&e->slot, slot, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->offset, offset, __ATOMIC_RELAXED);
 	} else {
