@@ -26,6 +26,7 @@
  *                  Intel PML may take the larger)
  *  store_dups      true when stores can log more than once per page per
  *                  reset cycle (writes emulated by KVM: CPL0 on kvm_pvm)
+ *  max_slot_id     the highest memslot id a scenario may use
  *
  * and implements these ops (t is always the target itself):
  *
@@ -70,6 +71,7 @@ struct ring_target {
 	u32 reserve_min;
 	u32 reserve_max;
 	bool store_dups;
+	u16 max_slot_id;
 
 	int (*slot_add)(struct ring_target *t, u16 id, u64 npages, u32 flags);
 	int (*slot_set_flags)(struct ring_target *t, u16 id, u32 flags);

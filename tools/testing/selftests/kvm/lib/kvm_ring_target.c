@@ -184,6 +184,8 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 	};
 	kt->next_gpa = TEST_MEM_BASE_GPA;
 	kt->vm = vm_create(cfg->priv);
+	/* every id below the system slot */
+	kt->t.max_slot_id = kt->vm->system_slot - 1;
 	vm_enable_dirty_ring(kt->vm, size, false);
 	for (i = 0; i < p->nr_vcpus; i++) {
 		kt->vcpus[i] = vm_vcpu_add(kt->vm, i, guest_ws_main);

@@ -89,6 +89,7 @@ static struct ring_target *model_create(struct ring_target_factory *f,
 	t->reserve_min = mc.reserve;
 	t->reserve_max = mc.reserve;
 	t->store_dups = tc->emulated;
+	t->max_slot_id = 32767;
 	t->slot_add = model_slot_add;
 	t->slot_set_flags = model_slot_set_flags;
 	t->slot_delete = model_slot_delete;
@@ -518,13 +519,14 @@ static void full_no_progress(struct ring_ctx *ctx)
 /* Slot ids low and high, slot sizes from 1 page: ids and offsets exact. */
 static void slot_ids_offsets(struct ring_ctx *ctx)
 {
-	static const u16 ids[] = { 0, 1, 13, 255, 300, 4097, 32767 };
+	u16 ids[] = { 0, 1, 13, 255, 300, 4097, 0 };
 	static const u64 npages[] = { 3, 1, 7, 64, 4096, 2, 513 };
 	struct ws_script *s = &ctx->script[0];
 	u32 i;
 
 	if (!rs_begin(ctx, 1, 256))
 		return;
+	ids[ARRAY_SIZE(ids) - 1] = ctx->t->max_slot_id;
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		rs_slot_add(ctx, ids[i], npages[i], LOG);
 		ws_add_write(s, ids[i], npages[i] - 1, 1, 0);

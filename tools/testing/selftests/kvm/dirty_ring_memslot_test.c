@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dirty_ring_memslot_test: dirty ring entries and memslots.
+ *
+ * Shared scenarios (ring_scenario.h), judged by the one checker:
+ *   - several dirty-logged slots with low and high ids and sizes from one
+ *     page: every entry names the right slot id and offset;
+ *   - a slot without KVM_MEM_LOG_DIRTY_PAGES reports nothing; clearing and
+ *     setting the flag stops and restarts reporting;
+ *   - a slot deleted while its entries are unharvested, or harvested but not
+ *     reset: the reset counts them and the VM keeps working.
+ * KVM-only cases:
+ *   - a store to a KVM_MEM_READONLY slot exits to userspace as MMIO and
+ *     pushes no entry;
+ *   - a slot moved to another guest physical address while its entries are
+ *     unharvested: the entries keep naming the slot and their offsets, the
+ *     reset counts them, and stores at the new address are reported;
+ *   - memory backed by transparent huge pages is still reported per 4 KiB
+ *     page.
+ */
+#include <unistd.h>
+
+#include "dirty_ring.h"
+#include "kvm_scenarios.h"
+#include "ucall.h"
+
+#define RING_ENTRIES		1024
+#define SLOT_RW			1
+#define SLOT_RO			2
+#define SLOT_PAGES		64
+#define THP_PAGES		1024	/* 4 MiB: two huge pages */
+#define MOVE_OFFSET_GPA		(1ul << 30)
+
+static const char *const scenarios[] = {
+	"slot_ids_offsets",
+	"log_dirty_flag",
+	"delete_unharvested",
+	"delete_harvested",
+};
+
+/* Pages of the THP slot the guest writes: around and across the 2 MiB boundary. */
+static const u64 thp_pages[] = { 0, 1, 511, 512, 513, 1023, 700 };
+
+/* Guest code: write one page of each of two regions, syncing after each. */
+static void guest_two_stores(u64 first, u64 second)
+{
+	*(volatile u64 *)first = 1;
+	GUEST_SYNC(1);
+	*(volatile u64 *)second = 2;
+	GUEST_SYNC(2);
+	GUEST_DONE();
+}
+
+static void guest_thp_stores(u64 base)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(thp_pages); i++)
+		*(volatile u64 *)(base + thp_pages[i] * GUEST_PAGE_SIZE) = i + 1;
+	GUEST_SYNC(0);
+	GUEST_DONE();
+}
+
+static struct kvm_vm *ring_vm(enum guest_priv priv, struct kvm_vcpu **vcpu, void *guest_code)
+{
+	struct kvm_vm *vm = vm_create(priv);
+
+	vm_enable_dirty_ring(vm, RING_ENTRIES, false);
+	*vcpu = vm_vcpu_add(vm, 0, guest_code);
+	vcpu_map_dirty_ring(*vcpu);
+	return vm;
+}
+
+/* Harvest everything; require exactly the given (slot, offset) entries, in order. */
+static void expect_entries(struct kvm_vcpu *vcpu, u32 slot, const u64 *offsets, u32 n)
+{
+	struct dirty_entry got[RING_ENTRIES];
+	u32 nr = dirty_ring_harvest(&vcpu->ring, got, ARRAY_SIZE(got)), i;
+
+	TEST_ASSERT(nr == n, "harvested %u entries, expected %u (first: slot %#x offset %lu)",
+		    nr, n, nr ? got[0].slot : 0, nr ? got[0].offset : 0);
+	for (i = 0; i < n; i++)
+		TEST_ASSERT(got[i].slot == slot && got[i].offset == offsets[i],
+			    "entry %u: slot %#x offset %lu, expected slot %#x offset %lu",
+			    got[i].index, got[i].slot, got[i].offset, slot, offsets[i]);
+}
+
+static void test_readonly_mmio(enum guest_priv priv, const void *arg)
+{
+	const u64 ro_gpa = TEST_MEM_BASE_GPA + SLOT_PAGES * GUEST_PAGE_SIZE, rw_page = 5;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = ring_vm(priv, &vcpu, guest_two_stores);
+
+	vm_mem_region_add(vm, BACKING_ANON, SLOT_RW, TEST_MEM_BASE_GPA, SLOT_PAGES,
+			  KVM_MEM_LOG_DIRTY_PAGES);
+	vm_mem_region_add(vm, BACKING_ANON, SLOT_RO, ro_gpa, SLOT_PAGES,
+			  KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY);
+	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, 2 * SLOT_PAGES);
+	vcpu_args_set(vcpu, 2, ro_gpa + 3 * GUEST_PAGE_SIZE,
+		      TEST_MEM_BASE_GPA + rw_page * GUEST_PAGE_SIZE);
+
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, KVM_EXIT_MMIO);
+	TEST_ASSERT(vcpu->run->mmio.is_write && vcpu->run->mmio.phys_addr == ro_gpa + 3 * GUEST_PAGE_SIZE,
+		    "MMIO exit: write %u at %#llx, expected a write at %#lx",
+		    vcpu->run->mmio.is_write, vcpu->run->mmio.phys_addr, ro_gpa + 3 * GUEST_PAGE_SIZE);
+	TEST_ASSERT_EQ(dirty_ring_occupancy(&vcpu->ring), 0);
+	TEST_ASSERT_EQ(vcpu_run_expect_ucall(vcpu, UCALL_SYNC), 1);
+	TEST_ASSERT_EQ(dirty_ring_occupancy(&vcpu->ring), 0);
+
+	TEST_ASSERT_EQ(vcpu_run_expect_ucall(vcpu, UCALL_SYNC), 2);
+	expect_entries(vcpu, DIRTY_RING_SLOT(0, SLOT_RW), &rw_page, 1);
+	TEST_ASSERT_EQ(vm_reset_dirty_rings(vm), 1);
+	kvm_vm_free(vm);
+}
+
+static void test_move_unharvested(enum guest_priv priv, const void *arg)
+{
+	const gpa_t new_gpa = TEST_MEM_BASE_GPA + MOVE_OFFSET_GPA;
+	const u64 before = 7, after = 9;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = ring_vm(priv, &vcpu, guest_two_stores);
+
+	vm_mem_region_add(vm, BACKING_ANON, SLOT_RW, TEST_MEM_BASE_GPA, SLOT_PAGES,
+			  KVM_MEM_LOG_DIRTY_PAGES);
+	/* Both places mapped up front: the guest's TLB never holds a stale translation. */
+	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, SLOT_PAGES);
+	virt_map(vm, new_gpa, new_gpa, SLOT_PAGES);
+	vcpu_args_set(vcpu, 2, TEST_MEM_BASE_GPA + before * GUEST_PAGE_SIZE,
+		      new_gpa + after * GUEST_PAGE_SIZE);
+
+	TEST_ASSERT_EQ(vcpu_run_expect_ucall(vcpu, UCALL_SYNC), 1);
+	vm_mem_region_move(vm, SLOT_RW, new_gpa);
+	expect_entries(vcpu, DIRTY_RING_SLOT(0, SLOT_RW), &before, 1);
+	TEST_ASSERT_EQ(vm_reset_dirty_rings(vm), 1);
+
+	TEST_ASSERT_EQ(vcpu_run_expect_ucall(vcpu, UCALL_SYNC), 2);
+	expect_entries(vcpu, DIRTY_RING_SLOT(0, SLOT_RW), &after, 1);
+	TEST_ASSERT_EQ(vm_reset_dirty_rings(vm), 1);
+	TEST_ASSERT_EQ(*(u64 *)addr_gpa2hva(vm, new_gpa + after * GUEST_PAGE_SIZE), 2);
+	kvm_vm_free(vm);
+}
+
+/* AnonHugePages of the mapping that contains addr, from /proc/self/smaps (kB). */
+static long anon_huge_kb(void *addr)
+{
+	unsigned long start, end, a = (unsigned long)addr;
+	char line[256];
+	bool inside = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			inside = a >= start && a < end;
+		else if (inside && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static void test_thp_per_4k(enum guest_priv priv, const void *arg)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = ring_vm(priv, &vcpu, guest_thp_stores);
+	void *hva;
+
+	vm_mem_region_add(vm, BACKING_ANON_THP, SLOT_RW, TEST_MEM_BASE_GPA, THP_PAGES,
+			  KVM_MEM_LOG_DIRTY_PAGES);
+	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, THP_PAGES);
+	vcpu_args_set(vcpu, 1, TEST_MEM_BASE_GPA);
+	hva = addr_gpa2hva(vm, TEST_MEM_BASE_GPA);
+	/* populate before the guest runs, so that the host has the chance to use huge pages */
+	memset(hva, 0, THP_PAGES * GUEST_PAGE_SIZE);
+
+	vcpu_run_expect_ucall(vcpu, UCALL_SYNC);
+	expect_entries(vcpu, DIRTY_RING_SLOT(0, SLOT_RW), thp_pages, ARRAY_SIZE(thp_pages));
+	TEST_ASSERT_EQ(vm_reset_dirty_rings(vm), ARRAY_SIZE(thp_pages));
+	ksft_print_msg("[%s] slot backed by %ld kB of transparent huge pages\n",
+		       test_context(), anon_huge_kb(hva));
+	kvm_vm_free(vm);
+}
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [-g cpl0|cpl3|all]\n"
+	       "Checks dirty ring entries across memslot ids, flags, deletion, moves,\n"
+	       "read-only slots and huge-page backing.\n" TEST_COMMON_USAGE, prog);
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
+	struct test_case cases[ARRAY_SIZE(scenarios) + 3];
+	unsigned int n;
+
+	close(open_kvm_dev_path_or_exit());
+	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) >= (int)(RING_ENTRIES * DIRTY_GFN_SIZE));
+	TEST_REQUIRE(kvm_check_cap(KVM_CAP_READONLY_MEM));
+	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), cases);
+	cases[n++] = (struct test_case) { .name = "readonly_slot_mmio_no_entry",
+					  .run = test_readonly_mmio, .guest = true };
+	cases[n++] = (struct test_case) { .name = "move_slot_unharvested",
+					  .run = test_move_unharvested, .guest = true };
+	cases[n++] = (struct test_case) { .name = "thp_reported_per_4k_page",
+					  .run = test_thp_per_4k, .guest = true };
+	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
+}
