@@ -19,6 +19,9 @@
  * be reported once more after the reset, as documented), and that the reset
  * returns the number harvested.  At the end every page was reported.
  *
+ * The shared scenarios full_cycles and full_no_progress (ring_scenario.h)
+ * run as well, judged by the one checker that also judges the model.
+ *
  * An overflow is reported as "RING OVERFLOW" with the occupancy and the
  * fetch and push positions, and the case ends there: a harvester that kept
  * retrying would livelock.  kvm_pvm's CPL0 emulation checks the soft limit
@@ -30,8 +33,7 @@
 #include <unistd.h>
 
 #include "dirty_ring.h"
-#include "kvm_util.h"
-#include "test_case.h"
+#include "kvm_scenarios.h"
 #include "ucall.h"
 #include "ws_guest.h"
 
@@ -49,6 +51,8 @@
 #define LARGE_RING_ENTRIES	16384
 #define MAX_RING_SIZES		8
 #define LAST_ENTRIES		4
+
+static const char *const scenarios[] = { "full_cycles", "full_no_progress" };
 
 enum pattern { PAT_TIGHT, PAT_PADDED, PAT_RANDOM, NR_PATTERNS };
 
@@ -269,9 +273,9 @@ static void add_ring_size(const char *arg, const char *prog)
 int main(int argc, char *argv[])
 {
 	static struct full_case full_cases[MAX_RING_SIZES * NR_PATTERNS];
-	static struct test_case cases[MAX_RING_SIZES * NR_PATTERNS];
+	static struct test_case cases[ARRAY_SIZE(scenarios) + MAX_RING_SIZES * NR_PATTERNS];
 	static char names[MAX_RING_SIZES * NR_PATTERNS][32];
-	unsigned int priv_mask = GUEST_PRIV_ALL, i, n = 0;
+	unsigned int priv_mask = GUEST_PRIV_ALL, i, n, c;
 	u32 max_entries;
 	int opt, p;
 
@@ -306,20 +310,21 @@ int main(int argc, char *argv[])
 	}
 	ksft_print_msg("random page order seed: %lu (rerun with -s %lu)\n", seed, seed);
 
-	for (i = 0; i < nr_ring_sizes; i++) {
+	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), cases);
+	for (i = 0, c = 0; i < nr_ring_sizes; i++) {
 		TEST_ASSERT(ring_sizes[i] <= max_entries,
 			    "-r %u is above the %u entries KVM supports", ring_sizes[i], max_entries);
 		bool large = ring_sizes[i] >= LARGE_RING_ENTRIES;
 
-		for (p = 0; p < (large ? 1 : NR_PATTERNS); p++, n++) {
-			full_cases[n] = (struct full_case) {
+		for (p = 0; p < (large ? 1 : NR_PATTERNS); p++, n++, c++) {
+			full_cases[c] = (struct full_case) {
 				.entries = ring_sizes[i],
 				.cycles = cycles ?: large ? CYCLES_LARGE_RING : CYCLES_SMALL_RING,
 				.pattern = p,
 			};
-			snprintf(names[n], sizeof(names[n]), "%s_r%u", pattern_names[p], ring_sizes[i]);
-			cases[n] = (struct test_case) { .name = names[n], .run = run_full_case,
-							.arg = &full_cases[n], .guest = true };
+			snprintf(names[c], sizeof(names[c]), "%s_r%u", pattern_names[p], ring_sizes[i]);
+			cases[n] = (struct test_case) { .name = names[c], .run = run_full_case,
+							.arg = &full_cases[c], .guest = true };
 		}
 	}
 	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
