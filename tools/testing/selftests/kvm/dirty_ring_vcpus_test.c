@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dirty_ring_vcpus_test: one dirty ring per vCPU, one reset for all.
+ *
+ * Shared scenarios (ring_scenario.h), judged by the one checker:
+ *   - vcpus_lockstep: four vCPUs, disjoint and overlapping pages, run one at a
+ *     time: each vCPU's ring holds exactly its own writes, and one
+ *     KVM_RESET_DIRTY_RINGS resets every ring;
+ *   - reaper_concurrent: a thread harvests a vCPU's ring while it runs.
+ * KVM-only, the way a VMM runs it:
+ *   - reaper_N_vcpus: N vCPU threads (2 and 8 by default: more than this
+ *     machine's cores) store to pages of their own and to pages they all
+ *     share, while one reaper thread harvests every ring and resets; a vCPU
+ *     that exits full wakes the reaper and runs again once it reset.  Each
+ *     vCPU's own pages come back from its own ring in store order (the store
+ *     that hit the soft limit may come once more after a reset), every
+ *     shared page comes back from some vCPU's ring, nothing else is
+ *     reported, and the resets count every harvested entry.  A ring that
+ *     stays full while the reaper resets nothing is diagnosed, not waited on.
+ */
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvm_scenarios.h"
+#include "ucall.h"
+#include "ws_guest.h"
+
+#define TEST_SLOT		1
+#define OWN_PAGES		1024	/* per vCPU */
+#define SHARED_PAGES		256
+#define MAX_VCPUS		8
+#define MAX_VCPU_COUNTS		4
+#define STUCK_FULL_MS		2000
+#define WAIT_SLICE_MS		20
+
+static const char *const scenarios[] = { "vcpus_lockstep", "reaper_concurrent" };
+
+static u32 vcpu_counts[MAX_VCPU_COUNTS] = { 2, 8 };
+static unsigned int nr_vcpu_counts = 2;
+
+struct vcpu_log {
+	struct dirty_entry *e;
+	u64 nr, cap;
+};
+
+struct reaper_run {
+	struct kvm_vm *vm;
+	u32 nr_vcpus;
+	struct kvm_vcpu *vcpus[MAX_VCPUS];
+	struct vcpu_log log[MAX_VCPUS];
+	u64 full_exits[MAX_VCPUS];
+	u32 vcpus_done;		/* under lock */
+	u64 resets;		/* reset calls that reset something, under lock */
+	u64 harvested, reset_count;
+	pthread_mutex_t lock;
+	pthread_cond_t reaper_wake, vcpu_wake;
+};
+
+struct vcpu_thread_arg {
+	struct reaper_run *r;
+	u32 idx;
+};
+
+static void append_entry(void *opaque, const struct dirty_entry *e)
+{
+	struct vcpu_log *log = opaque;
+
+	if (log->nr == log->cap) {
+		log->cap = log->cap ? 2 * log->cap : 1024;
+		log->e = realloc(log->e, log->cap * sizeof(*log->e));
+		TEST_ASSERT(log->e, "out of memory");
+	}
+	log->e[log->nr++] = *e;
+}
+
+static void deadline_in(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_nsec += (long)ms * 1000000;
+	ts->tv_sec += ts->tv_nsec / 1000000000;
+	ts->tv_nsec %= 1000000000;
+}
+
+static void __attribute__((noreturn)) report_stuck(struct reaper_run *r, u32 idx)
+{
+	struct dirty_ring *ring = &r->vcpus[idx]->ring;
+
+	TEST_FAIL("RING OVERFLOW: vCPU %u exits full for %d ms while the reaper resets nothing: fetch index %u (flags %#x), next DIRTY entry at %u, %lu entries harvested from this ring",
+		  idx, STUCK_FULL_MS, ring->fetch, dirty_ring_entry(ring, ring->fetch)->flags,
+		  dirty_ring_next_dirty(ring, ring->fetch), r->log[idx].nr);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu_thread_arg *a = arg;
+	struct reaper_run *r = a->r;
+	struct kvm_vcpu *vcpu = r->vcpus[a->idx];
+	u64 stuck_since = 0, resets_seen = 0;
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		if (get_ucall(vcpu, &uc) == UCALL_DONE)
+			break;
+		vcpu_assert_exit(vcpu, KVM_EXIT_DIRTY_RING_FULL);
+		r->full_exits[a->idx]++;
+
+		pthread_mutex_lock(&r->lock);
+		if (r->resets != resets_seen) {
+			resets_seen = r->resets;
+			stuck_since = time_now_ns();
+		} else if (!stuck_since) {
+			stuck_since = time_now_ns();
+		} else if (time_now_ns() - stuck_since > STUCK_FULL_MS * 1000000ull) {
+			pthread_mutex_unlock(&r->lock);
+			report_stuck(r, a->idx);
+		}
+		pthread_cond_signal(&r->reaper_wake);
+		if (r->resets == resets_seen) {
+			struct timespec ts;
+
+			deadline_in(&ts, WAIT_SLICE_MS);
+			pthread_cond_timedwait(&r->vcpu_wake, &r->lock, &ts);
+		}
+		pthread_mutex_unlock(&r->lock);
+	}
+	pthread_mutex_lock(&r->lock);
+	r->vcpus_done++;
+	pthread_cond_signal(&r->reaper_wake);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/*
+ * KVM pushes in order, so a ring whose fetch entry is not DIRTY while a later
+ * one is has had KVM's push index run ahead of the harvester: an overflow.
+ */
+static void __attribute__((noreturn)) report_reset_mismatch(struct reaper_run *r, u32 reset, u64 n)
+{
+	u32 v;
+
+	for (v = 0; v < r->nr_vcpus; v++) {
+		struct dirty_ring *ring = &r->vcpus[v]->ring;
+		u32 next = dirty_ring_next_dirty(ring, ring->fetch);
+
+		if (next != ring->fetch && next != ring->fetch + ring->size)
+			TEST_FAIL("RING OVERFLOW: KVM_RESET_DIRTY_RINGS reset %u entries, %lu were harvested; vCPU %u's ring has DIRTY entries from %u, ahead of its fetch index %u",
+				  reset, n, v, next, ring->fetch);
+	}
+	TEST_FAIL("KVM_RESET_DIRTY_RINGS reset %u entries, %lu were harvested", reset, n);
+}
+
+/* Harvest every ring, then reset; returns the number harvested. */
+static u64 reap_once(struct reaper_run *r)
+{
+	u64 n = 0;
+	u32 v, reset;
+
+	for (v = 0; v < r->nr_vcpus; v++)
+		n += dirty_ring_walk(&r->vcpus[v]->ring, r->vcpus[v]->ring.size,
+				     append_entry, &r->log[v]);
+	if (!n)
+		return 0;
+	reset = vm_reset_dirty_rings(r->vm);
+	if (reset != n)
+		report_reset_mismatch(r, reset, n);
+	r->harvested += n;
+	r->reset_count += reset;
+	pthread_mutex_lock(&r->lock);
+	r->resets++;
+	pthread_cond_broadcast(&r->vcpu_wake);
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+static void reaper(struct reaper_run *r)
+{
+	for (;;) {
+		struct timespec ts;
+		bool done;
+
+		if (reap_once(r))
+			continue;
+		pthread_mutex_lock(&r->lock);
+		done = r->vcpus_done == r->nr_vcpus;
+		if (!done) {
+			deadline_in(&ts, WAIT_SLICE_MS);
+			pthread_cond_timedwait(&r->reaper_wake, &r->lock, &ts);
+		}
+		pthread_mutex_unlock(&r->lock);
+		if (done)
+			break;
+	}
+	reap_once(r);
+}
+
+/* Own pages in store order (one re-report allowed), shared pages somewhere, nothing else. */
+static void check_logs(struct reaper_run *r, unsigned long *shared_seen)
+{
+	u64 shared_base = (u64)r->nr_vcpus * OWN_PAGES, i;
+	u32 v;
+
+	for (v = 0; v < r->nr_vcpus; v++) {
+		const struct vcpu_log *log = &r->log[v];
+		u64 own_base = (u64)v * OWN_PAGES, next = 0;
+
+		for (i = 0; i < log->nr; i++) {
+			const struct dirty_entry *e = &log->e[i];
+
+			TEST_ASSERT(e->slot == DIRTY_RING_SLOT(0, TEST_SLOT),
+				    "vCPU %u ring index %u: slot %#x, expected %#x",
+				    v, e->index, e->slot, DIRTY_RING_SLOT(0, TEST_SLOT));
+			if (e->offset >= shared_base && e->offset < shared_base + SHARED_PAGES) {
+				bitmap_set_bit(shared_seen, e->offset - shared_base);
+			} else if (e->offset == own_base + next) {
+				next++;
+			} else {
+				TEST_ASSERT(next && e->offset == own_base + next - 1,
+					    "vCPU %u ring index %u: offset %lu, expected its own page %lu (pages lost or foreign)",
+					    v, e->index, e->offset, own_base + next);
+			}
+		}
+		TEST_ASSERT(next == OWN_PAGES, "vCPU %u: %lu of its %u pages reported",
+			    v, next, OWN_PAGES);
+	}
+	TEST_ASSERT(bitmap_weight(shared_seen, SHARED_PAGES) == SHARED_PAGES,
+		    "%lu of %u shared pages reported", bitmap_weight(shared_seen, SHARED_PAGES),
+		    SHARED_PAGES);
+	TEST_ASSERT_EQ(r->reset_count, r->harvested);
+}
+
+static void setup(struct reaper_run *r, enum guest_priv priv, u32 nr_vcpus)
+{
+	u64 npages = (u64)nr_vcpus * OWN_PAGES + SHARED_PAGES;
+	struct ws_layout layout = {
+		.nr_slots = 1, .slot = { TEST_SLOT }, .npages = { npages },
+		.gva = { TEST_MEM_BASE_GPA },
+	};
+	u32 v;
+
+	r->nr_vcpus = nr_vcpus;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->reaper_wake, NULL);
+	pthread_cond_init(&r->vcpu_wake, NULL);
+	r->vm = vm_create(priv);
+	vm_enable_dirty_ring(r->vm, kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE, false);
+	vm_mem_region_add(r->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
+			  KVM_MEM_LOG_DIRTY_PAGES);
+	virt_map(r->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
+	for (v = 0; v < nr_vcpus; v++) {
+		struct ws_op ops[] = {
+			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)v * OWN_PAGES,
+			  .count = OWN_PAGES },
+			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)nr_vcpus * OWN_PAGES,
+			  .count = SHARED_PAGES },
+			{ .kind = WS_END },
+		};
+
+		r->vcpus[v] = vm_vcpu_add(r->vm, v, guest_ws_main);
+		vcpu_map_dirty_ring(r->vcpus[v]);
+		vcpu_args_set(r->vcpus[v], 1, ws_load(r->vm, ops, ARRAY_SIZE(ops), &layout));
+	}
+}
+
+static void run_reaper_case(enum guest_priv priv, const void *arg)
+{
+	u32 nr_vcpus = *(const u32 *)arg, v;
+	struct vcpu_thread_arg targs[MAX_VCPUS];
+	pthread_t threads[MAX_VCPUS];
+	unsigned long *shared_seen = bitmap_alloc(SHARED_PAGES);
+	struct reaper_run r = {};
+	u64 full = 0;
+
+	setup(&r, priv, nr_vcpus);
+	for (v = 0; v < nr_vcpus; v++) {
+		targs[v] = (struct vcpu_thread_arg) { .r = &r, .idx = v };
+		TEST_ASSERT(!pthread_create(&threads[v], NULL, vcpu_thread, &targs[v]),
+			    "pthread_create");
+	}
+	reaper(&r);
+	for (v = 0; v < nr_vcpus; v++) {
+		pthread_join(threads[v], NULL);
+		full += r.full_exits[v];
+	}
+	check_logs(&r, shared_seen);
+	ksft_print_msg("[%s] %lu entries harvested by the reaper in %lu resets, %lu full exits\n",
+		       test_context(), r.harvested, r.resets, full);
+	for (v = 0; v < nr_vcpus; v++)
+		free(r.log[v].e);
+	free(shared_seen);
+	kvm_vm_free(r.vm);
+}
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [-g cpl0|cpl3|all] [-n vcpus]...\n"
+	       "Checks per-vCPU dirty rings, lockstep and with a concurrent reaper thread.\n"
+	       TEST_COMMON_USAGE
+	       "  -n N      vCPUs of a reaper case, 1..%d (repeatable; default 2 and 8)\n",
+	       prog, MAX_VCPUS);
+}
+
+int main(int argc, char *argv[])
+{
+	struct test_case cases[ARRAY_SIZE(scenarios) + MAX_VCPU_COUNTS];
+	static char names[MAX_VCPU_COUNTS][32];
+	unsigned int priv_mask = GUEST_PRIV_ALL, n, i;
+	bool counts_given = false;
+	int opt;
+
+	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "n:")) != -1) {
+		if (opt != 'n') {
+			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+			continue;
+		}
+		if (!counts_given)
+			nr_vcpu_counts = 0;
+		counts_given = true;
+		if (nr_vcpu_counts == MAX_VCPU_COUNTS) {
+			fprintf(stderr, "%s: at most %d -n options\n", argv[0], MAX_VCPU_COUNTS);
+			test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+		}
+		vcpu_counts[nr_vcpu_counts++] = parse_u64(optarg, "-n", 1, MAX_VCPUS);
+	}
+	if (optind < argc)
+		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+
+	close(open_kvm_dev_path_or_exit());
+	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
+	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), cases);
+	for (i = 0; i < nr_vcpu_counts; i++) {
+		snprintf(names[i], sizeof(names[i]), "reaper_%u_vcpus", vcpu_counts[i]);
+		cases[n++] = (struct test_case) { .name = names[i], .run = run_reaper_case,
+						  .arg = &vcpu_counts[i], .guest = true };
+	}
+	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
+}
