@@ -8,9 +8,10 @@
  *     across two slots, with scattered and padded stores;
  *   - a page rewritten before its reset is not reported again (CPL3; at CPL0
  *     emulated writes may log every store: counted), one rewritten after it is;
+ *   - pages harvested but not reset and written again log nothing until
+ *     the reset, and are reported again when written after it: not lost;
  *   - a reset after a partial harvest resets exactly the harvested prefix and
- *     stops at the first entry not harvested; harvested-not-reset pages
- *     written again are not lost; flags go DIRTY -> RESET -> 0;
+ *     stops at the first entry not harvested; flags go DIRTY -> RESET -> 0;
  *   - syncs and harvests at every ring position, wrapping the ring many times.
  */
 #include "kvm_scenarios.h"
@@ -18,6 +19,7 @@
 static const char *const scenarios[] = {
 	"first_write_order",
 	"rewrite_after_reset",
+	"rewrite_before_reset",
 	"partial_harvest",
 	"wrap_positions",
 };

@@ -449,6 +449,34 @@ static void rewrite_after_reset(struct ring_ctx *ctx)
 	run_script(ctx, 0);
 }
 
+/*
+ * Pages harvested but not yet reset are still writable: stores to them log
+ * nothing (but emulated ones) until the reset re-protects them; the next
+ * store after the reset is reported again, so nothing written is lost.
+ */
+static void rewrite_before_reset(struct ring_ctx *ctx)
+{
+	struct ws_script *s = &ctx->script[0];
+
+	if (!rs_begin(ctx, 1, 256))
+		return;
+	rs_slot_add(ctx, 1, 64, LOG);
+	ws_add_write(s, 1, 0, 24, 0);
+	ws_add_sync(s);
+	ws_add_write(s, 1, 8, 24, 0);
+	ws_add_sync(s);
+	ws_add_write(s, 1, 0, 40, 0);
+	ws_add_sync(s);
+	rs_load(ctx, 0);
+	rs_run_to_sync(ctx, 0);
+	rs_harvest_all(ctx, 0);
+	rs_run_to_sync(ctx, 0);
+	rs_collect(ctx);
+	rs_run_to_sync(ctx, 0);
+	rs_collect(ctx);
+	rs_run_to_sync(ctx, 0);
+}
+
 /* A reset after a partial harvest resets exactly the harvested prefix. */
 static void partial_harvest(struct ring_ctx *ctx)
 {
@@ -687,6 +715,8 @@ const struct ring_scenario ring_scenarios[] = {
 	  first_write_order },
 	{ "rewrite_after_reset", "a page rewritten after its reset is reported again",
 	  rewrite_after_reset },
+	{ "rewrite_before_reset", "stores between harvest and reset log again after the reset",
+	  rewrite_before_reset },
 	{ "partial_harvest", "a reset resets exactly the harvested prefix", partial_harvest },
 	{ "full_cycles", "full exits at the soft limit, nothing lost over many cycles",
 	  full_cycles },
