@@ -304,6 +304,7 @@ static void usage(const char *prog)
 int main(int argc, char *argv[])
 {
 	struct test_case cases[ARRAY_SIZE(scenarios) + MAX_VCPU_COUNTS];
+	static struct kvm_scenario_arg args[ARRAY_SIZE(scenarios)];
 	static char names[MAX_VCPU_COUNTS][32];
 	unsigned int priv_mask = GUEST_PRIV_ALL, n, i;
 	bool counts_given = false;
@@ -328,7 +329,7 @@ int main(int argc, char *argv[])
 
 	close(open_kvm_dev_path_or_exit());
 	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
-	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), cases);
+	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);
 	for (i = 0; i < nr_vcpu_counts; i++) {
 		snprintf(names[i], sizeof(names[i]), "reaper_%u_vcpus", vcpu_counts[i]);
 		cases[n++] = (struct test_case) { .name = names[i], .run = run_reaper_case,

@@ -9,8 +9,20 @@
 
 #include "test_case.h"
 
-/* Fill cases[] with one guest case per named scenario; returns how many. */
-unsigned int kvm_scenario_cases(const char *const *names, unsigned int nr_names,
-				struct test_case *cases);
+struct ring_scenario;
+
+/* What a scenario case runs; the caller owns the storage. */
+struct kvm_scenario_arg {
+	const struct ring_scenario *s;
+	u32 ring_size;		/* 0: the scenario's choice */
+	char name[48];		/* the scenario's name, "_r<size>" appended if sized */
+};
+
+/*
+ * Fill cases[] (and args[]) with one guest case per named scenario, with
+ * rings of ring_size entries (0: each scenario's own); returns how many.
+ */
+unsigned int kvm_scenario_cases(const char *const *names, unsigned int nr_names, u32 ring_size,
+				struct kvm_scenario_arg *args, struct test_case *cases);
 
 #endif /* SELFTEST_KVM_KVM_SCENARIOS_H */

@@ -33,9 +33,16 @@ void guest_ws_main(struct ws_program *prog);
  * Stores the guest has retired in the program: all stores of the ops it
  * completed, plus the leading pages of the op in progress that already hold
  * its value (a store that faulted and was logged but did not retire is not
- * counted).  Read while the vCPU is stopped.
+ * counted).  Read while the vCPU is stopped.  The caller keeps a struct
+ * ws_progress per program (zeroed at load) so that each call only looks at
+ * the ops completed since the previous one.
  */
-u64 ws_stores_retired(struct kvm_vm *vm, gva_t prog_gva, u32 *next_op);
+struct ws_progress {
+	u64 done_ops;		/* ops completed at the previous call */
+	u64 done_stores;	/* their stores */
+};
+
+u64 ws_stores_retired(struct kvm_vm *vm, gva_t prog_gva, struct ws_progress *p, u32 *next_op);
 
 /* The value the script stores for op index i (see write_script.h). */
 static inline u64 ws_value(u64 op_index)

@@ -24,6 +24,7 @@ struct kvm_target {
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpus[RING_MAX_VCPUS];
 	gva_t prog[RING_MAX_VCPUS];
+	struct ws_progress progress[RING_MAX_VCPUS];
 	gpa_t slot_gpa[KT_MAX_SLOTS];
 	u64 slot_room[KT_MAX_SLOTS];	/* pages reserved at slot_gpa */
 	u16 slot_id[KT_MAX_SLOTS];
@@ -96,6 +97,7 @@ static void kt_load(struct ring_target *t, u32 vcpu, const struct ws_op *script,
 	while (script[nr_ops - 1].kind != WS_END)
 		nr_ops++;
 	kt->prog[vcpu] = ws_load(kt->vm, script, nr_ops, &l);
+	kt->progress[vcpu] = (struct ws_progress) {};
 	vcpu_set_entry(kt->vcpus[vcpu], guest_ws_main);
 	vcpu_args_set(kt->vcpus[vcpu], 1, kt->prog[vcpu]);
 }
@@ -125,7 +127,8 @@ static enum ring_exit kt_run(struct ring_target *t, u32 vcpu, struct ring_progre
 		fprintf(stderr, "# [%s] vCPU %u: unexpected exit %s\n", test_context(), vcpu,
 			exit_reason_str(v->run->exit_reason));
 	}
-	progress->stores = ws_stores_retired(kt->vm, kt->prog[vcpu], &progress->op);
+	progress->stores = ws_stores_retired(kt->vm, kt->prog[vcpu], &kt->progress[vcpu],
+					     &progress->op);
 	return exit;
 }
 

@@ -7,14 +7,15 @@
 
 static void run_scenario_case(enum guest_priv priv, const void *arg)
 {
-	const struct ring_scenario *s = arg;
+	const struct kvm_scenario_arg *a = arg;
+	const struct ring_scenario *s = a->s;
 	struct kvm_ring_target_config cfg = { .priv = priv };
 	struct ring_target_factory factory;
 	struct ring_verdict verdict;
 	int code;
 
 	kvm_ring_factory_init(&factory, &cfg);
-	code = ring_scenario_run(s, &factory, NULL, 0, &verdict);
+	code = ring_scenario_run(s, &factory, NULL, a->ring_size, &verdict);
 	if (code == KSFT_SKIP)
 		test_skip("%s", verdict.msg);
 	TEST_ASSERT(code == KSFT_PASS, "%s (%s): %s", s->name, s->what, verdict.msg);
@@ -33,18 +34,24 @@ static const struct ring_scenario *find_scenario(const char *name)
 	TEST_FAIL("no shared scenario named %s", name);
 }
 
-unsigned int kvm_scenario_cases(const char *const *names, unsigned int nr_names,
-				struct test_case *cases)
+unsigned int kvm_scenario_cases(const char *const *names, unsigned int nr_names, u32 ring_size,
+				struct kvm_scenario_arg *args, struct test_case *cases)
 {
 	unsigned int i;
 
 	for (i = 0; i < nr_names; i++) {
-		const struct ring_scenario *s = find_scenario(names[i]);
+		struct kvm_scenario_arg *a = &args[i];
 
+		a->s = find_scenario(names[i]);
+		a->ring_size = ring_size;
+		if (ring_size)
+			snprintf(a->name, sizeof(a->name), "%s_r%u", a->s->name, ring_size);
+		else
+			snprintf(a->name, sizeof(a->name), "%s", a->s->name);
 		cases[i] = (struct test_case) {
-			.name = s->name,
+			.name = a->name,
 			.run = run_scenario_case,
-			.arg = s,
+			.arg = a,
 			.guest = true,
 		};
 	}

@@ -516,6 +516,69 @@ static void full_cycles(struct ring_ctx *ctx)
 	run_script(ctx, 0);
 }
 
+enum store_density { DENSITY_TIGHT, DENSITY_PADDED, DENSITY_RANDOM };
+
+/*
+ * Several rings' worth of stores to new pages at one density: a run of
+ * pages, the same with an idle iteration after each store, or single pages
+ * in a seeded random order.  At every full exit the vCPU is run once more
+ * without a reset (it must exit full again with no progress), then the rings
+ * are collected; a vCPU that stops making progress ends the run (the
+ * checker says why).
+ */
+static void full_density(struct ring_ctx *ctx, enum store_density density)
+{
+	struct ws_script *s = &ctx->script[0];
+	u64 pages, i, st, *order, stores, last_stores = ~0ull;
+	u32 size, stuck;
+
+	if (!rs_begin(ctx, 1, 256))
+		return;
+	size = ctx->t->ring_size;
+	pages = (u64)size * (size >= 16384 ? 4 : 8);
+	rs_slot_add(ctx, 1, pages, LOG);
+	if (density != DENSITY_RANDOM) {
+		ws_add_write(s, 1, 0, pages, density == DENSITY_PADDED ? 1 : 0);
+	} else {
+		order = malloc(pages * sizeof(*order));
+		TEST_ASSERT(order, "out of memory");
+		for (i = 0; i < pages; i++)
+			order[i] = i;
+		for (i = pages - 1, st = size; i > 0; i--) {
+			u64 j = prng_next(&st) % (i + 1), t = order[i];
+
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (i = 0; i < pages; i++)
+			ws_add_write(s, 1, order[i], 1, 0);
+		free(order);
+	}
+	rs_load(ctx, 0);
+	for (stuck = 0; stuck <= FULL_NO_PROGRESS_MAX && rs_run(ctx, 0) == RING_EXIT_FULL;) {
+		stores = ctx->progress[0].stores;
+		rs_run(ctx, 0);
+		rs_collect(ctx);
+		stuck = stores == last_stores ? stuck + 1 : 0;
+		last_stores = stores;
+	}
+}
+
+static void full_tight(struct ring_ctx *ctx)
+{
+	full_density(ctx, DENSITY_TIGHT);
+}
+
+static void full_padded(struct ring_ctx *ctx)
+{
+	full_density(ctx, DENSITY_PADDED);
+}
+
+static void full_random(struct ring_ctx *ctx)
+{
+	full_density(ctx, DENSITY_RANDOM);
+}
+
 /* A full vCPU makes no progress until the reset, even on writable pages. */
 static void full_no_progress(struct ring_ctx *ctx)
 {
@@ -722,6 +785,10 @@ const struct ring_scenario ring_scenarios[] = {
 	  full_cycles },
 	{ "full_no_progress", "a full vCPU makes no progress until the reset",
 	  full_no_progress },
+	{ "full_tight", "full exits in a tight store loop, no progress while full",
+	  full_tight },
+	{ "full_padded", "full exits with idle work between stores", full_padded },
+	{ "full_random", "full exits with pages stored in a random order", full_random },
 	{ "slot_ids_offsets", "low and high slot ids, sizes from one page", slot_ids_offsets },
 	{ "log_dirty_flag", "only dirty-logged slots report; enabling logging re-protects",
 	  log_dirty_flag },

@@ -40,23 +40,25 @@ gva_t ws_load(struct kvm_vm *vm, const struct ws_op *ops, u64 nr_ops,
 	return gva;
 }
 
-u64 ws_stores_retired(struct kvm_vm *vm, gva_t prog_gva, u32 *next_op)
+u64 ws_stores_retired(struct kvm_vm *vm, gva_t prog_gva, struct ws_progress *p, u32 *next_op)
 {
 	struct ws_program *prog = addr_gva2hva(vm, prog_gva);
-	u64 i, done = READ_ONCE(prog->done_ops), stores = 0, n;
+	u64 done = READ_ONCE(prog->done_ops), n;
 	const struct ws_op *op;
 
-	for (i = 0; i < done; i++)
-		if (prog->ops[i].kind == WS_WRITE)
-			stores += prog->ops[i].count;
+	TEST_ASSERT(done >= p->done_ops && done <= prog->nr_ops,
+		    "guest reports %lu ops done, after %lu, of %lu", done, p->done_ops, prog->nr_ops);
+	for (; p->done_ops < done; p->done_ops++)
+		if (prog->ops[p->done_ops].kind == WS_WRITE)
+			p->done_stores += prog->ops[p->done_ops].count;
 	*next_op = done;
 	op = &prog->ops[done];
-	if (done >= prog->nr_ops || op->kind != WS_WRITE)
-		return stores;
+	if (done == prog->nr_ops || op->kind != WS_WRITE)
+		return p->done_stores;
 	for (n = 0; n < op->count; n++)
 		if (*(u64 *)addr_gva2hva(vm, op->gva + n * GUEST_PAGE_SIZE) != ws_value(done))
 			break;
-	return stores + n;
+	return p->done_stores + n;
 }
 
 /*
