@@ -66,23 +66,43 @@ static inline bool dirty_gfn_is_dirty(u32 flags)
 /*
  * Harvest up to max entries from ring->fetch, handing each to fn; stops at
  * the first entry that is not DIRTY.  Returns the number harvested.
+ *
+ * Per entry: acquire-load flags, so that slot and offset are read after KVM
+ * published them; hand slot and offset over; store-release flags = RESET,
+ * so that the reads are done before KVM_RESET_DIRTY_RINGS may recycle the
+ * entry.  Nothing else is ordered: each entry gets its own release store.
+ *
+ * The walk goes in runs up to the end of the array, so the loop has no index
+ * masking, and keeps the array pointer in a local: the acquire load would
+ * otherwise make the compiler reload ring->gfns for every entry.
  */
 static inline u32 dirty_ring_walk(struct dirty_ring *ring, u32 max,
 				  dirty_entry_fn fn, void *opaque)
 {
-	u32 mask = ring->size - 1, fetch = ring->fetch, n;
+	struct kvm_dirty_gfn *gfns = ring->gfns;
+	u32 mask = ring->size - 1, fetch = ring->fetch, n = 0;
 
-	for (n = 0; n < max; n++, fetch++) {
-		struct kvm_dirty_gfn *gfn = &ring->gfns[fetch & mask];
-		struct dirty_entry e;
+	while (n < max) {
+		u32 pos = fetch & mask, run = max - n, got;
+		struct kvm_dirty_gfn *gfn = &gfns[pos];
 
-		if (!dirty_gfn_is_dirty(__atomic_load_n(&gfn->flags, __ATOMIC_ACQUIRE)))
+		if (run > mask + 1 - pos)
+			run = mask + 1 - pos;
+		for (got = 0; got < run; got++, gfn++) {
+			struct dirty_entry e;
+
+			if (!dirty_gfn_is_dirty(__atomic_load_n(&gfn->flags, __ATOMIC_ACQUIRE)))
+				break;
+			e.index = fetch + got;
+			e.slot = gfn->slot;
+			e.offset = gfn->offset;
+			fn(opaque, &e);
+			__atomic_store_n(&gfn->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
+		}
+		fetch += got;
+		n += got;
+		if (got < run)
 			break;
-		e.index = fetch;
-		e.slot = gfn->slot;
-		e.offset = gfn->offset;
-		fn(opaque, &e);
-		__atomic_store_n(&gfn->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
 	}
 	ring->fetch = fetch;
 	return n;
@@ -182,7 +202,10 @@ int __vm_enable_dirty_ring(struct kvm_vm *vm, u64 bytes, bool acq_rel);
 void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries, bool acq_rel);
 /* Raw mmap of a vCPU's ring: returns MAP_FAILED with errno on failure. */
 void *__vcpu_mmap_dirty_ring(struct kvm_vcpu *vcpu, int prot, int flags);
-/* Map the ring shared read/write; returns the vCPU's consumer view of it. */
+/*
+ * Map the ring shared read/write and populated (no page faults on the first
+ * harvest); returns the vCPU's consumer view of it.
+ */
 struct dirty_ring *vcpu_map_dirty_ring(struct kvm_vcpu *vcpu);
 int __vm_reset_dirty_rings(struct kvm_vm *vm);
 u32 vm_reset_dirty_rings(struct kvm_vm *vm);
