@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dirty_ring_perf_test: what collecting the dirty pages costs, dirty ring
+ * versus dirty bitmap.
+ *
+ * The counterpart of the kernel's bitmap-only dirty_log_perf_test.  vCPU
+ * threads each write a fraction of their own memory per iteration, in order
+ * or in a random order (a different set of pages every iteration), then
+ * sync.  With every vCPU stopped, the host collects the iteration's dirty
+ * pages into a bitmap with one of
+ *   - ring:      harvest every vCPU's ring (the library walk), then
+ *                KVM_RESET_DIRTY_RINGS; a vCPU whose ring fills up exits
+ *                and its thread harvests and resets at once (full-exit
+ *                handling, timed apart);
+ *   - get-log:   KVM_GET_DIRTY_LOG, which also re-protects;
+ *   - clear-log: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: KVM_GET_DIRTY_LOG, then
+ *                KVM_CLEAR_DIRTY_LOG of what it returned.
+ * Per iteration it prints the guest's dirtying time, the collection time
+ * split into harvest (or get), reset (or clear) and full-exit handling, and
+ * the pages collected, which must be exactly the pages written; at the end
+ * averages and one "summary:" line of key=value pairs.  --csv writes every
+ * iteration.
+ *
+ * The default run is a smoke test of a few seconds at both privilege
+ * levels, with a ring sized so that an iteration never fills it: guest code
+ * at CPL0 is emulated on kvm_pvm and can overflow a full ring there.  A
+ * full exit that finds nothing to harvest, or a reset that resets fewer
+ * entries than were harvested, is reported as a RING OVERFLOW, never waited
+ * on.  Measure at CPL3 (see bench/run_bench.sh).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+
+#include "kvm_ring_target.h"
+#include "test_case.h"
+#include "ucall.h"
+
+#define TEST_SLOT		1
+#define MAX_VCPUS		16
+/* vCPU regions are whole bitmap words, so vCPU threads never share one. */
+#define VCPU_PAGES_ALIGN	64
+#define MAX_TOTAL_PAGES		(1ul << 21)	/* 8 GiB: page tables fit the system slot */
+#define DEFAULT_VCPUS		2
+#define DEFAULT_VCPU_BYTES	(4ul << 20)
+#define DEFAULT_FRACTION	0.25
+#define DEFAULT_ITERATIONS	4
+#define MAX_ITERATIONS		10000
+/* Watchdog per case: a floor, plus a generous 50 us per page written. */
+#define CASE_TIMEOUT_BASE_S	30
+#define CASE_TIMEOUT_NS_PAGE	50000ull
+
+enum perf_mode { MODE_RING, MODE_GET_LOG, MODE_CLEAR_LOG, NR_MODES };
+
+static const char *const mode_names[NR_MODES] = { "ring", "get-log", "clear-log" };
+static const char *const case_names[NR_MODES] = { "ring", "get_log", "clear_log" };
+
+/* Options */
+static u32 nr_vcpus = DEFAULT_VCPUS;
+static u64 vcpu_pages = DEFAULT_VCPU_BYTES / GUEST_PAGE_SIZE;
+static double fraction = DEFAULT_FRACTION;
+static bool random_access;
+static u32 ring_entries;	/* 0: sized so that an iteration never fills a ring */
+static u32 nr_iterations = DEFAULT_ITERATIONS;
+static const char *csv_path;
+
+/* Derived: pages each vCPU writes per iteration. */
+static u64 pages_per_iter;
+
+/*
+ * Guest: write pages_per_iter pages of the vCPU's region per iteration,
+ * continuing where the last iteration stopped, then sync.  The random order
+ * is a full-period LCG modulo the next power of two, values past the region
+ * skipped: every page once per lap, so an iteration's pages are distinct.
+ */
+#define LCG_MUL		6364136223846793005ull
+#define LCG_ADD		1442695040888963407ull
+
+static void guest_code(u64 gva, u64 npages, u64 per_iter, u64 random, u64 seed)
+{
+	u64 mask = 1, page = seed % npages, i, iter;
+
+	while (mask < npages)
+		mask <<= 1;
+	mask--;
+	for (iter = 1;; iter++) {
+		for (i = 0; i < per_iter; i++) {
+			if (random) {
+				do
+					page = (page * LCG_MUL + LCG_ADD) & mask;
+				while (page >= npages);
+			} else if (++page == npages) {
+				page = 0;
+			}
+			*(volatile u64 *)(gva + page * GUEST_PAGE_SIZE) = iter;
+		}
+		GUEST_SYNC(iter);
+	}
+}
+
+/* One iteration's numbers, all times in ns. */
+struct iter_stats {
+	u64 dirty_ns;
+	u64 harvest_ns;		/* ring: walk; bitmap modes: KVM_GET_DIRTY_LOG */
+	u64 reset_ns;		/* ring: KVM_RESET_DIRTY_RINGS; clear-log: KVM_CLEAR_DIRTY_LOG */
+	u64 full_ns;		/* ring: full-exit handling in the vCPU threads */
+	u64 full_exits;
+	u64 pages;		/* distinct pages collected */
+	u64 entries;		/* ring entries harvested (ring mode) */
+};
+
+struct perf_vm;
+
+struct vcpu_thread {
+	struct perf_vm *p;
+	struct kvm_vcpu *vcpu;
+	pthread_t thread;
+	u64 full_ns, full_exits, full_entries;	/* this iteration; read while parked */
+};
+
+struct perf_vm {
+	enum perf_mode mode;
+	struct kvm_vm *vm;
+	u64 npages;
+	struct vcpu_thread vt[MAX_VCPUS];
+	u32 ring_entries;
+	unsigned long *dirty;			/* this iteration's pages */
+	struct dirty_bitmap_set set;		/* ring mode: owns dirty */
+	pthread_mutex_t ring_lock;		/* one harvest-and-reset at a time */
+	pthread_barrier_t start, end;
+	u64 iteration;				/* written by main before start */
+	bool done;
+};
+
+/* Harvest every ring into the bitmap; returns the entries harvested. */
+static u64 harvest_rings(struct perf_vm *p)
+{
+	u64 n = 0;
+	u32 v;
+
+	for (v = 0; v < nr_vcpus; v++)
+		n += dirty_ring_harvest_bitmap(&p->vt[v].vcpu->ring, &p->set);
+	return n;
+}
+
+/*
+ * KVM pushes in order, so a ring with a DIRTY entry past a fetch index that
+ * is not DIRTY has had KVM's push index run ahead of the harvester.  Name
+ * that vCPU if there is one, else the one that noticed.
+ */
+static void __attribute__((noreturn)) report_overflow(struct perf_vm *p, u32 v, const char *what)
+{
+	struct dirty_ring *ring;
+	u32 i, next;
+
+	for (i = 0; i < nr_vcpus; i++) {
+		ring = &p->vt[i].vcpu->ring;
+		next = dirty_ring_next_dirty(ring, ring->fetch);
+		if (next != ring->fetch && next != ring->fetch + ring->size) {
+			v = i;
+			break;
+		}
+	}
+	ring = &p->vt[v].vcpu->ring;
+
+	TEST_FAIL("RING OVERFLOW: %s; vCPU %u ring of %u entries: fetch index %u (flags %#x), next DIRTY entry at %u, iteration %lu",
+		  what, v, ring->size, ring->fetch, dirty_ring_entry(ring, ring->fetch)->flags,
+		  dirty_ring_next_dirty(ring, ring->fetch), p->iteration);
+}
+
+/* Reset what was harvested; a shortfall means KVM's push index ran ahead. */
+static void reset_rings(struct perf_vm *p, u64 harvested, u32 v)
+{
+	u32 reset = vm_reset_dirty_rings(p->vm);
+
+	if (reset != harvested)
+		report_overflow(p, v, "KVM_RESET_DIRTY_RINGS reset fewer entries than were harvested");
+}
+
+/* A vCPU's ring is full: harvest it and reset, in its own thread. */
+static void handle_full_exit(struct vcpu_thread *vt, u32 v)
+{
+	struct perf_vm *p = vt->p;
+	u64 t0, n;
+
+	pthread_mutex_lock(&p->ring_lock);
+	t0 = time_now_ns();
+	n = dirty_ring_harvest_bitmap(&vt->vcpu->ring, &p->set);
+	if (!n)
+		report_overflow(p, v, "full exit with no DIRTY entry at the fetch index");
+	reset_rings(p, n, v);
+	vt->full_ns += time_now_ns() - t0;
+	vt->full_entries += n;
+	vt->full_exits++;
+	pthread_mutex_unlock(&p->ring_lock);
+}
+
+static void run_vcpu_iteration(struct vcpu_thread *vt, u32 v)
+{
+	struct kvm_vcpu *vcpu = vt->vcpu;
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		if (vcpu->run->exit_reason != KVM_EXIT_DIRTY_RING_FULL)
+			break;
+		handle_full_exit(vt, v);
+	}
+	TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_SYNC,
+		    "vCPU %u iteration %lu: wanted a sync, got exit %s, ucall %lu", v,
+		    vt->p->iteration, exit_reason_str(vcpu->run->exit_reason), uc.cmd);
+	TEST_ASSERT_EQ(uc.args[0], vt->p->iteration);
+}
+
+static void *vcpu_thread_fn(void *arg)
+{
+	struct vcpu_thread *vt = arg;
+	struct perf_vm *p = vt->p;
+	u32 v = vt - p->vt;
+
+	for (;;) {
+		pthread_barrier_wait(&p->start);
+		if (READ_ONCE(p->done))
+			return NULL;
+		vt->full_ns = vt->full_exits = vt->full_entries = 0;
+		run_vcpu_iteration(vt, v);
+		pthread_barrier_wait(&p->end);
+	}
+}
+
+/* Smallest ring an iteration does not fill, within what KVM accepts. */
+static u32 default_ring_entries(void)
+{
+	u64 min = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
+	u64 max = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE, entries = min;
+
+	while (entries < pages_per_iter + KVM_RING_RESERVE_MAX + 1 && entries < max)
+		entries *= 2;
+	return entries;
+}
+
+static void perf_vm_create(struct perf_vm *p, enum perf_mode mode, enum guest_priv priv)
+{
+	struct mem_region *r;
+	u32 v;
+
+	p->mode = mode;
+	p->npages = nr_vcpus * vcpu_pages;
+	p->vm = vm_create(priv);
+	if (mode == MODE_RING) {
+		p->ring_entries = ring_entries ?: default_ring_entries();
+		vm_enable_dirty_ring(p->vm, p->ring_entries, false);
+	}
+	if (mode == MODE_CLEAR_LOG)
+		vm_enable_cap(p->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
+	vm_mem_region_add(p->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, p->npages,
+			  KVM_MEM_LOG_DIRTY_PAGES);
+	/* host pages allocated up front: iteration 1 times the same faults as the rest */
+	r = vm_mem_region(p->vm, TEST_SLOT);
+	memset(r->host_mem, 0, p->npages * GUEST_PAGE_SIZE);
+	virt_map(p->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, p->npages);
+
+	dirty_bitmap_set_init(&p->set);
+	p->dirty = dirty_bitmap_set_add_slot(&p->set, DIRTY_RING_SLOT(0, TEST_SLOT), p->npages);
+	pthread_mutex_init(&p->ring_lock, NULL);
+	pthread_barrier_init(&p->start, NULL, nr_vcpus + 1);
+	pthread_barrier_init(&p->end, NULL, nr_vcpus + 1);
+	for (v = 0; v < nr_vcpus; v++) {
+		struct vcpu_thread *vt = &p->vt[v];
+
+		vt->p = p;
+		vt->vcpu = vm_vcpu_add(p->vm, v, guest_code);
+		vcpu_args_set(vt->vcpu, 5, TEST_MEM_BASE_GPA + v * vcpu_pages * GUEST_PAGE_SIZE,
+			      vcpu_pages, pages_per_iter, (u64)random_access, (u64)v * 7919);
+		if (mode == MODE_RING)
+			vcpu_map_dirty_ring(vt->vcpu);
+		TEST_ASSERT(!pthread_create(&vt->thread, NULL, vcpu_thread_fn, vt),
+			    "pthread_create");
+	}
+}
+
+static void perf_vm_free(struct perf_vm *p)
+{
+	u32 v;
+
+	WRITE_ONCE(p->done, true);
+	pthread_barrier_wait(&p->start);
+	for (v = 0; v < nr_vcpus; v++)
+		pthread_join(p->vt[v].thread, NULL);
+	pthread_barrier_destroy(&p->start);
+	pthread_barrier_destroy(&p->end);
+	dirty_bitmap_set_free(&p->set);
+	kvm_vm_free(p->vm);
+}
+
+/* With every vCPU parked: the iteration's dirty pages into p->dirty. */
+static void collect(struct perf_vm *p, struct iter_stats *st)
+{
+	u64 t0 = time_now_ns(), t1, n;
+
+	switch (p->mode) {
+	case MODE_RING:
+		pthread_mutex_lock(&p->ring_lock);
+		n = harvest_rings(p);
+		t1 = time_now_ns();
+		reset_rings(p, n, 0);
+		pthread_mutex_unlock(&p->ring_lock);
+		st->entries += n;
+		break;
+	case MODE_GET_LOG:
+		vm_get_dirty_log(p->vm, TEST_SLOT, p->dirty);
+		t1 = time_now_ns();
+		break;
+	case MODE_CLEAR_LOG:
+		vm_get_dirty_log(p->vm, TEST_SLOT, p->dirty);
+		t1 = time_now_ns();
+		vm_clear_dirty_log(p->vm, TEST_SLOT, p->dirty, 0, p->npages);
+		break;
+	default:
+		TEST_FAIL("unknown mode %d", p->mode);
+	}
+	st->harvest_ns = t1 - t0;
+	st->reset_ns = time_now_ns() - t1;
+}
+
+/* Every page written this iteration was collected, and nothing else. */
+static void check_pages(struct perf_vm *p, struct iter_stats *st)
+{
+	u64 expected = nr_vcpus * pages_per_iter;
+
+	st->pages = bitmap_weight(p->dirty, p->npages);
+	TEST_ASSERT(!p->set.stray, "%lu ring entries outside the test slot, first: slot %#x offset %lu",
+		    p->set.stray, p->set.first_stray.slot, p->set.first_stray.offset);
+	TEST_ASSERT(st->pages == expected,
+		    "%s iteration %lu: %lu pages collected, %lu written (%s)%s",
+		    mode_names[p->mode], p->iteration, st->pages, expected,
+		    st->pages < expected ? "PAGES LOST" : "pages not written reported",
+		    p->mode == MODE_RING && st->pages < expected ?
+		    ": RING OVERFLOW suspected, see dmesg for kvm_dirty_ring_push" : "");
+}
+
+static void run_iteration(struct perf_vm *p, struct iter_stats *st)
+{
+	u64 t0;
+	u32 v;
+
+	memset(st, 0, sizeof(*st));
+	dirty_bitmap_set_clear(&p->set);
+	p->iteration++;
+	t0 = time_now_ns();
+	pthread_barrier_wait(&p->start);
+	pthread_barrier_wait(&p->end);
+	st->dirty_ns = time_now_ns() - t0;
+	for (v = 0; v < nr_vcpus; v++) {
+		st->full_ns += p->vt[v].full_ns;
+		st->full_exits += p->vt[v].full_exits;
+		st->entries += p->vt[v].full_entries;
+	}
+	collect(p, st);
+	check_pages(p, st);
+}
+
+static u64 collect_ns(const struct iter_stats *st)
+{
+	return st->harvest_ns + st->reset_ns + st->full_ns;
+}
+
+/* The collection split, in the words of the mode. */
+static void format_split(const struct perf_vm *p, const struct iter_stats *st, char *buf,
+			 size_t size)
+{
+	switch (p->mode) {
+	case MODE_RING:
+		snprintf(buf, size, "harvest %.3f + reset %.3f + full exits %.3f ms (%lu exits)",
+			 st->harvest_ns / 1e6, st->reset_ns / 1e6, st->full_ns / 1e6,
+			 st->full_exits);
+		break;
+	case MODE_GET_LOG:
+		snprintf(buf, size, "get %.3f ms", st->harvest_ns / 1e6);
+		break;
+	default:
+		snprintf(buf, size, "get %.3f + clear %.3f ms", st->harvest_ns / 1e6,
+			 st->reset_ns / 1e6);
+	}
+}
+
+static void print_iteration(const struct perf_vm *p, const struct iter_stats *st, const char *label)
+{
+	char split[160];
+
+	format_split(p, st, split, sizeof(split));
+	ksft_print_msg("%s %s %s: dirty %.3f ms (%.2f us/page), collect %.3f ms (%.1f ns/page) = %s, %lu pages collected%s\n",
+		       label, mode_names[p->mode], guest_priv_name(p->vm->priv),
+		       st->dirty_ns / 1e6, st->dirty_ns / 1e3 * nr_vcpus / st->pages,
+		       collect_ns(st) / 1e6, (double)collect_ns(st) / st->pages, split, st->pages,
+		       p->mode == MODE_RING ? " from the ring" : "");
+}
+
+static void csv_append(const struct perf_vm *p, const struct iter_stats *st)
+{
+	FILE *f;
+
+	if (!csv_path)
+		return;
+	f = fopen(csv_path, "a");
+	TEST_ASSERT(f, "cannot append to %s", csv_path);
+	fprintf(f, "%s,%s,%u,%lu,%.6f,%s,%u,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%.2f\n",
+		mode_names[p->mode], guest_priv_name(p->vm->priv), nr_vcpus, vcpu_pages, fraction,
+		random_access ? "random" : "sequential", p->ring_entries, p->iteration,
+		st->dirty_ns, st->harvest_ns, st->reset_ns, st->full_ns, st->full_exits, st->pages,
+		st->entries, (double)collect_ns(st) / st->pages);
+	fclose(f);
+}
+
+static const char *iter_label(u64 iteration, char *buf, size_t size)
+{
+	snprintf(buf, size, "iteration %lu", iteration);
+	return buf;
+}
+
+static void run_perf_case(enum guest_priv priv, const void *arg)
+{
+	enum perf_mode mode = *(const enum perf_mode *)arg;
+	struct iter_stats st, sum = {};
+	struct perf_vm p = {};
+	char label[32];
+	u32 i;
+
+	if (mode == MODE_RING)
+		TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
+	if (mode == MODE_CLEAR_LOG)
+		TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2));
+	perf_vm_create(&p, mode, priv);
+	if (mode == MODE_RING)
+		ksft_print_msg("ring of %u entries per vCPU, %lu pages written per vCPU per iteration\n",
+			       p.ring_entries, pages_per_iter);
+	for (i = 0; i < nr_iterations; i++) {
+		run_iteration(&p, &st);
+		print_iteration(&p, &st, iter_label(p.iteration, label, sizeof(label)));
+		csv_append(&p, &st);
+		sum.dirty_ns += st.dirty_ns;
+		sum.harvest_ns += st.harvest_ns;
+		sum.reset_ns += st.reset_ns;
+		sum.full_ns += st.full_ns;
+		sum.full_exits += st.full_exits;
+		sum.pages += st.pages;
+		sum.entries += st.entries;
+	}
+	print_iteration(&p, &sum, "total");
+	ksft_print_msg("summary: mode=%s priv=%s vcpus=%u pages_per_vcpu=%lu fraction=%g access=%s ring_entries=%u iterations=%u pages=%lu dirty_us_per_page=%.3f collect_ns_per_page=%.1f harvest_ns_per_page=%.1f reset_ns_per_page=%.1f full_exit_ns_per_page=%.1f full_exits=%lu entries=%lu\n",
+		       mode_names[mode], guest_priv_name(priv), nr_vcpus, vcpu_pages, fraction,
+		       random_access ? "random" : "sequential", p.ring_entries, nr_iterations,
+		       sum.pages, sum.dirty_ns / 1e3 * nr_vcpus / sum.pages,
+		       (double)collect_ns(&sum) / sum.pages, (double)sum.harvest_ns / sum.pages,
+		       (double)sum.reset_ns / sum.pages, (double)sum.full_ns / sum.pages,
+		       sum.full_exits, sum.entries);
+	perf_vm_free(&p);
+}
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [-g cpl0|cpl3|all] [-m mode] [-v vcpus] [-b bytes] [-f fraction] [-a access]\n"
+	       "          [-r entries] [-i iterations] [--csv FILE]\n"
+	       "Measures dirty page collection: dirty ring versus KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG.\n"
+	       TEST_COMMON_USAGE
+	       "  -m MODE     ring, get-log, clear-log or all (default all)\n"
+	       "  -v N        vCPUs, 1..%d (default %d)\n"
+	       "  -b SIZE     memory per vCPU, a multiple of %lu KiB (k/m/g suffix; default %lu MiB)\n"
+	       "  -f F        fraction of each vCPU's pages written per iteration, (0, 1] (default %g)\n"
+	       "  -a ACCESS   sequential or random page order (default sequential)\n"
+	       "  -r N        ring entries per vCPU, a power of two (default: the smallest\n"
+	       "              that an iteration does not fill, within KVM's limits)\n"
+	       "  -i N        iterations, 1..%d (default %d)\n"
+	       "  --csv FILE  write every iteration to FILE\n"
+	       "The default run is a smoke test; measure at CPL3 (-g cpl3), where kvm_pvm runs the guest natively.\n",
+	       prog, MAX_VCPUS, DEFAULT_VCPUS, VCPU_PAGES_ALIGN * GUEST_PAGE_SIZE >> 10,
+	       DEFAULT_VCPU_BYTES >> 20, DEFAULT_FRACTION, MAX_ITERATIONS, DEFAULT_ITERATIONS);
+}
+
+static void __attribute__((noreturn)) bad_arg(const char *prog, const char *opt, const char *arg)
+{
+	fprintf(stderr, "%s: bad value for %s: '%s'\n", prog, opt, arg);
+	usage(prog);
+	exit(KSFT_FAIL);
+}
+
+static double parse_fraction(const char *prog, const char *arg)
+{
+	char *end;
+	double f;
+
+	errno = 0;
+	f = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(f) || f <= 0 || f > 1)
+		bad_arg(prog, "-f", arg);
+	return f;
+}
+
+static unsigned int parse_mode(const char *prog, const char *arg)
+{
+	int m;
+
+	if (!strcmp(arg, "all"))
+		return (1u << NR_MODES) - 1;
+	for (m = 0; m < NR_MODES; m++)
+		if (!strcmp(arg, mode_names[m]))
+			return 1u << m;
+	bad_arg(prog, "-m", arg);
+}
+
+static void parse_args(int argc, char *argv[], unsigned int *priv_mask, unsigned int *mode_mask)
+{
+	static const struct option longopts[] = {
+		{ "csv", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	u64 bytes;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, TEST_COMMON_OPTS "m:v:b:f:a:r:i:", longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			*mode_mask = parse_mode(argv[0], optarg);
+			break;
+		case 'v':
+			nr_vcpus = parse_u64(optarg, "-v", 1, MAX_VCPUS);
+			break;
+		case 'b':
+			bytes = parse_size(optarg, "-b");
+			if (!bytes || bytes % (VCPU_PAGES_ALIGN * GUEST_PAGE_SIZE))
+				bad_arg(argv[0], "-b", optarg);
+			vcpu_pages = bytes / GUEST_PAGE_SIZE;
+			break;
+		case 'f':
+			fraction = parse_fraction(argv[0], optarg);
+			break;
+		case 'a':
+			if (strcmp(optarg, "sequential") && strcmp(optarg, "random"))
+				bad_arg(argv[0], "-a", optarg);
+			random_access = !strcmp(optarg, "random");
+			break;
+		case 'r':
+			ring_entries = parse_u64(optarg, "-r", 1, 1u << 31);
+			if (!IS_POWER_OF_2(ring_entries))
+				bad_arg(argv[0], "-r", optarg);
+			break;
+		case 'i':
+			nr_iterations = parse_u64(optarg, "-i", 1, MAX_ITERATIONS);
+			break;
+		case 'c':
+			csv_path = optarg;
+			break;
+		default:
+			test_common_option(opt, optarg, priv_mask, usage, argv[0]);
+		}
+	}
+	if (optind < argc)
+		test_common_option('?', NULL, priv_mask, usage, argv[0]);
+	if (nr_vcpus * vcpu_pages > MAX_TOTAL_PAGES) {
+		fprintf(stderr, "%s: %u vCPUs x %lu pages is more than %lu pages in all\n",
+			argv[0], nr_vcpus, vcpu_pages, MAX_TOTAL_PAGES);
+		exit(KSFT_FAIL);
+	}
+	pages_per_iter = (u64)(fraction * vcpu_pages + 0.5) ?: 1;
+}
+
+static void csv_create(const char *prog)
+{
+	FILE *f = fopen(csv_path, "w");
+
+	if (!f) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", prog, csv_path, strerror(errno));
+		exit(KSFT_FAIL);
+	}
+	fprintf(f, "mode,priv,vcpus,pages_per_vcpu,fraction,access,ring_entries,iteration,dirty_ns,harvest_or_get_ns,reset_or_clear_ns,full_exit_ns,full_exits,pages,entries,collect_ns_per_page\n");
+	fclose(f);
+}
+
+int main(int argc, char *argv[])
+{
+	static const enum perf_mode modes[NR_MODES] = { MODE_RING, MODE_GET_LOG, MODE_CLEAR_LOG };
+	unsigned int priv_mask = GUEST_PRIV_ALL, mode_mask = (1u << NR_MODES) - 1, n = 0;
+	struct test_case cases[NR_MODES];
+	u64 timeout;
+	int m;
+
+	parse_args(argc, argv, &priv_mask, &mode_mask);
+	if (csv_path)
+		csv_create(argv[0]);
+	close(open_kvm_dev_path_or_exit());
+	for (m = 0; m < NR_MODES; m++)
+		if (mode_mask & (1u << m))
+			cases[n++] = (struct test_case) { .name = case_names[m], .run = run_perf_case,
+							  .arg = &modes[m], .guest = true };
+	timeout = CASE_TIMEOUT_BASE_S +
+		  nr_vcpus * pages_per_iter * nr_iterations * CASE_TIMEOUT_NS_PAGE / 1000000000ull;
+	run_test_cases(cases, n, priv_mask, timeout);
+}
