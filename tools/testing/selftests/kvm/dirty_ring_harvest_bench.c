@@ -39,8 +39,8 @@
 #define MAX_ENTRIES		65536
 #define DEFAULT_ROUNDS		3
 #define MAX_ROUNDS		101
-/* KVM rounds: 2 lazy + 2 populated first harvests, then rounds x (plain, fast, floor). */
-#define FIRST_HARVEST_ROUNDS	4
+/* Guest fills per round: first harvests (lazy and populated, each harvester), steady, floor. */
+#define FILLS_PER_ROUND		7
 
 enum ring_source { SRC_MODEL_SEQ, SRC_MODEL_RANDOM, SRC_KVM };
 
@@ -283,8 +283,8 @@ struct kvm_bench {
 	struct dirty_ring *ring;	/* the library's mapping */
 	u32 pages;			/* dirtied per fill, below any host's soft limit */
 	u32 fills;
-	double fill_us[MAX_ROUNDS * 3 + FIRST_HARVEST_ROUNDS];
-	double reset_ns[MAX_ROUNDS * 3 + FIRST_HARVEST_ROUNDS];
+	double fill_us[MAX_ROUNDS * FILLS_PER_ROUND];
+	double reset_ns[MAX_ROUNDS * FILLS_PER_ROUND];
 };
 
 static void kvm_bench_create(struct kvm_bench *kb, enum guest_priv priv, u32 entries, u32 fills)
@@ -392,7 +392,8 @@ static void run_kvm_case(enum guest_priv priv, const void *arg)
 {
 	const struct bench_case *bc = arg;
 	double fast[MAX_ROUNDS], plain[MAX_ROUNDS], floor_ns[MAX_ROUNDS];
-	double lazy_fast, lazy_plain, pop_fast, pop_plain, lazy_map, pop_map;
+	double lazy_fast[MAX_ROUNDS], lazy_plain[MAX_ROUNDS], lazy_map[MAX_ROUNDS];
+	double pop_fast[MAX_ROUNDS], pop_plain[MAX_ROUNDS], pop_map[MAX_ROUNDS];
 	struct kvm_bench kb = {};
 	struct bench_bitmap bm;
 	u32 r;
@@ -400,16 +401,20 @@ static void run_kvm_case(enum guest_priv priv, const void *arg)
 	TEST_REQUIRE(bc->entries >= 2 * KVM_RING_RESERVE_MAX);
 	TEST_REQUIRE((u64)kvm_dirty_ring_max_bytes(false) >= (u64)bc->entries * DIRTY_GFN_SIZE);
 	TEST_REQUIRE(kvm_dirty_ring_min_bytes(false) <= (u64)bc->entries * DIRTY_GFN_SIZE);
-	kvm_bench_create(&kb, priv, bc->entries, FIRST_HARVEST_ROUNDS + 3 * nr_rounds);
+	kvm_bench_create(&kb, priv, bc->entries, FILLS_PER_ROUND * nr_rounds);
 	bm.npages = kb.pages;
 	bm.map = bitmap_alloc(bm.npages);
 	TEST_ASSERT(bm.map, "out of memory");
 
-	lazy_plain = kvm_first_harvest(&kb, plain_harvest_baseline, MAP_SHARED, &bm, &lazy_map);
-	lazy_fast = kvm_first_harvest(&kb, library_harvest, MAP_SHARED, &bm, &lazy_map);
-	pop_plain = kvm_first_harvest(&kb, plain_harvest_baseline, MAP_SHARED | MAP_POPULATE,
-				      &bm, &pop_map);
-	pop_fast = kvm_first_harvest(&kb, library_harvest, MAP_SHARED | MAP_POPULATE, &bm, &pop_map);
+	for (r = 0; r < nr_rounds; r++) {
+		lazy_plain[r] = kvm_first_harvest(&kb, plain_harvest_baseline, MAP_SHARED, &bm,
+						  &lazy_map[r]);
+		lazy_fast[r] = kvm_first_harvest(&kb, library_harvest, MAP_SHARED, &bm, &lazy_map[r]);
+		pop_plain[r] = kvm_first_harvest(&kb, plain_harvest_baseline,
+						 MAP_SHARED | MAP_POPULATE, &bm, &pop_map[r]);
+		pop_fast[r] = kvm_first_harvest(&kb, library_harvest, MAP_SHARED | MAP_POPULATE,
+						&bm, &pop_map[r]);
+	}
 	for (r = 0; r < nr_rounds; r++) {
 		if (r % 2)
 			plain[r] = kvm_steady_harvest(&kb, plain_harvest_baseline, &bm);
@@ -419,10 +424,12 @@ static void run_kvm_case(enum guest_priv priv, const void *arg)
 		floor_ns[r] = kvm_steady_floor(&kb, &bm);
 	}
 
-	report_harvest(bc, "first_lazy", lazy_fast, lazy_plain, 0);
-	report(bc, "first_lazy", "mmap_us", lazy_map, "us");
-	report_harvest(bc, "first_populated", pop_fast, pop_plain, 0);
-	report(bc, "first_populated", "mmap_populate_us", pop_map, "us");
+	report_harvest(bc, "first_lazy", median(lazy_fast, nr_rounds),
+		       median(lazy_plain, nr_rounds), 0);
+	report(bc, "first_lazy", "mmap_us", median(lazy_map, nr_rounds), "us");
+	report_harvest(bc, "first_populated", median(pop_fast, nr_rounds),
+		       median(pop_plain, nr_rounds), 0);
+	report(bc, "first_populated", "mmap_populate_us", median(pop_map, nr_rounds), "us");
 	report_harvest(bc, "steady", median(fast, nr_rounds), median(plain, nr_rounds),
 		       median(floor_ns, nr_rounds));
 	report(bc, "collection", "reset_ns", median(kb.reset_ns, kb.fills), "ns/entry");
