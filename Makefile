@@ -31,3 +31,9 @@ check-kvm:
 clean:
 	$(MAKE) -C $(SELFTESTS) TARGETS=kvm clean
 	rm -f $(CHECK_LOG)
+
+# Benchmarks (CPL3 guests): CSV, an SVG chart and the crossings in
+# bench-results/.  Settings and overrides: $(KVM)/bench/run_bench.sh.
+.PHONY: bench
+bench:
+	$(KVM)/bench/run_bench.sh
