@@ -54,8 +54,8 @@ rm -f "$out.run"
 echo "load after: $(uptime)"
 echo
 
-echo "| mode | dirty rate (set) | dirty rate (achieved) | runs | total time | rounds | pages sent | downtime | full exits |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| mode | dirty rate (set) | dirty rate (achieved) | runs | total time | each run | rounds | pages sent | downtime | full exits |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 awk '
 function val(key,   i, kv) {
 	for (i = 3; i <= NF; i++) {
@@ -70,15 +70,16 @@ function val(key,   i, kv) {
 	if (!(k in n))
 		order[nk++] = k
 	n[k]++
-	total[k] += val("total_ms"); rounds[k] += val("rounds"); sent[k] += val("pages_sent")
+	total[k] += val("total_ms"); each[k] = each[k] sprintf(" %.1f", val("total_ms") / 1000)
+	rounds[k] += val("rounds"); sent[k] += val("pages_sent")
 	down[k] += val("downtime_ms"); rate[k] += val("dirty_mib_s"); full[k] += val("full_exits")
 }
 END {
 	for (i = 0; i < nk; i++) {
 		k = order[i]
 		split(k, p, SUBSEP)
-		printf "| %s | %s MiB/s | %.0f MiB/s | %d | %.2f s | %.1f | %.0f | %.0f ms | %.0f |\n",
-		       p[1], p[2], rate[k] / n[k], n[k], total[k] / n[k] / 1000, rounds[k] / n[k],
+		printf "| %s | %s MiB/s | %.0f MiB/s | %d | %.2f s |%s s | %.1f | %.0f | %.0f ms | %.0f |\n",
+		       p[1], p[2], rate[k] / n[k], n[k], total[k] / n[k] / 1000, each[k], rounds[k] / n[k],
 		       sent[k] / n[k], down[k] / n[k], full[k] / n[k]
 	}
 }' "$out"
