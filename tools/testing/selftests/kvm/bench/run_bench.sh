@@ -20,7 +20,7 @@
 #   BENCH_OUT        output directory (default: bench-results in the top
 #                    directory of the tree)
 #   BENCH_VCPUS      vCPUs (default 2: this machine's cores)
-#   BENCH_MEM        memory per vCPU (default 512M)
+#   BENCH_MEM        memory per vCPU (default 1G)
 #   BENCH_FRACTIONS  fractions of memory written per iteration
 #   BENCH_ITERS      iterations per point (default 5; more below a fraction
 #                    of 0.05, up to 10x)
@@ -34,8 +34,8 @@ KVM_DIR=$(cd "$(dirname "$0")/.." && pwd)
 TOP=$(cd "$KVM_DIR/../../../.." && pwd)
 OUT=${BENCH_OUT:-$TOP/bench-results}
 VCPUS=${BENCH_VCPUS:-2}
-MEM=${BENCH_MEM:-512M}
-FRACTIONS=${BENCH_FRACTIONS:-"0.0005 0.001 0.002 0.005 0.01 0.02 0.05 0.1 0.2 0.5 1"}
+MEM=${BENCH_MEM:-1G}
+FRACTIONS=${BENCH_FRACTIONS:-"0.0001 0.0002 0.0005 0.001 0.002 0.005 0.01 0.02 0.05 0.1 0.2 0.5 1"}
 ITERS=${BENCH_ITERS:-5}
 RING=${BENCH_RING:-4096}
 ACCESS=${BENCH_ACCESS:-random}
@@ -103,7 +103,10 @@ echo "load after: $(uptime)" >> "$OUT/environment.txt"
 echo "== collection cost per dirty page, by fraction of memory dirtied per iteration"
 column -t -s, "$OUT/collection_summary.csv" 2>/dev/null || cat "$OUT/collection_summary.csv"
 echo "== crossings"
-awk -F, 'NR > 1 && $3 == "none" { printf "%s vs %s: no crossing, %s is cheaper at every fraction measured\n", $1, $2, $5 }
-	 NR > 1 && $3 != "none" { printf "%s vs %s: cross at fraction %s (%s ns/page); %s is cheaper below\n", $1, $2, $3, $4, $5 }' \
-	"$OUT/crossover.csv" | tee "$OUT/crossover.txt"
+awk -F, '
+	NR == 1 { next }
+	$3 == "none" && $4 == "" { printf "%s vs %s: no crossing, %s is cheaper at every fraction measured\n", $1, $2, $7; next }
+	$3 == "none" { printf "%s vs %s: no crossing, %s is cheaper at both ends, %s in places between %s and %s\n", $1, $2, $7, $1 == $7 ? $2 : $1, $4, $5; next }
+	{ printf "%s vs %s: cross at fraction %s (%s cheaper at every fraction up to %s, %s from %s on)\n", $1, $2, $3, $7, $4, $8, $5 }
+' "$OUT/crossover.csv" | tee "$OUT/crossover.txt"
 echo "results in $OUT: harvest.csv collection.csv collection_summary.csv crossover.csv collection.svg"

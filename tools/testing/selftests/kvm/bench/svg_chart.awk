@@ -38,7 +38,9 @@ file == 1 {
 file == 2 && $col[2, "fraction"] != "none" {
 	ncross++
 	cx[ncross] = $col[2, "fraction"] + 0
-	cy[ncross] = $col[2, "ns_per_page"] + 0
+	cy[ncross] = $col[2, "ns_per_page"]
+	clo[ncross] = $col[2, "low"] + 0
+	chi[ncross] = $col[2, "high"] + 0
 	cname[ncross] = $col[2, "ring_series"] " = " $col[2, "bitmap_series"]
 }
 
@@ -136,14 +138,17 @@ END {
 		printf "<text x=\"%d\" y=\"%d\">%s</text>\n", L + PW + 46, ly + 4, esc(s in label ? label[s] : s)
 	}
 
+	# Each crossing: the band between the last point one side wins outright
+	# and the first the other does (shaded), and the estimate (dashed).
 	for (i = 1; i <= ncross; i++) {
-		if (cx[i] < exp(log(10) * lx0) || cx[i] > xmax)
-			continue
+		printf "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#888\" fill-opacity=\"0.08\"/>\n", sx(clo[i]), T, sx(chi[i]) - sx(clo[i]), PH
 		printf "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"cross\"/>\n", sx(cx[i]), T, sx(cx[i]), T + PH
-		printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\"/>\n", sx(cx[i]), sy(cy[i])
-		ly = T + 10 + 22 * (nseries + i)
-		printf "<text x=\"%d\" y=\"%d\">crossing %d: %s at %.3g</text>\n", L + PW + 16, ly + 4, i, esc(cname[i]), cx[i]
-		printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%d</text>\n", sx(cx[i]) + 6, sy(cy[i]) - 6, i
+		printf "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%d</text>\n", sx(cx[i]) + 3, T + 12 + 12 * (i - 1), i
+		if (cy[i] != "")
+			printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\"/>\n", sx(cx[i]), sy(cy[i] + 0)
+		ly = T + 30 + 22 * (nseries + 2 * i - 2)
+		printf "<text x=\"%d\" y=\"%d\">%d: %s at %.3g</text>\n", L + PW + 16, ly, i, esc(cname[i]), cx[i]
+		printf "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#555\">(between %g and %g)</text>\n", L + PW + 30, ly + 15, clo[i], chi[i]
 	}
 	print "</svg>"
 }
