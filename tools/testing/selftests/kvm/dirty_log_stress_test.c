@@ -494,19 +494,6 @@ static unsigned int parse_modes(const char *arg, const char *prog)
 	exit(KSFT_FAIL);
 }
 
-static u32 pick_ring_entries(u64 asked, const char *prog)
-{
-	u64 min = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
-	u64 max = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
-
-	if (!asked)
-		return min;
-	if (IS_POWER_OF_2(asked) && asked >= min && asked <= max)
-		return asked;
-	fprintf(stderr, "%s: -r %lu: a power of two from %lu to %lu\n", prog, asked, min, max);
-	exit(KSFT_FAIL);
-}
-
 int main(int argc, char *argv[])
 {
 	struct test_case cases[NR_MODES];
@@ -555,7 +542,7 @@ int main(int argc, char *argv[])
 	close(open_kvm_dev_path_or_exit());
 	if (mode_mask & (1u << MODE_RING)) {
 		TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
-		ring_entries = pick_ring_entries(ring_asked, argv[0]);
+		ring_entries = dirty_ring_entries_option(ring_asked, "-r");
 	}
 	if (mode_mask & (1u << MODE_CLEAR_LOG))
 		TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &

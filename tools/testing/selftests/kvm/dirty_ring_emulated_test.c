@@ -459,7 +459,7 @@ static void usage(const char *prog)
 int main(int argc, char *argv[])
 {
 	unsigned int priv_mask = GUEST_PRIV_ALL;
-	u64 min_entries, max_entries, entries = 0;
+	u64 entries = 0;
 	int opt;
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "r:")) != -1) {
@@ -473,13 +473,6 @@ int main(int argc, char *argv[])
 
 	close(open_kvm_dev_path_or_exit());
 	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
-	min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
-	max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
-	if (entries && (!IS_POWER_OF_2(entries) || entries < min_entries || entries > max_entries)) {
-		fprintf(stderr, "%s: -r %lu: a power of two from %lu to %lu\n", argv[0], entries,
-			min_entries, max_entries);
-		exit(KSFT_FAIL);
-	}
-	ring_entries = entries ?: min_entries;
+	ring_entries = dirty_ring_entries_option(entries, "-r");
 	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
 }

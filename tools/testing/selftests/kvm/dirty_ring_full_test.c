@@ -50,20 +50,13 @@ static void usage(const char *prog)
 	       prog);
 }
 
-static void bad_ring_size(const char *prog, const char *why, u64 entries)
-{
-	fprintf(stderr, "%s: -r %lu: %s\n", prog, entries, why);
-	usage(prog);
-	exit(KSFT_FAIL);
-}
-
 int main(int argc, char *argv[])
 {
 	static struct kvm_scenario_arg args[MAX_CASES];
 	static struct test_case cases[MAX_CASES];
 	unsigned int priv_mask = GUEST_PRIV_ALL, nr_sizes = 0, n, i;
 	u32 sizes[MAX_RING_SIZES];
-	u64 min_entries, max_entries, entries;
+	u64 min_entries, max_entries;
 	int opt;
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "r:")) != -1) {
@@ -71,12 +64,11 @@ int main(int argc, char *argv[])
 			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
 			continue;
 		}
-		entries = parse_u64(optarg, "-r", 1, 1u << 30);
-		if (!IS_POWER_OF_2(entries))
-			bad_ring_size(argv[0], "not a power of two", entries);
-		if (nr_sizes == MAX_RING_SIZES)
-			bad_ring_size(argv[0], "too many ring sizes", entries);
-		sizes[nr_sizes++] = entries;
+		if (nr_sizes == MAX_RING_SIZES) {
+			fprintf(stderr, "%s: at most %d ring sizes\n", argv[0], MAX_RING_SIZES);
+			test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+		}
+		sizes[nr_sizes++] = parse_u64(optarg, "-r", 1, 1u << 30);
 	}
 	if (optind < argc)
 		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
@@ -86,8 +78,7 @@ int main(int argc, char *argv[])
 	min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
 	max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
 	for (i = 0; i < nr_sizes; i++)
-		if (sizes[i] < min_entries || sizes[i] > max_entries)
-			bad_ring_size(argv[0], "outside the sizes this host's KVM accepts", sizes[i]);
+		dirty_ring_entries_option(sizes[i], "-r");
 	if (!nr_sizes) {
 		sizes[nr_sizes++] = min_entries;
 		if (min_entries < 4096 && max_entries >= 4096)

@@ -851,21 +851,13 @@ static void __attribute__((noreturn)) bad_usage(const char *prog, const char *fm
 static void check_options(const char *prog)
 {
 	u64 min_bytes = (u64)nr_vcpus * MIN_PAGES_PER_VCPU * GUEST_PAGE_SIZE;
-	u32 min_entries, max_entries;
 
 	if (mem_bytes % GUEST_PAGE_SIZE || mem_bytes < min_bytes || mem_bytes > MAX_MEM_BYTES)
 		bad_usage(prog, "-M must be a multiple of %lu from %lu (%d pages per vCPU) to %lu, got %lu",
 			  GUEST_PAGE_SIZE, min_bytes, MIN_PAGES_PER_VCPU, MAX_MEM_BYTES, mem_bytes);
 	if (kvm_dirty_ring_max_bytes(false) <= 0)
 		return;		/* the ring cases skip */
-	min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
-	max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
-	if (!ring_entries)
-		ring_entries = min_entries;
-	if (!IS_POWER_OF_2(ring_entries) || ring_entries < min_entries ||
-	    ring_entries > max_entries)
-		bad_usage(prog, "-c must be a power of two from %u to %u, got %u",
-			  min_entries, max_entries, ring_entries);
+	ring_entries = dirty_ring_entries_option(ring_entries, "-c");
 }
 
 /* Long enough for the round limit at full memory each round, plus setup and compare. */

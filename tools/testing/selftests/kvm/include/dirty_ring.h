@@ -197,6 +197,12 @@ int kvm_dirty_ring_max_bytes(bool acq_rel);
  * which depend on the host (64, plus 512 with Intel PML).
  */
 u64 kvm_dirty_ring_min_bytes(bool acq_rel);
+/*
+ * A ring size in entries given with option `opt`: 0 means the smallest the
+ * host accepts; anything else must be a power of two this host's KVM
+ * accepts, or the program prints why and exits 1.
+ */
+u32 dirty_ring_entries_option(u64 asked, const char *opt);
 int __vm_enable_dirty_ring(struct kvm_vm *vm, u64 bytes, bool acq_rel);
 /* Enable a ring of `entries` entries; prefers ACQ_REL when asked and offered. */
 void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries, bool acq_rel);

@@ -138,6 +138,20 @@ u64 kvm_dirty_ring_min_bytes(bool acq_rel)
 	TEST_FAIL("no ring size up to the maximum %lu bytes is accepted", max);
 }
 
+u32 dirty_ring_entries_option(u64 asked, const char *opt)
+{
+	u64 min = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
+	u64 max = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
+
+	if (!asked)
+		return min;
+	if (IS_POWER_OF_2(asked) && asked >= min && asked <= max)
+		return asked;
+	fprintf(stderr, "%s %lu: a ring size must be a power of two from %lu to %lu entries on this host\n",
+		opt, asked, min, max);
+	exit(KSFT_FAIL);
+}
+
 void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries, bool acq_rel)
 {
 	u64 bytes = (u64)entries * DIRTY_GFN_SIZE;
