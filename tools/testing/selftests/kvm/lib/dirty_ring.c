@@ -98,6 +98,18 @@ u32 dirty_ring_harvest_bitmap(struct dirty_ring *ring, struct dirty_bitmap_set *
 	return dirty_ring_walk(ring, ring->size, harvest_to_bitmap, set);
 }
 
+u32 vm_collect_ring_bitmap(struct kvm_vm *vm, struct dirty_ring *ring, struct dirty_bitmap_set *set)
+{
+	u32 n = dirty_ring_harvest_bitmap(ring, set);
+
+	TEST_ASSERT(!set->stray,
+		    "%lu entries outside the slots collected, first: index %u slot %#x offset %lu",
+		    set->stray, set->first_stray.index, set->first_stray.slot,
+		    set->first_stray.offset);
+	TEST_ASSERT_EQ(vm_reset_dirty_rings(vm), n);
+	return n;
+}
+
 u64 bitmap_weight(const unsigned long *map, u64 nbits)
 {
 	u64 i, w = 0;
