@@ -591,6 +591,8 @@ int main(int argc, char *argv[])
 	if (csv_path)
 		csv_create(argv[0]);
 	close(open_kvm_dev_path_or_exit());
+	if (ring_entries && (mode_mask & (1u << MODE_RING)))
+		dirty_ring_entries_option(ring_entries, "-r");
 	for (m = 0; m < NR_MODES; m++)
 		if (mode_mask & (1u << m))
 			cases[n++] = (struct test_case) { .name = case_names[m], .run = run_perf_case,
