@@ -206,14 +206,12 @@ static void print_last_entries(const struct emu_run *r, u32 end)
 static void check_ring_at_exit(struct emu_run *r, bool full)
 {
 	struct dirty_ring *ring = r->ring;
-	u32 used = dirty_ring_occupancy(ring);
-	u32 next = dirty_ring_next_dirty(ring, ring->fetch + used);
+	u32 used = dirty_ring_occupancy(ring), next = ring->fetch + ring->size;
 	u32 limit = ring->size - KVM_RING_RESERVE_MIN + MAX_ENTRIES_PER_INSN - 1;
 	u32 floor = ring->size > KVM_RING_RESERVE_MAX ? ring->size - KVM_RING_RESERVE_MAX : 1;
 	const char *what = full ? "full" : exit_reason_str(r->vcpu->run->exit_reason);
 
-	if (used == ring->size || next < ring->fetch + ring->size ||
-	    (full && !used)) {
+	if (used == ring->size || dirty_ring_push_ran_ahead(ring, &next) || (full && !used)) {
 		print_last_entries(r, ring->fetch + used);
 		TEST_FAIL("RING OVERFLOW: at exit %lu (%s), %u of %u entries DIRTY from fetch index %u (flags %#x), next DIRTY entry at %u; %lu entries harvested in %lu full exits",
 			  r->exits, what, used, ring->size, ring->fetch,

@@ -292,15 +292,12 @@ static void __attribute__((format(printf, 2, 3))) note_overflow(struct migration
 static void check_push_ahead(struct migration *m, u32 idx)
 {
 	struct dirty_ring *ring = &m->vcpus[idx].vcpu->ring;
-	u32 next = dirty_ring_next_dirty(ring, ring->fetch);
-	u32 flags;
+	u32 next;
 
-	if (next == ring->fetch || next == ring->fetch + ring->size)
-		return;
-	flags = __atomic_load_n(&dirty_ring_entry(ring, ring->fetch)->flags, __ATOMIC_ACQUIRE);
-	if (!dirty_gfn_is_dirty(flags))
+	if (dirty_ring_push_ran_ahead(ring, &next))
 		note_overflow(m, "RING OVERFLOW: vCPU %u's ring has a DIRTY entry at index %u ahead of its empty fetch index %u (flags %#x), ring of %u entries",
-			      idx, next, ring->fetch, flags, ring->size);
+			      idx, next, ring->fetch, dirty_ring_entry(ring, ring->fetch)->flags,
+			      ring->size);
 }
 
 /* Under m->lock: harvest every ring into m->harvested, then reset. */

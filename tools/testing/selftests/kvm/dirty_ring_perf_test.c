@@ -154,9 +154,7 @@ static void __attribute__((noreturn)) report_overflow(struct perf_vm *p, u32 v, 
 	u32 i, next;
 
 	for (i = 0; i < nr_vcpus; i++) {
-		ring = &p->vt[i].vcpu->ring;
-		next = dirty_ring_next_dirty(ring, ring->fetch);
-		if (next != ring->fetch && next != ring->fetch + ring->size) {
+		if (dirty_ring_push_ran_ahead(&p->vt[i].vcpu->ring, &next)) {
 			v = i;
 			break;
 		}

@@ -135,6 +135,25 @@ static inline u32 dirty_ring_next_dirty(const struct dirty_ring *ring, u32 from)
 	return from + n;
 }
 
+/*
+ * KVM pushes entries in order, so a DIRTY entry beyond the first entry that
+ * is not DIRTY (the hole after the DIRTY run at the fetch index) means KVM's
+ * push index ran ahead of the harvester: the ring overflowed.  Returns true
+ * and the index of that DIRTY entry in *next.  Safe while a vCPU pushes: a
+ * hole that fills during the scan is not a gap.
+ */
+static inline bool dirty_ring_push_ran_ahead(const struct dirty_ring *ring, u32 *next)
+{
+	u32 hole = ring->fetch + dirty_ring_occupancy(ring);
+
+	if (hole == ring->fetch + ring->size)
+		return false;
+	*next = dirty_ring_next_dirty(ring, hole);
+	return *next != hole && *next != ring->fetch + ring->size &&
+	       !dirty_gfn_is_dirty(__atomic_load_n(&dirty_ring_entry(ring, hole)->flags,
+						   __ATOMIC_ACQUIRE));
+}
+
 /* Entries harvested into a caller-owned array (at most max). */
 u32 dirty_ring_harvest(struct dirty_ring *ring, struct dirty_entry *out, u32 max);
 
