@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# unit/unit.mk: unit tests of the selftest framework and of the test
-# library, run by "make unit".  The kvm Makefile includes this after
-# ../lib.mk.  "make unit" builds $(UNIT_PROGS), runs every entry of
+# unit/unit.mk: unit tests of the test library, run by "make unit" (the
+# framework's own tests are in ../../kselftest_framework).  The kvm
+# Makefile includes this after ../lib.mk.  "make unit" builds $(UNIT_PROGS), runs every entry of
 # $(UNIT_RUN), prints one PASS/FAIL line per entry (and the output of a
 # failed one) and a summary, and fails if any entry failed.
 #
@@ -30,14 +30,6 @@ UNIT_CFLAGS += -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 	       -I$(UNIT_KSFT_DIR)
 UNIT_LDLIBS +=
 UNIT_HDRS += $(UNIT_KSFT_DIR)/kselftest.h $(UNIT_KSFT_DIR)/kselftest_harness.h
-
-# The framework's own tests.
-UNIT_PROGS += $(UNIT_OUTPUT)/ksft_api_test $(UNIT_OUTPUT)/harness_sample_test
-UNIT_RUN += $(UNIT_OUTPUT)/ksft_api_test
-UNIT_RUN += $(UNIT_SRC)/harness_test.sh
-UNIT_RUN += $(UNIT_SRC)/runner_test.sh
-UNIT_RUN += $(UNIT_SRC)/run_kselftest_test.sh
-UNIT_RUN += $(UNIT_SRC)/make_test.sh
 
 -include $(filter-out $(UNIT_SRC)/unit.mk,$(wildcard $(UNIT_SRC)/*.mk))
 

@@ -3,12 +3,13 @@
 # unit_lib.sh: helpers for the framework's shell unit tests; sourced.
 #
 # Every check prints "ok"/"FAIL" with what it checked; unit_done exits 1
-# if any check failed.  Paths: KSFT_DIR (tools/testing/selftests) and
-# UNIT_OUTPUT (built unit programs) come from "make unit", else from the
-# location of the sourcing script.
+# if any check failed.  Paths: KSFT_DIR (tools/testing/selftests, from
+# this directory's Makefile, else this directory's parent) and UNIT_OUTPUT
+# (the built programs, else the directory of the sourcing script, where the
+# runner runs it).
 
 unit_here=$(cd "$(dirname "$0")" && pwd)
-: "${KSFT_DIR:=$(cd "$unit_here/../.." && pwd)}"
+: "${KSFT_DIR:=$(cd "$unit_here/.." && pwd)}"
 : "${UNIT_OUTPUT:=$unit_here}"
 unit_failures=0
 unit_checks=0

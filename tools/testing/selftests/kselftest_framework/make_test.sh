@@ -8,6 +8,12 @@
 # gen_tar, emit_tests, an extra target of the target's Makefile, clean.
 . "$(dirname "$0")/unit_lib.sh"
 
+# Our make runs are not part of the caller's make: no inherited -j or
+# jobserver (a recipe that runs this script does not hand its jobserver on),
+# and none of the caller's output directories (CC and LLVM stay).
+unset MAKEFLAGS MFLAGS MAKELEVEL O KBUILD_OUTPUT OUTPUT TARGETS INSTALL_PATH \
+	KSFT_INSTALL_PATH COLLECTION
+
 sel="$unit_tmp/tools/testing/selftests"
 mkdir -p "$sel/demo/x86_64" "$sel/demo/lib" "$sel/broken"
 cp -R "$KSFT_DIR/Makefile" "$KSFT_DIR/lib.mk" "$KSFT_DIR/kselftest.h" \
