@@ -20,7 +20,7 @@
  *	TEST_HARNESS_MAIN
  *
  * Every case (one per test and variant) runs in a forked child through
- * ksft_run_forked(), with a timeout (30 s by default, TEST_F_TIMEOUT() and
+ * ksft_run_forked() (kvm/include/kselftest_forked.h), with a timeout (30 s by default, TEST_F_TIMEOUT() and
  * TEST_TIMEOUT() to change it), so a crash or a hang fails that one case
  * and the following cases still run.  Each case is one KTAP line named
  * "fixture.variant.test" ("fixture.test" without variants, "global.test"
@@ -77,6 +77,11 @@
 #include <sys/mman.h>
 
 #include "kselftest.h"
+/*
+ * The one fork-and-watchdog runner: it lives with the KVM tests, which must
+ * build alone inside a kernel tree (see its header).
+ */
+#include "kvm/include/kselftest_forked.h"
 
 /* Where TH_LOG() and check failures go; stdout keeps them inside the KTAP. */
 #ifndef TH_LOG_STREAM
@@ -832,7 +837,7 @@ static inline int test_harness_run(int argc, char **argv)
 	printf("# %s: %u / %u tests passed.\n",
 	       rs.passed == total ? "PASSED" : "FAILED", rs.passed, total);
 	ksft_print_cnts();
-	return ksft_result_code();
+	return __ksft_result_code();
 }
 
 #define TEST_HARNESS_MAIN					\

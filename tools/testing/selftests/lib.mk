@@ -6,7 +6,7 @@
 # file, then may add its own rules and prerequisites:
 #
 #	TEST_GEN_PROGS := dirty_ring_test x86_64/foo_test
-#	CFLAGS += -Wall -D_GNU_SOURCE $(KHDR_INCLUDES) -I$(top_srcdir)/...
+#	CFLAGS += -Wall $(KHDR_INCLUDES) -I$(top_srcdir)/...
 #	include ../lib.mk
 #	$(TEST_GEN_PROGS): $(LIBKVM_OBJS)
 #	$(OUTPUT)/%.o: %.c
@@ -31,7 +31,10 @@
 #   KHDR_INCLUDES           how to find the kernel's uapi headers; defaults
 #                           to "-isystem $(top_srcdir)/usr/include" when that
 #                           directory exists, else nothing (system headers)
-#   CC, CFLAGS, LDFLAGS, LDLIBS are used, never reset; LLVM=1 picks clang.
+#   CC, CFLAGS, LDFLAGS, LDLIBS are used, never reset; LLVM=1 picks clang,
+#   CROSS_COMPILE a cross toolchain (see below).  As the kernel's lib.mk
+#   (6.12), this adds -D_GNU_SOURCE= to CFLAGS: define it the same way, or
+#   not at all.
 #
 # Targets: all (the default goal), run_tests, install, emit_tests, clean.
 # Each may get more prerequisites from the target's Makefile.
@@ -42,9 +45,27 @@ top_srcdir ?= $(selfdir)/../../..
 
 .DEFAULT_GOAL := all
 
+# The compiler, picked as the kernel's lib.mk picks it, unless CC is given
+# (command line or environment): LLVM=1 (also LLVM=<dir>/ for a prefix,
+# LLVM=-<version> for a suffix) is clang for the target that CROSS_COMPILE
+# names, else for ARCH, else for the host; without LLVM it is
+# $(CROSS_COMPILE)gcc.
 ifeq ($(origin CC),default)
 ifneq ($(LLVM),)
-CC := $(CROSS_COMPILE)clang
+CLANG_TARGET_arm64 := aarch64-linux-gnu
+CLANG_TARGET_i386 := i386-linux-gnu
+CLANG_TARGET_powerpc := powerpc64le-linux-gnu
+CLANG_TARGET_riscv := riscv64-linux-gnu
+CLANG_TARGET_s390 := s390x-linux-gnu
+CLANG_TARGET_x86 := x86_64-linux-gnu
+CLANG_TARGET_x86_64 := x86_64-linux-gnu
+ifneq ($(CROSS_COMPILE),)
+CLANG_TARGET := $(notdir $(CROSS_COMPILE:%-=%))
+else
+CLANG_TARGET := $(CLANG_TARGET_$(ARCH))
+endif
+CC := $(filter %/,$(LLVM))clang$(filter -%,$(LLVM)) \
+      $(if $(CLANG_TARGET),--target=$(CLANG_TARGET)) -fintegrated-as
 else
 CC := $(CROSS_COMPILE)gcc
 endif
@@ -118,6 +139,9 @@ KSFT_OOT_COPIES = $(if $(filter-out $(CURDIR),$(realpath $(OUTPUT))), \
 clean:
 	$(RM) -r $(TEST_GEN_PROGS) $(TEST_GEN_PROGS_EXTENDED) $(TEST_GEN_FILES) \
 		$(KSFT_OOT_COPIES) $(EXTRA_CLEAN)
+
+# _GNU_SOURCE for every program, defined as the kernel's lib.mk defines it.
+CFLAGS += -D_GNU_SOURCE=
 
 # Programs are linked from their source plus any prerequisite the target's
 # Makefile adds (objects, libraries); headers are only dependencies.

@@ -24,7 +24,7 @@ cat > "$sel/demo/Makefile" <<'MAKE'
 TEST_GEN_PROGS := hello_test x86_64/sub_test fail_test
 TEST_PROGS := script_test.sh
 TEST_FILES := data.txt
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I.. $(KHDR_INCLUDES)
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -I.. $(KHDR_INCLUDES)
 include ../lib.mk
 LIB_OBJS := $(OUTPUT)/lib/answer.o
 $(TEST_GEN_PROGS): $(LIB_OBJS)

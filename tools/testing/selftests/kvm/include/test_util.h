@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "kselftest.h"
+#include "kselftest_forked.h"
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -31,7 +32,9 @@ typedef uint64_t u64;
 typedef int32_t s32;
 typedef int64_t s64;
 
+#ifndef ARRAY_SIZE	/* the kernel's kselftest.h has it too */
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((typeof(x))(a) - 1))
 #define ALIGN_DOWN(x, a)	((x) & ~((typeof(x))(a) - 1))

@@ -50,7 +50,7 @@ void test_skip(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ksft_exit_skip("%s%s%s\n", context_buf, context_buf[0] ? ": " : "", msg);
+	ksft_case_exit_skip("%s%s%s\n", context_buf, context_buf[0] ? ": " : "", msg);
 }
 
 static void __attribute__((noreturn)) bad_option(const char *what, const char *arg)

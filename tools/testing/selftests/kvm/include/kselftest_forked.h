@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kselftest_forked.h: run one case of a selftest in a forked child under a
+ * watchdog, and print its KTAP line.
+ *
+ *	struct ksft_case_status st;
+ *	int code = ksft_run_forked(run_case, &args, 30, &st);
+ *
+ *	ksft_report_case(code, &st, "cpl3 %s", name);
+ *
+ * prints "ok 3 cpl3 name", "ok 3 cpl3 name # SKIP", "not ok 3 cpl3 name #
+ * TIMEOUT 30 seconds", "not ok 3 cpl3 name # killed by signal SIGSEGV", ...
+ *
+ * Header-only, and built on nothing but the kselftest.h API that the
+ * kernel's own header has had since 6.1 (the KSFT_* codes, ksft_test_num(),
+ * ksft_inc_*_cnt()), so it works with this repository's kselftest.h and with
+ * a kernel tree's.  It lives with the KVM tests because that directory must
+ * build on its own inside a kernel tree; the framework's
+ * kselftest_harness.h runs its cases through it too, so there is one fork
+ * and watchdog implementation.
+ *
+ * A case skips or fails with ksft_case_exit_skip() / exit(KSFT_FAIL): the
+ * kernel's ksft_exit_skip() and ksft_exit_fail_msg() print result or
+ * "Bail out!" lines of their own, which a case must not.
+ */
+#ifndef SELFTEST_KSELFTEST_FORKED_H
+#define SELFTEST_KSELFTEST_FORKED_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "kselftest.h"
+
+/*
+ * Set in a ksft_run_forked() child, for every file of the program (a weak
+ * definition, not a static): its parent prints the case's result line.
+ */
+extern int ksft_in_forked_case;
+int ksft_in_forked_case __attribute__((weak));
+
+/*
+ * Skip: in a ksft_run_forked() child, print "# SKIP reason" and end the
+ * case with KSFT_SKIP (the parent prints "ok N name # SKIP"); elsewhere
+ * ksft_exit_skip(), which skips the whole program.
+ */
+static inline __attribute__((format(printf, 1, 2), noreturn))
+void ksft_case_exit_skip(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!ksft_in_forked_case)
+		ksft_exit_skip("%s", msg);
+	printf("# SKIP %s", msg);
+	fflush(stdout);
+	exit(KSFT_SKIP);
+}
+
+/*
+ * ksft_run_forked() - run fn(arg) in a forked child under a watchdog.
+ *
+ * The child gets its own process group, a line-buffered stdout (so what
+ * it printed before a crash or a timeout is not lost), ksft_in_forked_case
+ * set, SIGTERM at its default action and unblocked, and is killed
+ * (SIGKILL) if this process dies first.  It runs fn(arg) and exits
+ * KSFT_PASS; fn may instead exit() with any KSFT_* code.
+ * stdout and stderr are flushed before the fork.
+ *
+ * If timeout_s is not 0 and the child is still running after timeout_s
+ * seconds, its whole process group gets SIGTERM and, 2 seconds later,
+ * SIGKILL.  A child that wants to print a diagnosis when it times out (what
+ * it was waiting for, the last ring entries, ...) can install a SIGTERM
+ * handler; the handler should only use async-signal-safe calls (write(2))
+ * and end with _exit(KSFT_FAIL).  The case is a timeout failure however the
+ * child then ends.
+ *
+ * The caller's signal mask and handlers are left as they were.  SIGCHLD
+ * being ignored by the caller is undone for the duration of the call, so
+ * the child's status can still be collected.
+ *
+ * Returns the case's KSFT_* code, also stored in st->code when st is not
+ * NULL:  the child's exit code when it is one of KSFT_PASS..KSFT_SKIP,
+ * KSFT_FAIL for any other exit code, a death by signal or a timeout.
+ */
+struct ksft_case_status {
+	int code;		/* KSFT_* result of the case */
+	int exit_status;	/* exit code, or -1 if killed by a signal */
+	int signal;		/* signal that killed the child, or 0 */
+	int timed_out;		/* the watchdog fired */
+	unsigned int timeout_s;	/* the timeout the case ran with, 0: none */
+};
+
+/* How long the child has between SIGTERM and SIGKILL after a timeout. */
+#define KSFT_KILL_GRACE_MS	2000
+/* How long to wait for a SIGKILLed child before giving up on reaping it. */
+#define KSFT_REAP_GRACE_MS	5000
+/* Polling interval when pidfd_open() is not available. */
+#define KSFT_POLL_MS		10
+
+static inline long long ksft_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline int ksft_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/*
+ * Reap pid, waiting at most until deadline_ms (CLOCK_MONOTONIC, ms; a
+ * negative deadline waits for ever).  Returns 1 and fills *status if the
+ * child was reaped, 0 if the deadline passed, -1 on a waitpid() error.
+ */
+static inline int ksft_wait_until(pid_t pid, int pidfd, long long deadline_ms,
+				  int *status)
+{
+	for (;;) {
+		long long left;
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r < 0)
+			continue;
+
+		left = deadline_ms < 0 ? 1000 : deadline_ms - ksft_now_ms();
+		if (left <= 0)
+			return 0;
+		if (pidfd >= 0) {
+			struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+			poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
+		} else {
+			struct timespec ts = { 0, KSFT_POLL_MS * 1000000L };
+
+			if (left < KSFT_POLL_MS)
+				ts.tv_nsec = left * 1000000L;
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+static inline void ksft_kill_case(pid_t pid, int sig)
+{
+	/* The group, and the child itself in case setpgid() lost a race. */
+	kill(-pid, sig);
+	kill(pid, sig);
+}
+
+static inline __attribute__((noreturn))
+void ksft_forked_child(void (*fn)(void *arg), void *arg, pid_t parent)
+{
+	sigset_t term;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(KSFT_FAIL);
+	ksft_in_forked_case = 1;
+	/* Whole lines survive a crash or a kill, even behind a pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+
+	fn(arg);
+	exit(KSFT_PASS);
+}
+
+/* Classify how the child ended into st. */
+static inline void ksft_classify(int status, struct ksft_case_status *st)
+{
+	if (WIFEXITED(status)) {
+		st->exit_status = WEXITSTATUS(status);
+		st->code = st->exit_status <= KSFT_SKIP ? st->exit_status : KSFT_FAIL;
+	} else if (WIFSIGNALED(status)) {
+		st->signal = WTERMSIG(status);
+		st->code = KSFT_FAIL;
+	}
+	if (st->timed_out)
+		st->code = KSFT_FAIL;
+}
+
+/* The watchdog: wait, then SIGTERM, then SIGKILL, never for ever. */
+static inline int ksft_watch(pid_t pid, unsigned int timeout_s,
+			     struct ksft_case_status *st, int *status)
+{
+	int pidfd = ksft_pidfd_open(pid);
+	long long deadline = timeout_s ? ksft_now_ms() + timeout_s * 1000LL : -1;
+	int r;
+
+	r = ksft_wait_until(pid, pidfd, deadline, status);
+	if (r == 0) {
+		st->timed_out = 1;
+		ksft_kill_case(pid, SIGTERM);
+		r = ksft_wait_until(pid, pidfd,
+				    ksft_now_ms() + KSFT_KILL_GRACE_MS, status);
+	}
+	if (r == 0) {
+		ksft_kill_case(pid, SIGKILL);
+		r = ksft_wait_until(pid, pidfd,
+				    ksft_now_ms() + KSFT_REAP_GRACE_MS, status);
+		if (r == 0)
+			printf("# ksft_run_forked: pid %d did not die after SIGKILL, not reaped\n",
+			       (int)pid);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return r;
+}
+
+static inline int ksft_run_forked(void (*fn)(void *arg), void *arg,
+				  unsigned int timeout_s,
+				  struct ksft_case_status *st)
+{
+	struct ksft_case_status local;
+	struct sigaction old_chld, dfl_chld;
+	int restore_chld = 0;
+	pid_t parent = getpid();
+	int status = 0;
+	pid_t pid;
+
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	st->code = KSFT_FAIL;
+	st->exit_status = -1;
+	st->timeout_s = timeout_s;
+
+	/* An ignored SIGCHLD would let the kernel reap the child for us. */
+	sigaction(SIGCHLD, NULL, &old_chld);
+	if (old_chld.sa_handler == SIG_IGN || (old_chld.sa_flags & SA_NOCLDWAIT)) {
+		memset(&dfl_chld, 0, sizeof(dfl_chld));
+		dfl_chld.sa_handler = SIG_DFL;
+		sigaction(SIGCHLD, &dfl_chld, NULL);
+		restore_chld = 1;
+	}
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0)
+		ksft_forked_child(fn, arg, parent);
+	if (pid < 0) {
+		printf("# ksft_run_forked: fork: %s\n", strerror(errno));
+	} else {
+		setpgid(pid, pid);
+		if (ksft_watch(pid, timeout_s, st, &status) > 0)
+			ksft_classify(status, st);
+		else
+			st->code = KSFT_FAIL;
+	}
+
+	if (restore_chld)
+		sigaction(SIGCHLD, &old_chld, NULL);
+	fflush(stdout);
+	return st->code;
+}
+
+/* "SIGSEGV" for SIGSEGV; NULL for a signal without a known name. */
+static inline const char *ksft_signame(int sig)
+{
+	switch (sig) {
+	case SIGHUP: return "SIGHUP";
+	case SIGINT: return "SIGINT";
+	case SIGQUIT: return "SIGQUIT";
+	case SIGILL: return "SIGILL";
+	case SIGTRAP: return "SIGTRAP";
+	case SIGABRT: return "SIGABRT";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGKILL: return "SIGKILL";
+	case SIGUSR1: return "SIGUSR1";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGUSR2: return "SIGUSR2";
+	case SIGPIPE: return "SIGPIPE";
+	case SIGALRM: return "SIGALRM";
+	case SIGTERM: return "SIGTERM";
+	case SIGXCPU: return "SIGXCPU";
+	case SIGXFSZ: return "SIGXFSZ";
+	case SIGSYS: return "SIGSYS";
+	default: return NULL;
+	}
+}
+
+/*
+ * Count the result and print "ok N name", "ok N name # SKIP reason",
+ * "not ok N name # reason" (reason may be NULL).
+ */
+static inline void ksft_case_result(int code, const char *name, const char *reason)
+{
+	const char *tap = "ok", *directive = NULL;
+
+	switch (code) {
+	case KSFT_PASS:
+		ksft_inc_pass_cnt();
+		break;
+	case KSFT_XFAIL:
+		ksft_inc_xfail_cnt();
+		directive = "XFAIL";
+		break;
+	case KSFT_XPASS:
+		ksft_inc_xpass_cnt();
+		directive = "XPASS";
+		break;
+	case KSFT_SKIP:
+		ksft_inc_xskip_cnt();
+		directive = "SKIP";
+		break;
+	default:
+		ksft_inc_fail_cnt();
+		tap = "not ok";
+		break;
+	}
+	printf("%s %u %s", tap, ksft_test_num(), name);
+	if (directive)
+		printf(" # %s%s%s", directive, reason ? " " : "", reason ? reason : "");
+	else if (reason)
+		printf(" # %s", reason);
+	printf("\n");
+	fflush(stdout);
+}
+
+/*
+ * The KTAP line for a case run by ksft_run_forked(), with an optional
+ * reason (NULL: none).  Used by ksft_report_case() and the harness.
+ */
+static inline void ksft_report_case_reason(int code,
+					   const struct ksft_case_status *st,
+					   const char *name, const char *reason)
+{
+	const char *signame;
+	char why[64];
+
+	if (code == KSFT_FAIL && st && st->timed_out) {
+		snprintf(why, sizeof(why), "TIMEOUT %u seconds", st->timeout_s);
+		reason = why;
+	} else if (code == KSFT_FAIL && st && st->signal) {
+		signame = ksft_signame(st->signal);
+		if (signame)
+			snprintf(why, sizeof(why), "killed by signal %s", signame);
+		else
+			snprintf(why, sizeof(why), "killed by signal %d", st->signal);
+		reason = why;
+	} else if (code == KSFT_FAIL && st && st->exit_status > KSFT_SKIP) {
+		snprintf(why, sizeof(why), "exit=%d", st->exit_status);
+		reason = why;
+	}
+	ksft_case_result(code, name, reason);
+}
+
+/*
+ * ksft_report_case() - print and count the KTAP line of a forked case.
+ * @code: the value ksft_run_forked() returned
+ * @st: its status (may be NULL: plain ok/not ok)
+ * @fmt: printf format of the case name; a trailing newline is dropped
+ *
+ *	ok 1 name
+ *	ok 2 name # SKIP
+ *	ok 3 name # XFAIL
+ *	not ok 4 name
+ *	not ok 5 name # TIMEOUT 10 seconds
+ *	not ok 6 name # killed by signal SIGSEGV
+ *	not ok 7 name # exit=42
+ */
+static inline __attribute__((format(printf, 3, 4)))
+void ksft_report_case(int code, const struct ksft_case_status *st, const char *fmt, ...)
+{
+	char name[512];
+	size_t len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	len = strlen(name);
+	if (len && name[len - 1] == '\n')
+		name[len - 1] = '\0';
+	ksft_report_case_reason(code, st, name, NULL);
+}
+
+#endif /* SELFTEST_KSELFTEST_FORKED_H */
