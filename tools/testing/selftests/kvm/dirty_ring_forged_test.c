@@ -305,7 +305,8 @@ static void forge_flags_extra(const struct forge_ctx *c)
 	u32 i;
 
 	for (i = 0; i < c->n; i++)
-		__atomic_store_n(&forged(c, i)->flags, ~KVM_DIRTY_GFN_F_DIRTY, __ATOMIC_RELEASE);
+		__atomic_store_n(&forged(c, i)->flags, (u32)~KVM_DIRTY_GFN_F_DIRTY,
+				 __ATOMIC_RELEASE);
 }
 
 static void forge_flags_no_reset(const struct forge_ctx *c)

@@ -168,7 +168,7 @@ static void *race_resetter_thread(void *arg)
 
 static void race_check(struct race *r)
 {
-	u64 harvested = 0, stray = 0;
+	u64 harvested = 0;
 	u32 v;
 
 	for (v = 0; v < NR_VCPUS; v++) {
@@ -186,7 +186,6 @@ static void race_check(struct race *r)
 			    v, bitmap_weight(map, s->slots[0].npages) - own, s->stray,
 			    s->first_stray.slot, s->first_stray.offset);
 		harvested += s->harvested;
-		stray += s->stray;
 	}
 	TEST_ASSERT(r->reset_sum == harvested,
 		    "the resets returned %lu entries in all, %lu were harvested", r->reset_sum,
