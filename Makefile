@@ -2,24 +2,51 @@
 # Top level of the KVM dirty-ring test project.
 #
 #   make          build the KVM selftests and the unit tests
-#   make check    every test of the project: the framework's own tests,
-#                 unit tests (plain and sanitized), then the KVM suite
-#                 through the kselftest runner; fails on any failure not
-#                 listed in tools/testing/selftests/kvm/known-issues.txt
+#   make check    every test of the project: everything built with gcc and
+#                 with clang (LLVM=1), failing on any warning; the
+#                 framework's own tests, unit tests (plain and sanitized),
+#                 the KVM suite through the kselftest runner, then the KVM
+#                 suite again from the clang build, which must give the
+#                 same verdicts; fails on any failure not listed in
+#                 tools/testing/selftests/kvm/known-issues.txt
 #   make clean
+#
+# make -jN is passed on to every step; the steps themselves run in order.
 
 SHELL := /bin/bash
 SELFTESTS := tools/testing/selftests
 KVM := $(SELFTESTS)/kvm
 CHECK_LOG ?= $(CURDIR)/check-run_tests.log
 FRAMEWORK_LOG ?= $(CURDIR)/check-framework.log
+# The clang build, out of tree so that the gcc build stays where it is.
+CLANG_OUT ?= $(CURDIR)/build-clang
+CLANG_CHECK_LOG ?= $(CURDIR)/check-clang-run_tests.log
+HAVE_CLANG := $(shell command -v clang 2>/dev/null)
 
-.PHONY: all check check-framework check-unit check-kvm clean
+.PHONY: all check check-build check-framework check-unit check-kvm check-clang clean
+.NOTPARALLEL:
 
 all:
 	$(MAKE) -C $(SELFTESTS) TARGETS=kvm all
 
-check: check-framework check-unit check-kvm
+check: check-build check-framework check-unit check-kvm check-clang
+
+# $(call build_all,LOG,make arguments,kvm OUTPUT): build every target and
+# the unit programs; any warning (compiler, linker or make) fails.  Its
+# callers start with "+" to hand the jobserver down through the call.
+define build_all
+	set -o pipefail; { $(MAKE) -C $(SELFTESTS) TARGETS="kselftest_framework kvm" $(2) all && \
+		$(MAKE) -C $(KVM) $(2) $(if $(3),OUTPUT=$(3)) unit-build; } 2>&1 | tee $(1)
+	@if grep -n 'warning' $(1); then echo "check-build: warnings in $(1)"; exit 1; fi
+endef
+
+check-build:
+	+$(call build_all,$(CURDIR)/check-build-gcc.log)
+ifneq ($(HAVE_CLANG),)
+	+$(call build_all,$(CURDIR)/check-build-clang.log,LLVM=1 O=$(CLANG_OUT),$(CLANG_OUT)/kselftest/kvm)
+else
+	@echo "check-build: SKIP the clang build: clang is not installed"
+endif
 
 # The framework's tests are a selftest target of their own; no failure is
 # known there, so the gate gets an empty list.
@@ -36,9 +63,22 @@ check-kvm:
 	set -o pipefail; $(MAKE) -C $(SELFTESTS) TARGETS=kvm run_tests 2>&1 | tee $(CHECK_LOG)
 	$(KVM)/ktap_check.sh $(KVM)/known-issues.txt $(CHECK_LOG)
 
+# The suite once more from the clang build: the same gate, and the same
+# verdicts, case by case, as the gcc build's run just before.
+check-clang:
+ifneq ($(HAVE_CLANG),)
+	set -o pipefail; $(MAKE) -C $(SELFTESTS) TARGETS=kvm LLVM=1 O=$(CLANG_OUT) run_tests 2>&1 | \
+		tee $(CLANG_CHECK_LOG)
+	$(KVM)/ktap_check.sh $(KVM)/known-issues.txt $(CLANG_CHECK_LOG)
+	$(KVM)/ktap_compare.sh $(CHECK_LOG) $(CLANG_CHECK_LOG)
+else
+	@echo "check-clang: SKIP: clang is not installed"
+endif
+
 clean:
 	$(MAKE) -C $(SELFTESTS) TARGETS="kselftest_framework kvm" clean
-	rm -f $(CHECK_LOG) $(FRAMEWORK_LOG)
+	rm -rf $(CLANG_OUT)
+	rm -f $(CHECK_LOG) $(FRAMEWORK_LOG) $(CLANG_CHECK_LOG) check-build-*.log
 
 # Benchmarks (CPL3 guests): CSV, an SVG chart and the crossings in
 # bench-results/.  Settings and overrides: $(KVM)/bench/run_bench.sh.
