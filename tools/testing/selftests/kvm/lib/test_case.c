@@ -35,11 +35,23 @@ static void case_child(void *arg)
 	cr->tc->run(cr->priv, cr->tc->arg);
 }
 
+/* The host kernel's verdict (into *harm) joins the case's; a blind watch gives a SKIP reason. */
+static int judge_host_harm(struct host_harm_watch *watch, struct host_harm_report *harm,
+			   const char *name, int code, const char **reason)
+{
+	host_harm_end(watch, name, harm);
+	if (harm->verdict == HARM_FOUND)
+		printf("# FAIL [%s] host kernel: %s\n", name, harm->why);
+	if (code == KSFT_PASS && harm->verdict == HARM_BLIND)
+		*reason = harm->why;
+	return host_harm_case_code(code, harm);
+}
+
 static void run_one(const struct test_case *tc, enum guest_priv priv, unsigned int timeout_s)
 {
 	struct case_run cr = { .tc = tc, .priv = priv };
-	struct host_harm_watch watch;
 	struct host_harm_report harm;
+	struct host_harm_watch watch;
 	struct ksft_case_status st;
 	const char *reason = NULL;
 	char name[256];
@@ -56,14 +68,8 @@ static void run_one(const struct test_case *tc, enum guest_priv priv, unsigned i
 	skip_reason[SKIP_REASON_MAX - 1] = '\0';
 	if (code == KSFT_SKIP && skip_reason[0])
 		reason = skip_reason;
-	if (watch_host_harm) {
-		host_harm_end(&watch, name, &harm);
-		if (harm.verdict == HARM_FOUND)
-			printf("# FAIL [%s] host kernel: %s\n", name, harm.why);
-		if (code == KSFT_PASS && harm.verdict == HARM_BLIND)
-			reason = harm.why;
-		code = host_harm_case_code(code, &harm);
-	}
+	if (watch_host_harm)
+		code = judge_host_harm(&watch, &harm, name, code, &reason);
 	ksft_report_case_reason(code, &st, name, code == KSFT_SKIP ? reason : NULL);
 }
 
