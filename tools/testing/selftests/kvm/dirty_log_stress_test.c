@@ -33,7 +33,9 @@
  * signals to synchronise; the collector only paces itself between passes.
  *
  * This is what live migration relies on: a page dirtied while the VMM
- * harvests is reported in this round or the next, never missed.
+ * harvests is reported in this round or the next, never missed.  A run in
+ * which no pass found anything while the vCPUs ran collected nothing
+ * concurrently: a SKIP saying so.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -108,6 +110,7 @@ struct stress {
 	struct dirty_entry last[LAST_ENTRIES_SHOWN];	/* ring mode: most recent entries */
 	u64 resets;		/* atomic: KVM_RESET_DIRTY_RINGS calls that reset something */
 	u64 nr_entries, passes, full_exits, full_judged, lagging, verified, run_ns;
+	u64 found_running;	/* pages or entries collected while the vCPUs ran */
 	/* Under lock: which iteration the vCPUs may run, how many have synced. */
 	pthread_mutex_t lock;
 	pthread_cond_t vcpu_wake, collector_wake;
@@ -284,10 +287,13 @@ static void collect_rings(struct stress *s, u64 judged, u64 lag_ok)
 	__atomic_add_fetch(&s->resets, 1, __ATOMIC_RELEASE);
 }
 
-/* One KVM_GET_DIRTY_LOG (and KVM_CLEAR_DIRTY_LOG); running: stores may be in flight. */
-static void collect_bitmap(struct stress *s, bool running)
+/*
+ * One KVM_GET_DIRTY_LOG (and KVM_CLEAR_DIRTY_LOG); running: stores may be in
+ * flight.  Returns the number of pages reported.
+ */
+static u64 collect_bitmap(struct stress *s, bool running)
 {
-	u64 page, lagging = 0;
+	u64 page, lagging = 0, found = 0;
 
 	vm_get_dirty_log(s->vm, TEST_SLOT, s->bitmap);
 	if (s->mode == MODE_CLEAR_LOG)
@@ -295,6 +301,7 @@ static void collect_bitmap(struct stress *s, bool running)
 	for (page = 0; page < nr_pages; page++) {
 		if (!bitmap_test_bit(s->bitmap, page))
 			continue;
+		found++;
 		bitmap_set_bit(s->reported, page);
 		if (!page_holds_iteration(s, page))
 			lagging++;
@@ -303,6 +310,7 @@ static void collect_bitmap(struct stress *s, bool running)
 		    "iteration %lu: %lu reported pages do not hold the iteration yet, at most %u stores can be in flight (seed %lu)",
 		    s->iteration, lagging, running ? nr_vcpus : 0, seed);
 	s->lagging += lagging;
+	return found;
 }
 
 /*
@@ -323,7 +331,7 @@ static u64 full_waiting_mask(struct stress *s, bool exact)
 
 static void collect_pass(struct stress *s, bool running)
 {
-	u64 stopped, judged, all = (1ull << nr_vcpus) - 1;
+	u64 stopped, judged, all = (1ull << nr_vcpus) - 1, entries = s->nr_entries, found;
 	u32 v;
 
 	pthread_mutex_lock(&s->lock);
@@ -331,11 +339,15 @@ static void collect_pass(struct stress *s, bool running)
 	judged = running ? full_waiting_mask(s, true) : 0;
 	pthread_mutex_unlock(&s->lock);
 
-	if (s->mode == MODE_RING)
+	if (s->mode == MODE_RING) {
 		collect_rings(s, judged, running ? all : 0);
-	else
-		collect_bitmap(s, running);
+		found = s->nr_entries - entries;
+	} else {
+		found = collect_bitmap(s, running);
+	}
 	s->passes++;
+	if (running)
+		s->found_running += found;
 
 	if (!running || !stopped)
 		return;
@@ -459,6 +471,8 @@ static void run_stress_case(enum guest_priv priv, const void *arg)
 	free(s.reported);
 	free(s.bitmap);
 	kvm_vm_free(s.vm);
+	if (!s.found_running)
+		test_skip("no collector pass found a dirty page while the vCPUs ran: nothing was collected concurrently");
 }
 
 static const enum mode modes[NR_MODES] = { MODE_RING, MODE_GET_LOG, MODE_CLEAR_LOG };

@@ -17,6 +17,8 @@
  *     shared page comes back from some vCPU's ring, nothing else is
  *     reported, and the resets count every harvested entry.  A ring that
  *     stays full while the reaper resets nothing is diagnosed, not waited on.
+ *     A run in which the reaper never reset while a vCPU thread ran tested
+ *     no concurrency: a SKIP saying so.
  */
 #include <pthread.h>
 #include <time.h>
@@ -52,6 +54,7 @@ struct reaper_run {
 	u64 full_exits[MAX_VCPUS];
 	u32 vcpus_done;		/* under lock */
 	u64 resets;		/* reset calls that reset something, under lock */
+	u64 resets_running;	/* those made while a vCPU thread still ran, under lock */
 	u64 harvested, reset_count;
 	pthread_mutex_t lock;
 	pthread_cond_t reaper_wake, vcpu_wake;
@@ -166,6 +169,7 @@ static u64 reap_once(struct reaper_run *r)
 	r->reset_count += reset;
 	pthread_mutex_lock(&r->lock);
 	r->resets++;
+	r->resets_running += r->vcpus_done < r->nr_vcpus;
 	pthread_cond_broadcast(&r->vcpu_wake);
 	pthread_mutex_unlock(&r->lock);
 	return n;
@@ -281,12 +285,14 @@ static void run_reaper_case(enum guest_priv priv, const void *arg)
 		full += r.full_exits[v];
 	}
 	check_logs(&r, shared_seen);
-	ksft_print_msg("[%s] %lu entries harvested by the reaper in %lu resets, %lu full exits\n",
-		       test_context(), r.harvested, r.resets, full);
+	ksft_print_msg("[%s] %lu entries harvested by the reaper in %lu resets (%lu while vCPUs ran), %lu full exits\n",
+		       test_context(), r.harvested, r.resets, r.resets_running, full);
 	for (v = 0; v < nr_vcpus; v++)
 		free(r.log[v].e);
 	free(shared_seen);
 	kvm_vm_free(r.vm);
+	if (!r.resets_running)
+		test_skip("the reaper never reset while the vCPUs ran: nothing was harvested concurrently");
 }
 
 static void usage(const char *prog)

@@ -132,7 +132,9 @@ struct ring_ctx {
 	struct ws_script script[RING_MAX_VCPUS];
 	u32 reset_from[RING_MAX_VCPUS];	/* fetch index at the last reset */
 	struct ring_progress progress[RING_MAX_VCPUS];	/* at the last exit */
+	u64 reaped;			/* entries rs_run_reaped() took during runs */
 	bool skipped;
+	const char *unmet;		/* the scenario's precondition did not happen */
 	struct ring_verdict verdict;
 };
 
@@ -154,6 +156,11 @@ u32 rs_reset(struct ring_ctx *ctx);
 u32 rs_collect(struct ring_ctx *ctx);
 /* Run until a sync or the end, collecting at each full exit. */
 enum ring_exit rs_run_to_sync(struct ring_ctx *ctx, u32 vcpu);
+/*
+ * The scenario's precondition did not happen (why, one line): a run that the
+ * checker passes is then a SKIP with that reason, never a pass.
+ */
+void rs_unmet(struct ring_ctx *ctx, const char *why);
 /* Collect, judge, destroy the target; returns ctx->verdict.ok. */
 bool rs_end(struct ring_ctx *ctx);
 

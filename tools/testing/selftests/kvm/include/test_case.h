@@ -4,6 +4,16 @@
  * and reports one KTAP line, so a crash or a hang fails that case and the
  * others still run.  A guest case runs once per selected guest privilege
  * level and its KTAP line starts with the level ("cpl3 harvest_known_pages").
+ * A case that skips (test_skip(), TEST_REQUIRE()) gets its reason on its
+ * KTAP line: "ok 3 cpl0 name # SKIP reason".
+ *
+ * A harm-sensitive case is one whose purpose includes "the host kernel does
+ * not WARN, BUG or Oops" (host_harm.h): the parent watches the kernel log
+ * and taint flags around the whole child, VM teardown included.  Harm fails
+ * the case; a blind watch (the kernel already WARN-tainted) turns a case
+ * whose other checks passed into "ok N name # SKIP harm check blind: ...";
+ * a failure of the other checks still fails it.  A test makes its cases
+ * harm-sensitive with test_cases_watch_host_harm() before run_test_cases().
  */
 #ifndef SELFTEST_KVM_TEST_CASE_H
 #define SELFTEST_KVM_TEST_CASE_H
@@ -18,6 +28,9 @@ struct test_case {
 	const void *arg;	/* handed to run(): the case's parameters */
 	bool guest;		/* once per guest privilege level */
 };
+
+/* Every case run_test_cases() runs from now on is harm-sensitive. */
+void test_cases_watch_host_harm(void);
 
 /* Print the header and plan, run the cases, exit through ksft_finished(). */
 void run_test_cases(const struct test_case *cases, unsigned int nr_cases,

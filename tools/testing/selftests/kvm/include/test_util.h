@@ -77,6 +77,11 @@ do {										\
 } while (0)
 
 void test_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/*
+ * Where test_skip() also copies its reason (NULL: nowhere): memory shared
+ * with the parent of a forked case, which puts it on the case's KTAP line.
+ */
+void test_set_skip_reason_buffer(char *buf, size_t size);
 
 /* The [context] printed by every failure line; empty by default. */
 void test_set_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -2,9 +2,22 @@
 /*
  * Running the cases of a test, each in its own forked child (test_case.h).
  */
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "host_harm.h"
 #include "test_case.h"
+
+#define SKIP_REASON_MAX		512
+
+/* Shared with every case's child: the reason test_skip() gave. */
+static char *skip_reason;
+static bool watch_host_harm;
+
+void test_cases_watch_host_harm(void)
+{
+	watch_host_harm = true;
+}
 
 struct case_run {
 	const struct test_case *tc;
@@ -22,16 +35,42 @@ static void case_child(void *arg)
 	cr->tc->run(cr->priv, cr->tc->arg);
 }
 
+/* The host kernel's verdict (into *harm) joins the case's; a blind watch gives a SKIP reason. */
+static int judge_host_harm(struct host_harm_watch *watch, struct host_harm_report *harm,
+			   const char *name, int code, const char **reason)
+{
+	host_harm_end(watch, name, harm);
+	if (harm->verdict == HARM_FOUND)
+		printf("# FAIL [%s] host kernel: %s\n", name, harm->why);
+	if (code == KSFT_PASS && harm->verdict == HARM_BLIND)
+		*reason = harm->why;
+	return host_harm_case_code(code, harm);
+}
+
 static void run_one(const struct test_case *tc, enum guest_priv priv, unsigned int timeout_s)
 {
 	struct case_run cr = { .tc = tc, .priv = priv };
+	struct host_harm_report harm;
+	struct host_harm_watch watch;
 	struct ksft_case_status st;
-	int code = ksft_run_forked(case_child, &cr, timeout_s, &st);
+	const char *reason = NULL;
+	char name[256];
+	int code;
 
 	if (tc->guest)
-		ksft_report_case(code, &st, "%s %s", guest_priv_name(priv), tc->name);
+		snprintf(name, sizeof(name), "%s %s", guest_priv_name(priv), tc->name);
 	else
-		ksft_report_case(code, &st, "%s", tc->name);
+		snprintf(name, sizeof(name), "%s", tc->name);
+	skip_reason[0] = '\0';
+	if (watch_host_harm)
+		host_harm_begin(&watch, NULL, NULL);
+	code = ksft_run_forked(case_child, &cr, timeout_s, &st);
+	skip_reason[SKIP_REASON_MAX - 1] = '\0';
+	if (code == KSFT_SKIP && skip_reason[0])
+		reason = skip_reason;
+	if (watch_host_harm)
+		code = judge_host_harm(&watch, &harm, name, code, &reason);
+	ksft_report_case_reason(code, &st, name, code == KSFT_SKIP ? reason : NULL);
 }
 
 void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
@@ -40,6 +79,11 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 	unsigned int i, plan = 0;
 	int priv;
 
+	skip_reason = mmap(NULL, SKIP_REASON_MAX, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (skip_reason == MAP_FAILED)
+		ksft_exit_fail_msg("mmap of the skip reason: %s\n", strerror(errno));
+	test_set_skip_reason_buffer(skip_reason, SKIP_REASON_MAX);
 	for (i = 0; i < nr_cases; i++)
 		plan += cases[i].guest ? __builtin_popcount(priv_mask) : 1;
 	ksft_print_header();

@@ -42,6 +42,15 @@ void test_assert_fail(const char *file, unsigned int line, const char *expr,
 	exit(KSFT_FAIL);
 }
 
+static char *skip_reason;
+static size_t skip_reason_size;
+
+void test_set_skip_reason_buffer(char *buf, size_t size)
+{
+	skip_reason = buf;
+	skip_reason_size = size;
+}
+
 void test_skip(const char *fmt, ...)
 {
 	char msg[512];
@@ -50,6 +59,10 @@ void test_skip(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (skip_reason) {
+		snprintf(skip_reason, skip_reason_size, "%s", msg);
+		skip_reason[strcspn(skip_reason, "\n")] = '\0';
+	}
 	ksft_case_exit_skip("%s%s%s\n", context_buf, context_buf[0] ? ": " : "", msg);
 }
 
