@@ -26,9 +26,10 @@ check: check-unit check-kvm
 check-unit:
 	$(MAKE) -C $(KVM) unit
 
-# The suite exactly as the README runs it, then the known-issues gate.
+# The suite exactly as the README runs it, then the known-issues gate; the
+# log starts with the kvm-host line that tells the gate which host it was.
 check-kvm:
-	set -o pipefail; $(MAKE) -C $(SELFTESTS) TARGETS=kvm run_tests 2>&1 | tee $(CHECK_LOG)
+	set -o pipefail; { $(KVM)/host_info.sh; $(MAKE) -C $(SELFTESTS) TARGETS=kvm run_tests; } 2>&1 | tee $(CHECK_LOG)
 	$(KVM)/ktap_check.sh $(KVM)/known-issues.txt $(CHECK_LOG)
 
 clean:
