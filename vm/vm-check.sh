@@ -28,6 +28,7 @@ npt=1
 tests=()
 fresh_spec="dirty_ring_forged_test"
 test_timeout=""
+scale=4
 stall=300
 deadline=1500
 out=$top/vm-check-out
@@ -63,8 +64,11 @@ report with ktap_check.sh and known-issues.txt.
   -t TEST      run this test (repeatable or a list); default: every test
   -f TESTS     tests that get fresh boots of their own; default
                "$fresh_spec"; "" for none
-  -o SECONDS   timeout of each test (the runner's -o); default: the
-               settings file
+  -T N         KVM_SELFTEST_TIMEOUT_SCALE in the guest: case timeouts and
+               vCPU watchdogs times N (nested KVM under TCG runs guests many
+               times slower); default $scale
+  -o SECONDS   timeout of each test (the runner's -o); default: N times
+               the settings file's
   -s SECONDS   kill QEMU when the report prints nothing for this long;
                default $stall
   -d SECONDS   kill QEMU after this long per boot; default $deadline
@@ -97,7 +101,7 @@ is_number()
 	[[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]
 }
 
-while getopts k:m:M:n:t:f:o:s:d:O:c:r:h opt; do
+while getopts k:m:M:n:t:f:T:o:s:d:O:c:r:h opt; do
 	case "$opt" in
 	k) read -r -a words <<< "$OPTARG"; kernels+=("${words[@]}") ;;
 	m) modules_dir=$OPTARG ;;
@@ -105,6 +109,7 @@ while getopts k:m:M:n:t:f:o:s:d:O:c:r:h opt; do
 	n) npt=$OPTARG ;;
 	t) read -r -a words <<< "$OPTARG"; tests+=("${words[@]}") ;;
 	f) fresh_spec=$OPTARG ;;
+	T) scale=$OPTARG ;;
 	o) test_timeout=$OPTARG ;;
 	s) stall=$OPTARG ;;
 	d) deadline=$OPTARG ;;
@@ -121,6 +126,7 @@ shift $((OPTIND - 1))
 [[ "$npt" =~ ^[01]$ ]] || die_usage "bad -n '$npt': 0 or 1"
 [ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
 	die_usage "bad -o '$test_timeout': seconds"
+is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
 is_number "$stall" || die_usage "bad -s '$stall': seconds"
 is_number "$deadline" || die_usage "bad -d '$deadline': seconds"
 is_number "$cpus" || die_usage "bad -c '$cpus': a number of vCPUs"
@@ -389,7 +395,8 @@ boot()
 				cur=${BASH_REMATCH[1]} t_start=$now
 			elif [[ "$line" =~ ^(not\ )?ok\ [0-9]+\ selftests:\ [^:]+:\ ([^ ]+) ]] &&
 			     [ "${BASH_REMATCH[2]}" = "$cur" ]; then
-				printf '%s\t%d\n' "$cur" $((now - t_start)) >> "$times"
+				printf '%s\t%d.%d\n' "$cur" $(((now - t_start) / 1000)) \
+					$(((now - t_start) % 1000 / 100)) >> "$times"
 				cur=""
 			fi
 			continue
@@ -467,9 +474,11 @@ args_var()
 	echo "KSELFTEST_${v//[^A-Z0-9_]/_}_ARGS"
 }
 
-declare -A user_args=()
+# The environment of the runner in the guest: KSELFTEST_<TEST>_ARGS from
+# ours, and the timeout scale.
+declare -A guest_env=()
 while IFS='=' read -r var _; do
-	[[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]] && user_args[$var]=${!var}
+	[[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]] && guest_env[$var]=${!var}
 done < <(env)
 
 build_suite
@@ -481,8 +490,12 @@ for t in "${fresh[@]}"; do
 	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "-f: no test '$t'"
 done
 
-runner_common=()
-[ -z "$test_timeout" ] || runner_common=(-o "$test_timeout")
+if [ -z "$test_timeout" ]; then
+	settings_timeout=$(sed -n 's/^timeout=//p' "$kvmdir/settings" | tail -n 1)
+	test_timeout=$((${settings_timeout:-45} * scale))
+fi
+runner_common=(-o "$test_timeout")
+guest_env[KVM_SELFTEST_TIMEOUT_SCALE]=$scale
 
 all_ok=1
 summary=()
@@ -506,13 +519,13 @@ for k in "${kernels[@]}"; do
 	if [ ${#shared[@]} -gt 0 ]; then
 		n=$((n + 1))
 		declare -A boot_args=()
-		for var in "${!user_args[@]}"; do boot_args[$var]=${user_args[$var]}; done
+		for var in "${!guest_env[@]}"; do boot_args[$var]=${guest_env[$var]}; done
 		boot_label="$(( ${#shared[@]} / 2 )) test(s)"
 		boot "boot$n" "${runner_common[@]}" "${shared[@]}"
 	fi
 	for t in "${own[@]}"; do
 		var=$(args_var "$t")
-		if [[ " ${user_args[$var]:-} " == *" -g "* ]]; then
+		if [[ " ${guest_env[$var]:-} " == *" -g "* ]]; then
 			levels=("")
 		else
 			levels=(cpl0 cpl3)
@@ -520,8 +533,8 @@ for k in "${kernels[@]}"; do
 		for g in "${levels[@]}"; do
 			n=$((n + 1))
 			declare -A boot_args=()
-			for v in "${!user_args[@]}"; do boot_args[$v]=${user_args[$v]}; done
-			[ -z "$g" ] || boot_args[$var]="-g $g${user_args[$var]:+ ${user_args[$var]}}"
+			for v in "${!guest_env[@]}"; do boot_args[$v]=${guest_env[$v]}; done
+			[ -z "$g" ] || boot_args[$var]="-g $g${guest_env[$var]:+ ${guest_env[$var]}}"
 			boot_label="$t${g:+ -g $g} (a boot of its own)"
 			boot "boot$n" "${runner_common[@]}" -t "kvm:$t"
 		done

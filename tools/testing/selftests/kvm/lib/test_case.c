@@ -26,7 +26,7 @@ static void run_one(const struct test_case *tc, enum guest_priv priv, unsigned i
 {
 	struct case_run cr = { .tc = tc, .priv = priv };
 	struct ksft_case_status st;
-	int code = ksft_run_forked(case_child, &cr, timeout_s, &st);
+	int code = ksft_run_forked(case_child, &cr, timeout_s * test_timeout_scale(), &st);
 
 	if (tc->guest)
 		ksft_report_case(code, &st, "%s %s", guest_priv_name(priv), tc->name);
