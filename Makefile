@@ -51,7 +51,8 @@ bench:
 #   TESTS="a b"        which tests (default all)
 #   VM_FRESH="a b"     tests that get boots of their own
 #                      (default dirty_ring_forged_test)
-#   VM_TIMEOUT=s VM_STALL=s VM_DEADLINE=s VM_OUT=dir VM_CPUS=n VM_MEM=2G
+#   VM_TIMEOUT_SCALE=4 VM_TIMEOUT=s VM_STALL=s VM_DEADLINE=s
+#   VM_OUT=dir VM_CPUS=n VM_MEM=2G
 #   KSELFTEST_<TEST>_ARGS="..."  extra arguments of a test
 .PHONY: vm-check
 vm-check:
@@ -59,6 +60,6 @@ vm-check:
 		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(NPT),-n "$(NPT)") \
 		$(if $(TESTS),-t "$(TESTS)") \
 		$(if $(filter undefined,$(origin VM_FRESH)),,-f "$(VM_FRESH)") \
-		$(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") $(if $(VM_STALL),-s "$(VM_STALL)") \
+		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") $(if $(VM_STALL),-s "$(VM_STALL)") \
 		$(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") $(if $(VM_OUT),-O "$(VM_OUT)") \
 		$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
