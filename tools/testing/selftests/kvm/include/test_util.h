@@ -91,6 +91,9 @@ const char *test_context(void);
 u64 parse_size(const char *arg, const char *what);
 u64 parse_u64(const char *arg, const char *what, u64 min, u64 max);
 
+/* KVM_SELFTEST_TIMEOUT_SCALE: the factor for case timeouts and watchdogs. */
+unsigned int test_timeout_scale(void);
+
 /* Monotonic time. */
 u64 time_now_ns(void);
 

@@ -434,7 +434,7 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u32 id, void *guest_code)
 	TEST_ASSERT(vm->nr_vcpus < VM_MAX_VCPUS, "too many vCPUs");
 	vcpu->vm = vm;
 	vcpu->id = id;
-	vcpu->watchdog_s = DEFAULT_WATCHDOG_S;
+	vcpu->watchdog_s = DEFAULT_WATCHDOG_S * test_timeout_scale();
 	vcpu->fd = __vm_ioctl(vm, KVM_CREATE_VCPU, id);
 	TEST_ASSERT(vcpu->fd >= 0, "KVM_CREATE_VCPU %u failed, rc: %d", id, vcpu->fd);
 	size = __kvm_ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);

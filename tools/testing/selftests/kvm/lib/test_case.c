@@ -64,7 +64,7 @@ static void run_one(const struct test_case *tc, enum guest_priv priv, unsigned i
 	skip_reason[0] = '\0';
 	if (watch_host_harm)
 		host_harm_begin(&watch, NULL, NULL);
-	code = ksft_run_forked(case_child, &cr, timeout_s, &st);
+	code = ksft_run_forked(case_child, &cr, timeout_s * test_timeout_scale(), &st);
 	skip_reason[SKIP_REASON_MAX - 1] = '\0';
 	if (code == KSFT_SKIP && skip_reason[0])
 		reason = skip_reason;

@@ -114,6 +114,24 @@ u64 parse_u64(const char *arg, const char *what, u64 min, u64 max)
 	return v;
 }
 
+/*
+ * KVM_SELFTEST_TIMEOUT_SCALE=N (1 to 100, default 1) multiplies every
+ * case's timeout and the vCPU watchdog, for hosts whose guests run many
+ * times slower than natively, such as KVM nested in QEMU under TCG
+ * (vm/vm-check.sh sets it).  A malformed value fails the test.
+ */
+unsigned int test_timeout_scale(void)
+{
+	static unsigned int scale;
+	const char *env;
+
+	if (!scale) {
+		env = getenv("KVM_SELFTEST_TIMEOUT_SCALE");
+		scale = env ? parse_u64(env, "KVM_SELFTEST_TIMEOUT_SCALE", 1, 100) : 1;
+	}
+	return scale;
+}
+
 u64 time_now_ns(void)
 {
 	struct timespec ts;

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Unit test of ktap_check.sh: a known host issue passes only with its host,
-# test, case and signature; anything else, a timeout or a short report fails.
+# Unit test of ktap_check.sh: a known host issue passes only with its host
+# module, kernel range, test, case and signature, the host being the
+# report's kvm-host line (or this machine for a report without one);
+# anything else, a timeout, a short report or a malformed known-issues
+# file fails.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 check=$here/ktap_check.sh
@@ -10,26 +13,46 @@ tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 fails=0 n=0
 
-# A module that is always loaded where this runs: pick any from /sys/module.
-module=$(ls /sys/module | head -n 1)
+# This machine as host_info.sh sees it (module "none" without KVM).
+local_line=$("$here/host_info.sh")
+local_module=$(sed -n 's/.* module=\([^ ,]*\).*/\1/p' <<< "$local_line")
+local_version=$(sed -n 's/.* kernel=\([0-9.]*[0-9]\).*/\1/p' <<< "$local_line")
 
 cat > "$tmp/issues.txt" <<KNOWN
 id: fake-overflow
-host-module: $module
+host-module: kvm_amd
+kernel: 6.12.110 - 6.12.117
 match: full_test cpl0 *
 signature: RING OVERFLOW
 signature: OVERSHOOT
 evidence: unit test
 
+id: old-series
+host-module: kvm_amd
+kernel: 6.1 - 6.1
+match: full_test cpl0 *
+signature: OLD SERIES BUG
+
 id: other-host
 host-module: no_such_module_here
+kernel: 0 - 99
 match: full_test cpl3 *
 signature: RING OVERFLOW
+
+id: this-machine
+host-module: $local_module
+kernel: $local_version
+match: full_test cpl0 *
+signature: LOCAL BUG
 KNOWN
 
-# log NAME CASE-OUTPUT CASE-LINE TOP-DIRECTIVE: a one-test report
+AMD612="# kvm-host: kernel=6.12.117+deb12-amd64 module=kvm_amd npt=1"
+
+# log NAME HOST-LINE CASE-OUTPUT CASE-LINE TOP-DIRECTIVE: a one-test report
 log() {
-	cat > "$tmp/$1" <<LOG
+	{
+		[ -z "$2" ] || echo "$2"
+		cat <<LOG
 TAP version 13
 1..2
 # selftests: kvm: abi_test
@@ -38,16 +61,17 @@ ok 1 selftests: kvm: abi_test
 # selftests: kvm: full_test
 # TAP version 13
 # 1..2
-$2
 $3
+$4
 # ok 2 cpl3 tight
-not ok 2 selftests: kvm: full_test $4
+not ok 2 selftests: kvm: full_test $5
 LOG
+	} > "$tmp/$1"
 }
 
-expect() {	# expect RC NAME
+expect() {	# expect RC NAME [ISSUES]
 	n=$((n + 1))
-	"$check" "$tmp/issues.txt" "$tmp/$2" > "$tmp/out" 2>&1
+	"$check" "${3:-$tmp/issues.txt}" "$tmp/$2" > "$tmp/out" 2>&1
 	local rc=$?
 	if [ "$rc" -eq "$1" ]; then
 		echo "ok $n $2"
@@ -58,25 +82,64 @@ expect() {	# expect RC NAME
 	fi
 }
 
+# bad_issues NAME: a known-issues file with one entry, $2 its extra lines.
+bad_issues() {
+	printf 'id: %s\nhost-module: kvm_amd\nmatch: full_test cpl0 *\nsignature: X\n%s\n' \
+		"$1" "$2" > "$tmp/$1.txt"
+	log "$1" "$AMD612" "# # FAIL X" "# not ok 1 cpl0 tight" "# exit=1"
+	expect 2 "$1" "$tmp/$1.txt"
+}
+
 echo "TAP version 13"
-echo "1..9"
-log known "# # FAIL RING OVERFLOW: ring 256" "# not ok 1 cpl0 tight" "# exit=1"
+echo "1..20"
+log known "$AMD612" "# # FAIL RING OVERFLOW: ring 256" "# not ok 1 cpl0 tight" "# exit=1"
 expect 0 known
-log second_signature "# # FAIL SOFT LIMIT OVERSHOOT: 200 used" "# not ok 1 cpl0 tight" "# exit=1"
+log second_signature "$AMD612" "# # FAIL SOFT LIMIT OVERSHOOT: 200 used" "# not ok 1 cpl0 tight" "# exit=1"
 expect 0 second_signature
-log no_signature "# # FAIL ORDER MISMATCH at 3" "# not ok 1 cpl0 tight" "# exit=1"
+log no_signature "$AMD612" "# # FAIL ORDER MISMATCH at 3" "# not ok 1 cpl0 tight" "# exit=1"
 expect 1 no_signature
-log wrong_case "# # FAIL RING OVERFLOW" "# not ok 1 cpl3 tight" "# exit=1"
+log wrong_case "$AMD612" "# # FAIL RING OVERFLOW" "# not ok 1 cpl3 tight" "# exit=1"
 expect 1 wrong_case
-log timeout "# # FAIL RING OVERFLOW" "# not ok 1 cpl0 tight" "# TIMEOUT 45 seconds"
+log timeout "$AMD612" "# # FAIL RING OVERFLOW" "# not ok 1 cpl0 tight" "# TIMEOUT 45 seconds"
 expect 1 timeout
-log unexplained "# # nothing" "# ok 1 cpl0 tight" "# exit=1"
+log unexplained "$AMD612" "# # nothing" "# ok 1 cpl0 tight" "# exit=1"
 expect 1 unexplained
-log passing "# # nothing" "# ok 1 cpl0 tight" ""
+log passing "$AMD612" "# # nothing" "# ok 1 cpl0 tight" ""
 sed -i 's/^not ok 2 selftests: kvm: full_test $/ok 2 selftests: kvm: full_test/' "$tmp/passing"
 expect 0 passing
-head -n 5 "$tmp/passing" > "$tmp/short"
+head -n 6 "$tmp/passing" > "$tmp/short"
 expect 1 short
 expect 2 missing_file
+
+# The host is the report's, not this machine's.
+log kernel_above "# kvm-host: kernel=6.12.118+deb12-amd64 module=kvm_amd npt=1" \
+	"# # FAIL RING OVERFLOW" "# not ok 1 cpl0 tight" "# exit=1"
+expect 1 kernel_above
+log kernel_below "# kvm-host: kernel=6.12.109 module=kvm_amd npt=0" \
+	"# # FAIL RING OVERFLOW" "# not ok 1 cpl0 tight" "# exit=1"
+expect 1 kernel_below
+log other_module "# kvm-host: kernel=6.12.117 module=kvm_intel ept=1" \
+	"# # FAIL RING OVERFLOW" "# not ok 1 cpl0 tight" "# exit=1"
+expect 1 other_module
+log module_list "# kvm-host: kernel=6.12.117 module=kvm_intel,kvm_amd" \
+	"# # FAIL RING OVERFLOW" "# not ok 1 cpl0 tight" "# exit=1"
+expect 0 module_list
+log series_bound "# kvm-host: kernel=6.1.0-57-amd64 module=kvm_amd npt=0" \
+	"# # FAIL OLD SERIES BUG" "# not ok 1 cpl0 tight" "# exit=1"
+expect 0 series_bound
+log series_other "# kvm-host: kernel=6.12.117 module=kvm_amd npt=0" \
+	"# # FAIL OLD SERIES BUG" "# not ok 1 cpl0 tight" "# exit=1"
+expect 1 series_other
+# Without a kvm-host line: this machine is the host.
+log local_host "" "# # FAIL LOCAL BUG" "# not ok 1 cpl0 tight" "# exit=1"
+expect 0 local_host
+log local_not_amd "" "# # FAIL RING OVERFLOW" "# not ok 1 cpl0 tight" "# exit=1"
+[ "$local_module" = kvm_amd ] && [ "$local_version" = 6.12.117 ] && sed -i 's/RING OVERFLOW/OTHER/' "$tmp/local_not_amd"
+expect 1 local_not_amd
+
+# Every entry names its kernel range, in numbers.
+bad_issues no_kernel ""
+bad_issues bad_kernel "kernel: 6.12.x"
+bad_issues reversed_syntax "kernel: 6.12 -"
 [ "$fails" -eq 0 ] && echo "# ktap_check_test: all $n passed"
 exit $((fails ? 1 : 0))

@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# host_info.sh: print the one line that tells ktap_check.sh which KVM host
+# a KTAP report was made on, to be put in front of the report:
+#
+#   # kvm-host: kernel=<uname -r> module=<vendor module>[,<more>] [npt=0|1] [ept=0|1]
+#
+# The vendor modules are those of kvm_amd, kvm_intel and kvm_pvm that are
+# in /sys/module (loaded or built in), "none" if none is; npt and ept are
+# kvm_amd's and kvm_intel's MMU parameter (1: two-dimensional paging, 0:
+# shadow paging).  POSIX sh and coreutils only: it also runs in the
+# busybox guest of vm-check.
+
+modules=""
+mmu=""
+for m in kvm_amd kvm_intel kvm_pvm; do
+	[ -d "/sys/module/$m" ] || continue
+	modules="${modules:+$modules,}$m"
+	for p in npt ept; do
+		f="/sys/module/$m/parameters/$p"
+		[ -r "$f" ] || continue
+		case "$(cat "$f")" in
+		Y|y|1) mmu="$mmu $p=1" ;;
+		N|n|0) mmu="$mmu $p=0" ;;
+		esac
+	done
+done
+echo "# kvm-host: kernel=$(uname -r) module=${modules:-none}$mmu"

@@ -1,0 +1,548 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vm-check.sh: run the KVM selftests on kvm_amd in a QEMU guest (TCG, an
+# SVM CPU model) on a Debian kernel or on a kernel you built, print the
+# KTAP report as it arrives and judge it with ktap_check.sh as `make check`
+# does.  `make vm-check` runs this; -h lists the options.
+#
+# Per kernel: the suite is built static (its own O= directory), packed with
+# busybox, the vendor module and its dependencies into an initramfs, and
+# booted with -accel tcg,thread=single (thread=multi hangs kvm_amd guests).
+# Tests named by -f get boots of their own (one per guest level unless
+# their arguments pick one), so that a once-per-boot kernel WARN seen by an
+# earlier case cannot blind their harm checks.  Every boot is one KTAP
+# report, judged on its own.  QEMU is killed when the report stalls and at
+# a deadline; the report then names the test that was running.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+selftests=$top/tools/testing/selftests
+kvmdir=$selftests/kvm
+
+kernels=()
+modules_dir=""
+kvm_modules=""
+npt=1
+tests=()
+fresh_spec="dirty_ring_forged_test"
+test_timeout=""
+scale=4
+stall=300
+deadline=1500
+out=$top/vm-check-out
+cpus=2
+mem=2G
+cpu_model="qemu64,+svm,+npt"
+
+usage()
+{
+	cat <<EOF
+Usage: $0 [OPTIONS]
+Run the KVM selftests on kvm_amd inside QEMU (TCG) and judge the KTAP
+report with ktap_check.sh and known-issues.txt.
+
+  -k KERNEL    the guest kernel (repeatable, or a space-separated list);
+               default "6.1 6.12":
+                 6.1, 6.12, ...    the newest Debian linux-image-*-amd64-unsigned
+                                   of that series (apt-cache, apt-get download)
+                 6.1.0-57, 6.12.117+deb12
+                                   that Debian kernel
+                 PATH              a bzImage (e.g. arch/x86/boot/bzImage), or a
+                                   directory holding boot/vmlinuz-* and
+                                   lib/modules/* (an unpacked kernel package)
+  -m DIR       modules of a PATH kernel: a modules directory
+               (INSTALL_MOD_PATH/lib/modules/VERSION) or the kernel build
+               tree; kvm-amd.ko and what it depends on are taken from there.
+               Without -m (and no lib/modules beside the kernel), KVM is
+               built in and npt is set as kvm_amd.npt= on the command line
+  -M DIR       replacement modules: a NAME.ko[.xz|.zst|.gz] here is loaded
+               instead of the kernel's NAME module (e.g. a patched kvm.ko and
+               kvm-amd.ko built out of tree for that kernel)
+  -n 0|1       kvm_amd npt (1: nested paging, 0: shadow paging); default 1
+  -t TEST      run this test (repeatable or a list); default: every test
+  -f TESTS     tests that get fresh boots of their own; default
+               "$fresh_spec"; "" for none
+  -T N         KVM_SELFTEST_TIMEOUT_SCALE in the guest: case timeouts and
+               vCPU watchdogs times N (nested KVM under TCG runs guests many
+               times slower); default $scale
+  -o SECONDS   timeout of each test (the runner's -o); default: N times
+               the settings file's
+  -s SECONDS   kill QEMU when the report prints nothing for this long;
+               default $stall
+  -d SECONDS   kill QEMU after this long per boot; default $deadline
+  -O DIR       output: build, kernels, initramfs, logs; default $out
+  -c CPUS      guest vCPUs; default $cpus
+  -r MEM       guest memory; default $mem
+  -h           this help
+Extra test arguments: KSELFTEST_<TEST>_ARGS in the environment, as for the
+runner (e.g. KSELFTEST_DIRTY_RING_FULL_TEST_ARGS="-g cpl3").
+Exit status: 0 when every report is complete and has no failure beyond the
+known host issues; 1 otherwise; 2 for bad usage.
+EOF
+}
+
+die_usage()
+{
+	echo "$0: $1" >&2
+	usage >&2
+	exit 2
+}
+
+die()
+{
+	echo "vm-check: $*" >&2
+	exit 1
+}
+
+is_number()
+{
+	[[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]
+}
+
+while getopts k:m:M:n:t:f:T:o:s:d:O:c:r:h opt; do
+	case "$opt" in
+	k) read -r -a words <<< "$OPTARG"; kernels+=("${words[@]}") ;;
+	m) modules_dir=$OPTARG ;;
+	M) kvm_modules=$OPTARG ;;
+	n) npt=$OPTARG ;;
+	t) read -r -a words <<< "$OPTARG"; tests+=("${words[@]}") ;;
+	f) fresh_spec=$OPTARG ;;
+	T) scale=$OPTARG ;;
+	o) test_timeout=$OPTARG ;;
+	s) stall=$OPTARG ;;
+	d) deadline=$OPTARG ;;
+	O) out=$OPTARG ;;
+	c) cpus=$OPTARG ;;
+	r) mem=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || die_usage "unexpected argument '$1'"
+[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12)
+[[ "$npt" =~ ^[01]$ ]] || die_usage "bad -n '$npt': 0 or 1"
+[ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
+	die_usage "bad -o '$test_timeout': seconds"
+is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
+is_number "$stall" || die_usage "bad -s '$stall': seconds"
+is_number "$deadline" || die_usage "bad -d '$deadline': seconds"
+is_number "$cpus" || die_usage "bad -c '$cpus': a number of vCPUs"
+[[ "$mem" =~ ^[0-9]+[MG]?$ ]] || die_usage "bad -r '$mem': e.g. 2G or 2048M"
+[ -z "$modules_dir" ] || [ -d "$modules_dir" ] || die_usage "-m $modules_dir: no such directory"
+[ -z "$kvm_modules" ] || [ -d "$kvm_modules" ] || die_usage "-M $kvm_modules: no such directory"
+if [ -n "$modules_dir" ] && [ ${#kernels[@]} -ne 1 ]; then
+	die_usage "-m goes with exactly one -k PATH kernel"
+fi
+read -r -a fresh <<< "$fresh_spec"
+
+for tool in qemu-system-x86_64 busybox cpio modinfo make strip; do
+	command -v "$tool" > /dev/null ||
+		die "$tool is missing (Debian: apt-get install qemu-system-x86 busybox-static cpio kmod make binutils)"
+done
+busybox_bin=$(command -v busybox)
+if ldd "$busybox_bin" > /dev/null 2>&1; then
+	die "$busybox_bin is linked dynamically: apt-get install busybox-static"
+fi
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# ---- the suite, static, in its own output directory ----
+
+build_suite()
+{
+	local log=$out/build.log
+	echo "vm-check: building the suite static in $out/build (log: $log)"
+	if ! make -C "$selftests" TARGETS=kvm O="$out/build" LDFLAGS=-static \
+		KSFT_INSTALL_PATH="$out/build/install" install > "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		die "building the suite failed"
+	fi
+	install_dir=$out/build/install
+	mapfile -t all_tests < <(sed -n 's/^kvm://p' "$install_dir/kselftest-list.txt")
+}
+
+# ---- kernels ----
+
+# debian_package SPEC: the linux-image package for a series or a version.
+debian_package()
+{
+	local spec=$1 re
+	if [[ "$spec" =~ ^[0-9]+\.[0-9]+$ ]]; then
+		re="^linux-image-${spec//./\\.}\\.[0-9]+(-[0-9]+)?(\\+deb[0-9]+)?-amd64-unsigned\$"
+		apt-cache search --names-only "$re" 2>/dev/null | cut -d' ' -f1 | sort -V | tail -n 1
+	else
+		echo "linux-image-$spec-amd64-unsigned"
+	fi
+}
+
+# fetch_debian SPEC: download and unpack a Debian kernel once; prints its
+# directory (boot/vmlinuz-*, lib/modules/*).
+fetch_debian()
+{
+	local spec=$1 pkg dir deb
+	pkg=$(debian_package "$spec")
+	[ -n "$pkg" ] || die "no Debian kernel package for '$spec' (apt-get update first?)"
+	dir=$out/kernels/$pkg
+	if [ ! -e "$dir/.unpacked" ]; then
+		apt-cache show "$pkg" > /dev/null 2>&1 ||
+			die "no Debian package $pkg (apt-get update first? a series or a version like 6.12.117+deb12)"
+		echo "vm-check: fetching $pkg" >&2
+		rm -rf "$dir" && mkdir -p "$dir"
+		(cd "$dir" && apt-get download "$pkg" > download.log 2>&1) ||
+			{ cat "$dir/download.log" >&2; die "apt-get download $pkg failed"; }
+		deb=$(ls "$dir"/*.deb)
+		dpkg-deb -x "$deb" "$dir/root" || die "dpkg-deb -x $deb failed"
+		rm -f "$deb"
+		touch "$dir/.unpacked"
+	fi
+	echo "$dir/root"
+}
+
+# resolve_kernel SPEC: sets bzimage, kmods (may be empty) and kname.
+resolve_kernel()
+{
+	local spec=$1 root=""
+	if [ -d "$spec" ]; then
+		root=$spec
+	elif [ -f "$spec" ]; then
+		bzimage=$spec
+		kmods=$modules_dir
+	elif [[ "$spec" =~ ^[0-9]+\.[0-9]+ ]] && [[ "$spec" != */* ]]; then
+		root=$(fetch_debian "$spec")
+	else
+		die_usage "kernel '$spec': neither a file, a directory nor a Debian version"
+	fi
+	if [ -n "$root" ]; then
+		bzimage=$(ls "$root"/boot/vmlinuz-* 2>/dev/null | head -n 1)
+		[ -n "$bzimage" ] || die "no boot/vmlinuz-* in $root"
+		kmods=$modules_dir
+		[ -n "$kmods" ] || kmods=$(ls -d "$root"/lib/modules/*/ 2>/dev/null | head -n 1)
+	fi
+	bzimage=$(cd "$(dirname "$bzimage")" && pwd)/$(basename "$bzimage")
+	kname=$(kernel_release "$bzimage")
+	[ -n "$kname" ] || die "$bzimage is not a bzImage (no setup header)"
+}
+
+# kernel_release BZIMAGE: the release string of the boot protocol header
+# (its "HdrS" magic at 0x202, the version string at 0x200 + the offset at
+# 0x20e), as uname -r will print it.
+kernel_release()
+{
+	local off
+	[ "$(dd if="$1" bs=1 skip=514 count=4 2>/dev/null)" = HdrS ] || return 0
+	off=$(od -An -tu2 -j 526 -N 2 "$1" | tr -d ' ')
+	dd if="$1" bs=1 skip=$((off + 512)) count=256 2>/dev/null | tr '\0' '\n' |
+		head -n 1 | cut -d' ' -f1
+}
+
+# find_module NAME: the file of module NAME (- and _ alike), replacements first.
+find_module()
+{
+	local base=${1//_/-} d f n
+	for d in $kvm_modules $kmods; do
+		for n in "$base" "${1//-/_}"; do
+			f=$(find -L "$d" \( -name "$n.ko" -o -name "$n.ko.xz" -o -name "$n.ko.zst" \
+				-o -name "$n.ko.gz" \) -print -quit 2>/dev/null)
+			[ -z "$f" ] || { echo "$f"; return 0; }
+		done
+	done
+	return 1
+}
+
+# add_module NAME: NAME's dependencies, then NAME, into the load order.
+add_module()
+{
+	local name=${1//-/_} file dep deps
+	[[ " ${order[*]} " == *" $name "* ]] && return 0
+	file=$(find_module "$name") || die "module $name not found in ${kvm_modules:+$kvm_modules and }$kmods"
+	deps=$(modinfo -F depends "$file" 2>/dev/null) ||
+		die "modinfo $file failed (a compressed module needs kmod with xz/zstd)"
+	for dep in ${deps//,/ }; do
+		add_module "$dep"
+	done
+	order+=("$name")
+	local dst=$initrd_root/modules/$name.ko
+	case "$file" in
+	*.xz) xz -dc "$file" > "$dst" ;;
+	*.zst) zstd -qdc "$file" > "$dst" ;;
+	*.gz) gzip -dc "$file" > "$dst" ;;
+	*) cp "$file" "$dst" ;;
+	esac || die "cannot unpack $file"
+	local from=""
+	[ -z "$kvm_modules" ] || [[ "$file" != "$kvm_modules"* ]] || from=" (replacement)"
+	echo "vm-check: module $name: $file$from"
+}
+
+# ---- the initramfs ----
+
+# pack_base: busybox, the suite, host_info.sh, /init and the modules.
+pack_base()
+{
+	initrd_root=$kdir/root
+	rm -rf "$initrd_root" && mkdir -p "$initrd_root"/{bin,modules,kvm,kselftest}
+	cp "$busybox_bin" "$initrd_root/bin/busybox"
+	ln -s busybox "$initrd_root/bin/sh"
+	install -m 755 "$here/init.sh" "$initrd_root/init"
+	install -m 755 "$kvmdir/host_info.sh" "$initrd_root/kvm/host_info.sh"
+	cp -a "$install_dir"/. "$initrd_root/kselftest/"
+	local f
+	for f in "$initrd_root"/kselftest/kvm/*; do
+		strip --strip-debug "$f" 2>/dev/null || true	# scripts and data stay
+	done
+	order=()
+	builtin_kvm=""
+	if [ -n "$kmods" ]; then
+		add_module kvm_amd
+	else
+		builtin_kvm=1
+		echo "vm-check: no modules directory: KVM and kvm_amd must be built into $bzimage"
+	fi
+	(cd "$initrd_root" && find . | cpio -o -H newc --quiet) > "$kdir/base.cpio"
+}
+
+# pack_boot NAME ARGS...: base.cpio plus this boot's /vm-check.conf.
+pack_boot()
+{
+	local name=$1 conf_root=$kdir/conf-$1 var val
+	shift
+	rm -rf "$conf_root" && mkdir -p "$conf_root"
+	{
+		q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+		echo "VM_LABEL=$(q "$boot_label")"
+		echo "VM_MODULE_ORDER=$(q "${order[*]}")"
+		echo "VM_VENDOR=kvm_amd"
+		echo "VM_VENDOR_FILE=kvm_amd"
+		echo "VM_VENDOR_PARAMS=$(q "npt=$npt")"
+		echo "VM_NPT=$npt"
+		echo "VM_RUN_ARGS=$(q "$*")"
+		for var in "${!boot_args[@]}"; do
+			echo "export $var=$(q "${boot_args[$var]}")"
+		done
+	} > "$conf_root/vm-check.conf"
+	(cd "$conf_root" && echo vm-check.conf | cpio -o -H newc --quiet) |
+		cat "$kdir/base.cpio" - > "$kdir/$name.cpio"
+}
+
+# ---- one boot ----
+
+# running_test KTAP: the test whose result line has not come yet.
+running_test()
+{
+	sed -n 's/^# selftests: [^:]*: \(.*\)$/\1/p; s/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: \([^ ]*\).*$/done \2/p' "$1" |
+		tail -n 1 | grep -v '^done ' || true
+}
+
+kill_qemu()
+{
+	kill -TERM "$qpid" 2>/dev/null || return 0
+	local i
+	for i in 1 2 3 4 5; do
+		kill -0 "$qpid" 2>/dev/null || return 0
+		sleep 1
+	done
+	kill -KILL "$qpid" 2>/dev/null || true
+}
+
+now_ms()
+{
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
+}
+
+# boot NAME RUNNER-ARGS...: boot once, stream the report; sets boot_ok.
+boot()
+{
+	local name=$1 serial=$kdir/$1.serial console=$kdir/$1.console
+	local ktap=$kdir/$1.ktap times=$kdir/$1.times append fd
+	local start last now chunk buf="" line rc why="" ended="" t_start=0 cur=""
+	shift
+	pack_boot "$name" "$@"
+	append="console=ttyS0 panic=-1 rdinit=/init"
+	[ -n "$builtin_kvm" ] && append+=" kvm_amd.npt=$npt"
+	: > "$serial"; : > "$console"; : > "$ktap"; : > "$times"
+	echo "vm-check: $kname, kvm_amd npt=$npt, $boot_label"
+	qemu-system-x86_64 -accel tcg,thread=single -cpu "$cpu_model" \
+		-smp "$cpus" -m "$mem" -nodefaults -display none -no-reboot \
+		-kernel "$bzimage" -initrd "$kdir/$name.cpio" -append "$append" \
+		-chardev file,id=con,path="$console" -serial chardev:con \
+		-chardev file,id=rep,path="$serial" -serial chardev:rep \
+		> "$kdir/$name.qemu" 2>&1 &
+	qpid=$!
+	exec {fd}< <(tail -n +1 -F --pid="$qpid" "$serial" 2>/dev/null)
+	start=$(now_ms)
+	last=$start
+	while :; do
+		chunk=""
+		rc=0
+		IFS= read -r -t 1 -u "$fd" chunk || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			line=${buf}${chunk}
+			buf=""
+			line=${line//$'\r'/}
+			now=$(now_ms)
+			last=$now
+			printf '%s\n' "$line"
+			case "$line" in
+			"vm-check: end") ended=1 ;;
+			"vm-check: "*) ;;
+			*) printf '%s\n' "$line" >> "$ktap" ;;
+			esac
+			if [[ "$line" =~ ^#\ selftests:\ [^:]+:\ (.+)$ ]]; then
+				cur=${BASH_REMATCH[1]} t_start=$now
+			elif [[ "$line" =~ ^(not\ )?ok\ [0-9]+\ selftests:\ [^:]+:\ ([^ ]+) ]] &&
+			     [ "${BASH_REMATCH[2]}" = "$cur" ]; then
+				printf '%s\t%d.%d\n' "$cur" $(((now - t_start) / 1000)) \
+					$(((now - t_start) % 1000 / 100)) >> "$times"
+				cur=""
+			fi
+			continue
+		fi
+		if [ "$rc" -le 128 ]; then	# EOF: QEMU is gone
+			[ -z "$buf$chunk" ] || printf '%s\n' "${buf}${chunk}" | tee -a "$ktap"
+			break
+		fi
+		buf+=$chunk
+		[ -z "$chunk" ] || last=$(now_ms)
+		now=$(now_ms)
+		if [ -z "$why" ] && [ $((now - last)) -ge $((stall * 1000)) ]; then
+			why="no output for $stall s"
+		elif [ -z "$why" ] && [ $((now - start)) -ge $((deadline * 1000)) ]; then
+			why="deadline of $deadline s reached"
+		fi
+		if [ -n "$why" ]; then
+			kill_qemu
+		fi
+	done
+	exec {fd}<&-
+	wait "$qpid" 2>/dev/null || true
+	boot_secs=$(( ($(now_ms) - start) / 1000 ))
+	boot_ok=1
+	if [ -n "$why" ]; then
+		boot_ok=""
+		echo "vm-check: QEMU killed: $why"
+		cur=$(running_test "$ktap")
+		echo "vm-check: test running: ${cur:-none (before or after the tests)}; its last lines:"
+		tail -n 15 "$ktap" | sed 's/^/vm-check:   /'
+	elif [ -z "$ended" ]; then
+		boot_ok=""
+		echo "vm-check: the guest stopped before the end of its run (QEMU: $(tail -n 2 "$kdir/$name.qemu" | tr '\n' ' '))"
+	fi
+	if grep -q '^vm-check: FAILED' "$serial"; then
+		boot_ok=""
+	fi
+	if [ -z "$boot_ok" ]; then
+		echo "vm-check: last kernel console lines ($console):"
+		tail -n 25 "$console" | tr -d '\r' | sed 's/^/vm-check:   /'
+	fi
+	echo "vm-check: boot $name: $boot_secs s; report $ktap; kernel log $console"
+	if ! "$kvmdir/ktap_check.sh" "$kvmdir/known-issues.txt" "$ktap" | tee "$kdir/$name.verdict"; then
+		boot_ok=""
+	fi
+	summary+=("$(printf '%-28s npt=%s  %-40s %5d s  %s' "$kname" "$npt" "$boot_label" \
+		"$boot_secs" "$([ -n "$boot_ok" ] && echo green || echo FAILED)")")
+	[ -n "$boot_ok" ] || all_ok=""
+	record_results "$name"
+}
+
+# record_results NAME: one results.tsv line per test of the boot:
+# kernel, npt, boot, test, verdict, seconds.
+record_results()
+{
+	local name=$1 t verdict secs
+	while IFS=$'\t' read -r t secs; do
+		verdict=$(sed -n "s/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: $t\(.*\)$/\1ok\2/p" \
+			"$kdir/$name.ktap" | head -n 1)
+		if grep -q "^known host issues only: $t " "$kdir/$name.verdict"; then
+			verdict="known issue ($(sed -n "s/^known host issue \([^:]*\): $t: .*/\1/p" \
+				"$kdir/$name.verdict" | sort -u | tr '\n' ' ' | sed 's/ $//'))"
+		fi
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kname" "$npt" "$name" "$t" "$verdict" "$secs" \
+			>> "$out/results.tsv"
+	done < "$kdir/$name.times"
+}
+
+# ---- the runs ----
+
+# args_of TEST: the KSELFTEST_<TEST>_ARGS variable name.
+args_var()
+{
+	local v=${1^^}
+	echo "KSELFTEST_${v//[^A-Z0-9_]/_}_ARGS"
+}
+
+# The environment of the runner in the guest: KSELFTEST_<TEST>_ARGS from
+# ours, and the timeout scale.
+declare -A guest_env=()
+while IFS='=' read -r var _; do
+	[[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]] && guest_env[$var]=${!var}
+done < <(env)
+
+build_suite
+[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
+for t in "${tests[@]}"; do
+	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "no test '$t' (tests: ${all_tests[*]})"
+done
+for t in "${fresh[@]}"; do
+	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "-f: no test '$t'"
+done
+
+if [ -z "$test_timeout" ]; then
+	settings_timeout=$(sed -n 's/^timeout=//p' "$kvmdir/settings" | tail -n 1)
+	test_timeout=$((${settings_timeout:-45} * scale))
+fi
+runner_common=(-o "$test_timeout")
+guest_env[KVM_SELFTEST_TIMEOUT_SCALE]=$scale
+
+all_ok=1
+summary=()
+: > "$out/results.tsv"
+for k in "${kernels[@]}"; do
+	resolve_kernel "$k"
+	kdir=$out/runs/$kname-npt$npt
+	mkdir -p "$kdir"
+	echo "vm-check: kernel $kname ($bzimage)"
+	pack_base
+
+	shared=() own=()
+	for t in "${tests[@]}"; do
+		if [[ " ${fresh[*]} " == *" $t "* ]]; then
+			own+=("$t")
+		else
+			shared+=("-t" "kvm:$t")
+		fi
+	done
+	n=0
+	if [ ${#shared[@]} -gt 0 ]; then
+		n=$((n + 1))
+		declare -A boot_args=()
+		for var in "${!guest_env[@]}"; do boot_args[$var]=${guest_env[$var]}; done
+		boot_label="$(( ${#shared[@]} / 2 )) test(s)"
+		boot "boot$n" "${runner_common[@]}" "${shared[@]}"
+	fi
+	for t in "${own[@]}"; do
+		var=$(args_var "$t")
+		if [[ " ${guest_env[$var]:-} " == *" -g "* ]]; then
+			levels=("")
+		else
+			levels=(cpl0 cpl3)
+		fi
+		for g in "${levels[@]}"; do
+			n=$((n + 1))
+			declare -A boot_args=()
+			for v in "${!guest_env[@]}"; do boot_args[$v]=${guest_env[$v]}; done
+			[ -z "$g" ] || boot_args[$var]="-g $g${guest_env[$var]:+ ${guest_env[$var]}}"
+			boot_label="$t${g:+ -g $g} (a boot of its own)"
+			boot "boot$n" "${runner_common[@]}" -t "kvm:$t"
+		done
+	done
+done
+
+echo "vm-check: summary"
+printf 'vm-check:   %s\n' "${summary[@]}"
+echo "vm-check: per-test results: $out/results.tsv"
+[ -n "$all_ok" ] || { echo "vm-check: FAILED"; exit 1; }
+echo "vm-check: all reports green"
