@@ -25,7 +25,7 @@
 #include "host_harm.h"
 
 struct fake_host {
-	char dir[64], kmsg[96], tainted[96];
+	char dir[256], kmsg[300], tainted[300];
 };
 
 static void write_file(const char *path, const char *text, bool append)
@@ -38,7 +38,9 @@ static void write_file(const char *path, const char *text, bool append)
 
 static void fake_host_init(struct fake_host *h, const char *taint, const char *log)
 {
-	snprintf(h->dir, sizeof(h->dir), "/tmp/host_harm_test.XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(h->dir, sizeof(h->dir), "%s/host_harm_test.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(h->dir))
 		ksft_exit_fail_msg("mkdtemp: %s\n", strerror(errno));
 	snprintf(h->kmsg, sizeof(h->kmsg), "%s/kmsg", h->dir);
