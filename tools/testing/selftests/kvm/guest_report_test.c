@@ -10,6 +10,9 @@
  *   - GUEST_ASSERT_EQ names the expression, file, line and both values;
  *   - a guest stuck in a loop is stopped by the vCPU watchdog, which names
  *     the vCPU and the RIP;
+ *   - an ioctl on a VM that KVM answers with EIO on every ioctl (a dead VM;
+ *     here provoked by using it from a process that did not create it) says
+ *     so and points at the kernel log;
  * and that host and guest share globals through sync_global_to/from_guest().
  */
 #include <sys/wait.h>
@@ -62,9 +65,32 @@ static void run_guest(enum guest_priv priv, void *guest_code)
 	kvm_vm_free(vm);
 }
 
-/* Run the guest in a child; require exit 1 and both strings in its stderr. */
-static void expect_child_failure(enum guest_priv priv, void *guest_code,
-				 const char *want, const char *want2)
+/* KVM_RUN from a process that did not create the VM: EIO, as on a dead VM. */
+static void run_guest_in_other_process(enum guest_priv priv, void *guest_code)
+{
+	struct kvm_vm *vm = vm_create(priv);
+	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_code);
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		vcpu_run(vcpu);
+		exit(KSFT_PASS);
+	}
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : KSFT_FAIL);
+}
+
+/*
+ * Run body(priv, guest_code) in a child; require exit 1 and both strings in
+ * its stderr.
+ */
+static void expect_child_failure(enum guest_priv priv,
+				 void (*body)(enum guest_priv priv, void *guest_code),
+				 void *guest_code, const char *want, const char *want2)
 {
 	char out[4096] = "", *report;
 	size_t len = 0;
@@ -79,7 +105,7 @@ static void expect_child_failure(enum guest_priv priv, void *guest_code,
 	if (!pid) {
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
-		run_guest(priv, guest_code);
+		body(priv, guest_code);
 		exit(KSFT_PASS);
 	}
 	close(fds[1]);
@@ -98,20 +124,28 @@ static void expect_child_failure(enum guest_priv priv, void *guest_code,
 
 static void test_exception_reported(enum guest_priv priv, const void *arg)
 {
-	expect_child_failure(priv, guest_page_fault, "#PF (vector 14) at RIP 0x", "CR2 0xdead000");
+	expect_child_failure(priv, run_guest, guest_page_fault, "#PF (vector 14) at RIP 0x",
+			     "CR2 0xdead000");
 }
 
 static void test_assert_eq_reported(enum guest_priv priv, const void *arg)
 {
-	expect_child_failure(priv, guest_assert_eq,
+	expect_child_failure(priv, run_guest, guest_assert_eq,
 			     "guest assertion 'seven == 0x2a' failed at guest_report_test.c:",
 			     "values 0x7 (7) vs 0x2a (42)");
 }
 
 static void test_stuck_guest_reported(enum guest_priv priv, const void *arg)
 {
-	expect_child_failure(priv, guest_spin, "KVM_RUN did not return within 1 s",
+	expect_child_failure(priv, run_guest, guest_spin, "KVM_RUN did not return within 1 s",
 			     "guest stuck at RIP 0x");
+}
+
+static void test_dead_vm_reported(enum guest_priv priv, const void *arg)
+{
+	expect_child_failure(priv, run_guest_in_other_process, guest_spin,
+			     "KVM_RUN failed, rc: -1; VM dead: KVM answers EIO to every ioctl on it",
+			     "check the kernel log");
 }
 
 static void test_shared_globals(enum guest_priv priv, const void *arg)
@@ -133,14 +167,15 @@ static const struct test_case cases[] = {
 	{ .name = "exception_names_vector_and_rip", .run = test_exception_reported, .guest = true },
 	{ .name = "guest_assert_eq_names_values", .run = test_assert_eq_reported, .guest = true },
 	{ .name = "stuck_guest_stopped_by_watchdog", .run = test_stuck_guest_reported, .guest = true },
+	{ .name = "dead_vm_reported_as_dead", .run = test_dead_vm_reported },
 	{ .name = "globals_shared_with_guest", .run = test_shared_globals, .guest = true },
 };
 
 static void usage(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
-	       "Checks that guest exceptions, guest assertions and stuck guests fail a test\n"
-	       "with a diagnosis.\n" TEST_COMMON_USAGE, prog);
+	       "Checks that guest exceptions, guest assertions, stuck guests and a dead VM\n"
+	       "fail a test with a diagnosis.\n" TEST_COMMON_USAGE, prog);
 }
 
 int main(int argc, char *argv[])

@@ -92,40 +92,65 @@ struct kvm_vcpu {
 	u32 watchdog_s;			/* a KVM_RUN longer than this is a hang */
 };
 
-/* ioctl helpers with the request's name in every failure message. */
-#define __kvm_ioctl(fd, req, arg)	ioctl(fd, req, arg)
-#define __vm_ioctl(vm, req, arg)	ioctl((vm)->fd, req, arg)
-#define __vcpu_ioctl(vcpu, req, arg)	ioctl((vcpu)->fd, req, arg)
+/*
+ * ioctl helpers.  The raw __x_ioctl() returns the ioctl's result with errno
+ * untouched; the plain x_ioctl() asserts success and names the request.
+ *
+ * A request that encodes a size (_IOR/_IOW/_IOWR) must be given a pointer to
+ * an object of exactly that size: checked at build time.  A request without
+ * one (_IO) takes a value or NULL, passed as a pointer.
+ */
+#define kvm_ioctl_arg_check(req, arg)						\
+	_Static_assert(!_IOC_SIZE(req) || sizeof(*(arg)) == _IOC_SIZE(req),	\
+		       "an ioctl argument does not have the size its request encodes")
 
-#define __ASSERT_IOCTL_OK(name, ret)						\
-	TEST_ASSERT((ret) == 0, "ioctl %s failed, rc: %d", name, (int)(ret))
+#define __kvm_ioctl(fd, req, arg)						\
+({										\
+	kvm_ioctl_arg_check(req, arg);						\
+	ioctl(fd, req, arg);							\
+})
+#define __vm_ioctl(vm, req, arg)	__kvm_ioctl((vm)->fd, req, arg)
+#define __vcpu_ioctl(vcpu, req, arg)	__kvm_ioctl((vcpu)->fd, req, arg)
+
+struct kvm_vm;
+/*
+ * For a failure message on a VM or vCPU fd: "" unless KVM answers EIO to
+ * every ioctl on the VM: it marked the VM dead (a KVM_BUG_ON or a fatal
+ * error, explained in the kernel log), or the VM is used from a process
+ * that did not create it.  errno is kept.
+ */
+const char *vm_dead_note(struct kvm_vm *vm);
 
 #define kvm_ioctl(fd, req, arg)							\
 do {										\
 	int __r = __kvm_ioctl(fd, req, arg);					\
-	__ASSERT_IOCTL_OK(#req, __r);						\
+	TEST_ASSERT(!__r, "ioctl %s failed, rc: %d", #req, __r);		\
 } while (0)
 
 #define vm_ioctl(vm, req, arg)							\
 do {										\
 	int __r = __vm_ioctl(vm, req, arg);					\
-	__ASSERT_IOCTL_OK(#req, __r);						\
+	TEST_ASSERT(!__r, "ioctl %s failed, rc: %d%s", #req, __r,		\
+		    vm_dead_note(vm));						\
 } while (0)
 
 #define vcpu_ioctl(vcpu, req, arg)						\
 do {										\
 	int __r = __vcpu_ioctl(vcpu, req, arg);					\
-	__ASSERT_IOCTL_OK(#req, __r);						\
+	TEST_ASSERT(!__r, "ioctl %s failed, rc: %d%s", #req, __r,		\
+		    vm_dead_note((vcpu)->vm));					\
 } while (0)
 
 /* /dev/kvm: skip (exit 4) with the reason when it cannot be opened. */
 int open_kvm_dev_path_or_exit(void);
+/* KVM_CHECK_EXTENSION: the capability's value (0: not supported); an ioctl error fails. */
 int kvm_check_cap(long cap);
 
 /* VMs */
 struct kvm_vm *vm_create(enum guest_priv priv);
 struct kvm_vm *__vm_create_bare(void);	/* no system slot, no guest image */
 void kvm_vm_free(struct kvm_vm *vm);
+/* The same on the VM fd. */
 int vm_check_cap(struct kvm_vm *vm, long cap);
 int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0);
 void vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0);

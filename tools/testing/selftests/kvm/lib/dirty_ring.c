@@ -169,8 +169,8 @@ void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries, bool acq_rel)
 	u64 bytes = (u64)entries * DIRTY_GFN_SIZE;
 	int ret = __vm_enable_dirty_ring(vm, bytes, acq_rel);
 
-	TEST_ASSERT(!ret, "enabling a dirty ring of %u entries (%lu bytes, %s) failed, rc: %d",
-		    entries, bytes, acq_rel ? "ACQ_REL" : "plain", ret);
+	TEST_ASSERT(!ret, "enabling a dirty ring of %u entries (%lu bytes, %s) failed, rc: %d%s",
+		    entries, bytes, acq_rel ? "ACQ_REL" : "plain", ret, vm_dead_note(vm));
 	vm->dirty_ring_entries = entries;
 }
 
@@ -210,7 +210,7 @@ u32 vm_reset_dirty_rings(struct kvm_vm *vm)
 {
 	int ret = __vm_reset_dirty_rings(vm);
 
-	TEST_ASSERT(ret >= 0, "KVM_RESET_DIRTY_RINGS failed, rc: %d", ret);
+	TEST_ASSERT(ret >= 0, "KVM_RESET_DIRTY_RINGS failed, rc: %d%s", ret, vm_dead_note(vm));
 	return ret;
 }
 
@@ -225,7 +225,7 @@ void vm_get_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap)
 {
 	int ret = __vm_get_dirty_log(vm, slot, bitmap);
 
-	TEST_ASSERT(!ret, "KVM_GET_DIRTY_LOG slot %u failed, rc: %d", slot, ret);
+	TEST_ASSERT(!ret, "KVM_GET_DIRTY_LOG slot %u failed, rc: %d%s", slot, ret, vm_dead_note(vm));
 }
 
 int __vm_clear_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap,
@@ -246,6 +246,6 @@ void vm_clear_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap,
 {
 	int ret = __vm_clear_dirty_log(vm, slot, bitmap, first_page, num_pages);
 
-	TEST_ASSERT(!ret, "KVM_CLEAR_DIRTY_LOG slot %u pages %lu+%u failed, rc: %d",
-		    slot, first_page, num_pages, ret);
+	TEST_ASSERT(!ret, "KVM_CLEAR_DIRTY_LOG slot %u pages %lu+%u failed, rc: %d%s",
+		    slot, first_page, num_pages, ret, vm_dead_note(vm));
 }

@@ -55,17 +55,32 @@ int open_kvm_dev_path_or_exit(void)
 int kvm_check_cap(long cap)
 {
 	int fd = open_kvm_dev_path_or_exit();
-	int ret = __kvm_ioctl(fd, KVM_CHECK_EXTENSION, cap);
+	int ret = __kvm_ioctl(fd, KVM_CHECK_EXTENSION, (void *)cap);
 
+	TEST_ASSERT(ret >= 0, "KVM_CHECK_EXTENSION %ld on /dev/kvm failed, rc: %d", cap, ret);
 	close(fd);
-	return ret < 0 ? 0 : ret;
+	return ret;
 }
 
 int vm_check_cap(struct kvm_vm *vm, long cap)
 {
-	int ret = __vm_ioctl(vm, KVM_CHECK_EXTENSION, cap);
+	int ret = __vm_ioctl(vm, KVM_CHECK_EXTENSION, (void *)cap);
 
-	return ret < 0 ? 0 : ret;
+	TEST_ASSERT(ret >= 0, "KVM_CHECK_EXTENSION %ld on the VM failed, rc: %d%s", cap, ret,
+		    vm_dead_note(vm));
+	return ret;
+}
+
+const char *vm_dead_note(struct kvm_vm *vm)
+{
+	const char *note = "";
+	int err = errno;
+
+	if (err == EIO && __vm_ioctl(vm, KVM_CHECK_EXTENSION, (void *)KVM_CAP_USER_MEMORY) < 0 &&
+	    errno == EIO)
+		note = "; VM dead: KVM answers EIO to every ioctl on it (killed by KVM, check the kernel log; or used from a process that did not create it)";
+	errno = err;
+	return note;
 }
 
 int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0)
@@ -79,7 +94,8 @@ void vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0)
 {
 	int ret = __vm_enable_cap(vm, cap, arg0);
 
-	TEST_ASSERT(!ret, "KVM_ENABLE_CAP %u (arg %#lx) failed, rc: %d", cap, arg0, ret);
+	TEST_ASSERT(!ret, "KVM_ENABLE_CAP %u (arg %#lx) failed, rc: %d%s", cap, arg0, ret,
+		    vm_dead_note(vm));
 }
 
 struct kvm_vm *__vm_create_bare(void)
@@ -88,7 +104,7 @@ struct kvm_vm *__vm_create_bare(void)
 
 	TEST_ASSERT(vm, "out of memory");
 	vm->kvm_fd = open_kvm_dev_path_or_exit();
-	vm->fd = __kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	vm->fd = __kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, NULL);
 	TEST_ASSERT(vm->fd >= 0, "KVM_CREATE_VM failed, rc: %d", vm->fd);
 	vm->nr_memslots = vm_check_cap(vm, KVM_CAP_NR_MEMSLOTS);
 	TEST_ASSERT(vm->nr_memslots >= 2, "KVM_CAP_NR_MEMSLOTS is %u", vm->nr_memslots);
@@ -227,8 +243,8 @@ static void vm_region_commit(struct kvm_vm *vm, struct mem_region *r)
 	struct kvm_userspace_memory_region *k = &r->kvm;
 	int ret = __vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, k);
 
-	TEST_ASSERT(!ret, "KVM_SET_USER_MEMORY_REGION slot %u flags %#x gpa %#llx size %#llx failed, rc: %d",
-		    k->slot, k->flags, k->guest_phys_addr, k->memory_size, ret);
+	TEST_ASSERT(!ret, "KVM_SET_USER_MEMORY_REGION slot %u flags %#x gpa %#llx size %#llx failed, rc: %d%s",
+		    k->slot, k->flags, k->guest_phys_addr, k->memory_size, ret, vm_dead_note(vm));
 }
 
 void vm_mem_region_add(struct kvm_vm *vm, enum mem_backing backing, u32 slot,
@@ -384,7 +400,7 @@ void vcpu_run(struct kvm_vcpu *vcpu)
 		TEST_FAIL("vCPU %u: KVM_RUN did not return within %u s, guest stuck at RIP %#llx",
 			  vcpu->id, vcpu->watchdog_s, regs.rip);
 	}
-	TEST_ASSERT(!ret, "KVM_RUN failed, rc: %d", ret);
+	TEST_ASSERT(!ret, "KVM_RUN failed, rc: %d%s", ret, vm_dead_note(vcpu->vm));
 	switch (vcpu->run->exit_reason) {
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_regs_get(vcpu, &regs);
@@ -435,8 +451,9 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u32 id, void *guest_code)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->watchdog_s = DEFAULT_WATCHDOG_S * test_timeout_scale();
-	vcpu->fd = __vm_ioctl(vm, KVM_CREATE_VCPU, id);
-	TEST_ASSERT(vcpu->fd >= 0, "KVM_CREATE_VCPU %u failed, rc: %d", id, vcpu->fd);
+	vcpu->fd = __vm_ioctl(vm, KVM_CREATE_VCPU, (void *)(long)id);
+	TEST_ASSERT(vcpu->fd >= 0, "KVM_CREATE_VCPU %u failed, rc: %d%s", id, vcpu->fd,
+		    vm_dead_note(vm));
 	size = __kvm_ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	TEST_ASSERT(size >= (int)sizeof(struct kvm_run), "KVM_GET_VCPU_MMAP_SIZE: %d", size);
 	vcpu->run_size = size;
