@@ -416,8 +416,7 @@ int main(int argc, char *argv[])
 	if (optind < argc)
 		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
 
-	close(open_kvm_dev_path_or_exit());
-	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
+	kvm_require_dirty_ring(0);
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &
 		     KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
 	ring_min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;

@@ -484,8 +484,7 @@ int main(int argc, char *argv[])
 	if (!seeded)
 		random_seed = time_now_ns();
 
-	close(open_kvm_dev_path_or_exit());
-	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
+	kvm_require_dirty_ring(0);
 	test_cases_watch_host_harm();
 	for (i = 0; i < ARRAY_SIZE(forge_kinds); i++)
 		cases[n++] = (struct test_case) { .name = forge_kinds[i].what, .run = test_forged,

@@ -73,8 +73,7 @@ int main(int argc, char *argv[])
 	if (optind < argc)
 		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
 
-	close(open_kvm_dev_path_or_exit());
-	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
+	kvm_require_dirty_ring(0);
 	min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
 	max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
 	for (i = 0; i < nr_sizes; i++)

@@ -203,8 +203,7 @@ int main(int argc, char *argv[])
 	static struct kvm_scenario_arg args[ARRAY_SIZE(scenarios)];
 	unsigned int n;
 
-	close(open_kvm_dev_path_or_exit());
-	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) >= (int)(RING_ENTRIES * DIRTY_GFN_SIZE));
+	kvm_require_dirty_ring(RING_ENTRIES);
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_READONLY_MEM));
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);
 	cases[n++] = (struct test_case) { .name = "readonly_slot_mmio_no_entry",

@@ -558,7 +558,6 @@ int main(int argc, char *argv[])
 		{ "signal_during_long_reset", test_signal_during_long_reset, NULL, true },
 	};
 
-	close(open_kvm_dev_path_or_exit());
-	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) >= (int)(LONG_RING_ENTRIES * DIRTY_GFN_SIZE));
+	kvm_require_dirty_ring(LONG_RING_ENTRIES);
 	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
 }

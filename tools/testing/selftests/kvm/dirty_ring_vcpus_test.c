@@ -330,8 +330,7 @@ int main(int argc, char *argv[])
 	if (optind < argc)
 		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
 
-	close(open_kvm_dev_path_or_exit());
-	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
+	kvm_require_dirty_ring(0);
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);
 	for (i = 0; i < nr_vcpu_counts; i++) {
 		snprintf(names[i], sizeof(names[i]), "reaper_%u_vcpus", vcpu_counts[i]);

@@ -218,6 +218,12 @@ struct kvm_vcpu;
 /* Max ring bytes KVM reports for the cap (0: no dirty ring). */
 int kvm_dirty_ring_max_bytes(bool acq_rel);
 /*
+ * The prologue of a dirty-ring test: skip (exit 4) with the reason unless
+ * /dev/kvm opens and KVM offers KVM_CAP_DIRTY_LOG_RING with rings of at
+ * least min_entries entries (0: any size).
+ */
+void kvm_require_dirty_ring(u32 min_entries);
+/*
  * The smallest ring KVM accepts, in bytes, probed on scratch VMs by powers of
  * two from one page: at least a page and at least KVM's reserved entries,
  * which depend on the host (64, plus 512 with Intel PML).

@@ -126,6 +126,19 @@ int kvm_dirty_ring_max_bytes(bool acq_rel)
 	return kvm_check_cap(acq_rel ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING);
 }
 
+void kvm_require_dirty_ring(u32 min_entries)
+{
+	u64 max;
+
+	close(open_kvm_dev_path_or_exit());
+	max = kvm_dirty_ring_max_bytes(false);
+	if (!max)
+		test_skip("KVM does not offer KVM_CAP_DIRTY_LOG_RING");
+	if (max < (u64)min_entries * DIRTY_GFN_SIZE)
+		test_skip("KVM_CAP_DIRTY_LOG_RING offers rings of up to %lu entries, %u needed",
+			  max / DIRTY_GFN_SIZE, min_entries);
+}
+
 int __vm_enable_dirty_ring(struct kvm_vm *vm, u64 bytes, bool acq_rel)
 {
 	return __vm_enable_cap(vm, acq_rel ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL :
