@@ -108,7 +108,7 @@ void ring_model_factory_init(struct ring_target_factory *f, struct ring_model_ta
 struct ws_script {
 	struct ws_op *ops;
 	u32 nr;
-	u32 cap;
+	u64 cap;
 };
 
 void ws_add_write(struct ws_script *s, u16 slot, u64 page, u32 count, u32 pad);

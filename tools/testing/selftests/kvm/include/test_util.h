@@ -94,6 +94,13 @@ u64 parse_u64(const char *arg, const char *what, u64 min, u64 max);
 /* KVM_SELFTEST_TIMEOUT_SCALE: the factor for case timeouts and watchdogs. */
 unsigned int test_timeout_scale(void);
 
+/*
+ * The one growable array: room for element nr of an array of *cap elements
+ * of size bytes, doubling (from first) as needed.  Returns the array, maybe
+ * moved; out of memory fails the test.
+ */
+void *array_reserve(void *array, u64 nr, u64 *cap, size_t size, u64 first);
+
 /* Monotonic time. */
 u64 time_now_ns(void);
 

@@ -126,11 +126,7 @@ static struct ring_event *record_add(struct ring_record *rec, enum ring_event_ki
 {
 	struct ring_event *e;
 
-	if (rec->nr == rec->cap) {
-		rec->cap = rec->cap ? rec->cap * 2 : 1024;
-		rec->ev = realloc(rec->ev, rec->cap * sizeof(*rec->ev));
-		TEST_ASSERT(rec->ev, "out of memory for %lu record events", rec->cap);
-	}
+	rec->ev = array_reserve(rec->ev, rec->nr, &rec->cap, sizeof(*rec->ev), 1024);
 	e = &rec->ev[rec->nr++];
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
@@ -254,11 +250,7 @@ static void queue_push(struct queue *q, const struct item *it)
 			q->tail -= q->head;
 			q->head = 0;
 		}
-		if (q->tail == q->cap) {
-			q->cap = q->cap ? q->cap * 2 : 256;
-			q->it = realloc(q->it, q->cap * sizeof(*q->it));
-			TEST_ASSERT(q->it, "out of memory for %lu expected entries", q->cap);
-		}
+		q->it = array_reserve(q->it, q->tail, &q->cap, sizeof(*q->it), 256);
 	}
 	q->it[q->tail++] = *it;
 }
@@ -426,11 +418,8 @@ static void replay_full_store(struct chk_vcpu *vc)
 static void note_entry(struct chk_vcpu *vc, const struct dirty_entry *e)
 {
 	vc->last[vc->nr_entries++ % LAST_ENTRIES] = *e;
-	if (vc->nr_harvested == vc->cap_harvested) {
-		vc->cap_harvested = vc->cap_harvested ? vc->cap_harvested * 2 : 256;
-		vc->harvested = realloc(vc->harvested, vc->cap_harvested * sizeof(*vc->harvested));
-		TEST_ASSERT(vc->harvested, "out of memory");
-	}
+	vc->harvested = array_reserve(vc->harvested, vc->nr_harvested, &vc->cap_harvested,
+				      sizeof(*vc->harvested), 256);
 	vc->harvested[vc->nr_harvested++] = *e;
 }
 

@@ -116,11 +116,7 @@ static struct ws_op *ws_append(struct ws_script *s, u16 kind)
 {
 	struct ws_op *op;
 
-	if (s->nr == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		s->ops = realloc(s->ops, s->cap * sizeof(*s->ops));
-		TEST_ASSERT(s->ops, "out of memory for a script of %u ops", s->cap);
-	}
+	s->ops = array_reserve(s->ops, s->nr, &s->cap, sizeof(*s->ops), 64);
 	op = &s->ops[s->nr++];
 	memset(op, 0, sizeof(*op));
 	op->kind = kind;

@@ -132,6 +132,16 @@ unsigned int test_timeout_scale(void)
 	return scale;
 }
 
+void *array_reserve(void *array, u64 nr, u64 *cap, size_t size, u64 first)
+{
+	if (nr < *cap)
+		return array;
+	*cap = *cap ? *cap * 2 : first;
+	array = realloc(array, *cap * size);
+	TEST_ASSERT(array, "out of memory for %lu elements of %zu bytes", *cap, size);
+	return array;
+}
+
 u64 time_now_ns(void)
 {
 	struct timespec ts;
