@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "dirty_ring.h"
 #include "kvm_ring_target.h"
 #include "kvm_util.h"
@@ -57,10 +58,6 @@
 #define MAX_PAGES		(1u << 20)
 #define COLLECT_INTERVAL_US	200
 #define LAST_ENTRIES_SHOWN	8
-
-enum mode { MODE_RING, MODE_GET_LOG, MODE_CLEAR_LOG, NR_MODES };
-
-static const char *const mode_names[NR_MODES] = { "ring", "get_log", "clear_log" };
 
 /* Options */
 static u64 seed;
@@ -96,11 +93,10 @@ struct stress_vcpu {
 	bool full_waiting;	/* under s->lock: stopped at a full exit */
 	u64 resets_at_run;	/* s->resets when it last entered KVM_RUN */
 	u64 full_exits;
-	u32 since_reset;	/* entries harvested since the last reset */
 };
 
 struct stress {
-	enum mode mode;
+	enum log_mode_id mode;
 	struct kvm_vm *vm;
 	struct stress_vcpu vcpus[MAX_VCPUS];
 	u64 *pages;		/* host view of the test slot */
@@ -118,26 +114,32 @@ struct stress {
 	u32 synced;
 };
 
-static void deadline_in_us(struct timespec *ts, unsigned int us)
+static bool released_by_collector(void *arg)
 {
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_nsec += (long)us * 1000;
-	ts->tv_sec += ts->tv_nsec / 1000000000;
-	ts->tv_nsec %= 1000000000;
+	const struct stress_vcpu *sv = arg;
+
+	return !sv->full_waiting;
 }
 
-/* A full exit: park until the collector has harvested and reset this ring. */
+/*
+ * A full exit: park until the collector has harvested and reset this ring;
+ * one that stays full while the collector resets nothing fails.
+ */
 static void wait_for_reset(struct stress_vcpu *sv)
 {
 	struct stress *s = sv->s;
+	struct ring_collect rc = {};
+	bool released;
 
 	sv->full_exits++;
 	pthread_mutex_lock(&s->lock);
 	sv->full_waiting = true;
-	pthread_cond_signal(&s->collector_wake);
-	while (sv->full_waiting)
-		pthread_cond_wait(&s->vcpu_wake, &s->lock);
+	released = vcpu_wait_ring_released(sv->vcpu, &s->lock, &s->collector_wake,
+					   &s->vcpu_wake, released_by_collector, sv,
+					   RING_STUCK_FULL_MS, &rc);
 	pthread_mutex_unlock(&s->lock);
+	if (!released)
+		ring_collect_assert(&rc);
 }
 
 static void *vcpu_thread(void *arg)
@@ -155,7 +157,7 @@ static void *vcpu_thread(void *arg)
 		for (;;) {
 			sv->resets_at_run = __atomic_load_n(&s->resets, __ATOMIC_ACQUIRE);
 			vcpu_run(sv->vcpu);
-			if (sv->vcpu->run->exit_reason != KVM_EXIT_DIRTY_RING_FULL)
+			if (!log_modes[s->mode].after_run(sv->vcpu))
 				break;
 			wait_for_reset(sv);
 		}
@@ -234,20 +236,14 @@ static void ring_entry_cb(void *opaque, const struct dirty_entry *e)
  * Exact only if no reset ran from its KVM_RUN to this pass: a reset between
  * the exit and this pass would have taken those entries.  Whether an exit
  * is exact depends on timing, so only what loses pages is judged here (an
- * empty or a completely used ring); the soft-limit bound is judged in
- * lockstep by dirty_ring_full_test and dirty_ring_emulated_test.
+ * empty or a completely used ring, by the collector); the soft-limit bound
+ * is judged in lockstep by dirty_ring_full_test and dirty_ring_emulated_test.
  */
-static void check_full_exit(struct stress *s, u32 v)
+static void check_full_exit(struct stress *s, u32 v, u32 used)
 {
 	struct dirty_ring *ring = &s->vcpus[v].vcpu->ring;
-	u32 used = s->vcpus[v].since_reset;
 	u32 floor = ring->size > KVM_RING_RESERVE_MAX ? ring->size - KVM_RING_RESERVE_MAX : 1;
 
-	if (!used || used == ring->size)
-		TEST_FAIL("RING OVERFLOW: vCPU %u exited full with %u of %u entries to harvest; fetch index %u (flags %#x), next DIRTY entry at %u",
-			  v, used, ring->size, ring->fetch,
-			  dirty_ring_entry(ring, ring->fetch)->flags,
-			  dirty_ring_next_dirty(ring, ring->fetch));
 	TEST_ASSERT(used >= floor, "vCPU %u exited full with %u of %u entries used, below any soft limit (%u)",
 		    v, used, ring->size, floor);
 }
@@ -259,31 +255,33 @@ static void check_full_exit(struct stress *s, u32 v)
  */
 static void collect_rings(struct stress *s, u64 judged, u64 lag_ok)
 {
-	u32 v, harvested = 0, reset;
+	struct ring_collect rc = {};
+	u64 harvested = 0;
+	u32 v, n;
 
 	for (v = 0; v < nr_vcpus; v++) {
 		struct stress_vcpu *sv = &s->vcpus[v];
 		struct ring_walk w = { .s = s, .vcpu = v };
 
-		sv->since_reset += dirty_ring_walk(&sv->vcpu->ring, sv->vcpu->ring.size,
-						   ring_entry_cb, &w);
-		harvested += sv->since_reset;
+		if (judged & (1ull << v))
+			n = vcpu_harvest_full_ring(sv->vcpu, ring_entry_cb, &w, &rc);
+		else
+			n = vcpu_harvest_ring(sv->vcpu, ring_entry_cb, &w, &rc);
+		ring_collect_assert(&rc);
+		harvested += n;
 		if (w.have_prev && !(lag_ok & (1ull << v)))
 			check_entry(&w, &w.prev);
 		else if (w.have_prev && !page_holds_iteration(s, w.prev.offset))
 			s->lagging++;
 		if (judged & (1ull << v)) {
-			check_full_exit(s, v);
+			check_full_exit(s, v, n);
 			s->full_judged++;
 		}
 	}
 	if (!harvested)
 		return;
-	reset = vm_reset_dirty_rings(s->vm);
-	TEST_ASSERT(reset == harvested, "KVM_RESET_DIRTY_RINGS reset %u entries, %u were harvested",
-		    reset, harvested);
-	for (v = 0; v < nr_vcpus; v++)
-		s->vcpus[v].since_reset = 0;
+	vm_reset_harvested(s->vm, harvested, &rc);
+	ring_collect_assert(&rc);
 	__atomic_add_fetch(&s->resets, 1, __ATOMIC_RELEASE);
 }
 
@@ -295,9 +293,7 @@ static u64 collect_bitmap(struct stress *s, bool running)
 {
 	u64 page, lagging = 0, found = 0;
 
-	vm_get_dirty_log(s->vm, TEST_SLOT, s->bitmap);
-	if (s->mode == MODE_CLEAR_LOG)
-		vm_clear_dirty_log(s->vm, TEST_SLOT, s->bitmap, 0, nr_pages);
+	log_modes[s->mode].collect(s->vm, TEST_SLOT, s->bitmap, nr_pages);
 	for (page = 0; page < nr_pages; page++) {
 		if (!bitmap_test_bit(s->bitmap, page))
 			continue;
@@ -339,7 +335,7 @@ static void collect_pass(struct stress *s, bool running)
 	judged = running ? full_waiting_mask(s, true) : 0;
 	pthread_mutex_unlock(&s->lock);
 
-	if (s->mode == MODE_RING) {
+	if (s->mode == LOG_MODE_RING) {
 		collect_rings(s, judged, running ? all : 0);
 		found = s->nr_entries - entries;
 	} else {
@@ -383,7 +379,6 @@ static void verify_iteration(struct stress *s)
 /* Publish the iteration, let the vCPUs run, collect until all have synced. */
 static void run_iteration(struct stress *s, u64 it)
 {
-	struct timespec ts;
 	u64 start;
 	bool done;
 
@@ -402,10 +397,8 @@ static void run_iteration(struct stress *s, u64 it)
 		collect_pass(s, true);
 		pthread_mutex_lock(&s->lock);
 		done = s->synced == nr_vcpus;
-		if (!done && !full_waiting_mask(s, false)) {
-			deadline_in_us(&ts, COLLECT_INTERVAL_US);
-			pthread_cond_timedwait(&s->collector_wake, &s->lock, &ts);
-		}
+		if (!done && !full_waiting_mask(s, false))
+			cond_wait_us(&s->collector_wake, &s->lock, COLLECT_INTERVAL_US);
 		pthread_mutex_unlock(&s->lock);
 	} while (!done);
 	s->run_ns += time_now_ns() - start;
@@ -421,14 +414,10 @@ static void setup(struct stress *s, enum guest_priv priv)
 	guest_writes = writes_per_iteration;
 	guest_iteration = 0;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->vcpu_wake, NULL);
-	pthread_cond_init(&s->collector_wake, NULL);
+	cond_init_monotonic(&s->vcpu_wake);
+	cond_init_monotonic(&s->collector_wake);
 	s->vm = vm_create(priv);
-	if (s->mode == MODE_RING)
-		vm_enable_dirty_ring(s->vm, ring_entries, false);
-	if (s->mode == MODE_CLEAR_LOG)
-		vm_enable_cap(s->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
-			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
+	log_modes[s->mode].setup(s->vm, ring_entries);
 	vm_mem_region_add(s->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, nr_pages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(s->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, nr_pages);
@@ -442,14 +431,13 @@ static void setup(struct stress *s, enum guest_priv priv)
 		sv->s = s;
 		sv->vcpu = vm_vcpu_add(s->vm, v, guest_code);
 		vcpu_args_set(sv->vcpu, 1, seed ^ ((v + 1) * 0x9e3779b97f4a7c15ull));
-		if (s->mode == MODE_RING)
-			vcpu_map_dirty_ring(sv->vcpu);
+		log_modes[s->mode].vcpu_setup(sv->vcpu);
 	}
 }
 
 static void run_stress_case(enum guest_priv priv, const void *arg)
 {
-	struct stress s = { .mode = *(const enum mode *)arg };
+	struct stress s = { .mode = log_mode_id(arg) };
 	u64 it, writes;
 	u32 v;
 
@@ -475,15 +463,13 @@ static void run_stress_case(enum guest_priv priv, const void *arg)
 		test_skip("no collector pass found a dirty page while the vCPUs ran: nothing was collected concurrently");
 }
 
-static const enum mode modes[NR_MODES] = { MODE_RING, MODE_GET_LOG, MODE_CLEAR_LOG };
-
 static void usage(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-m ring|get|clear|all] [-v vcpus] [-p pages | -M bytes]\n"
 	       "          [-i iterations] [-w writes] [-r entries] [-s seed]\n"
 	       "vCPUs store the iteration number to random pages while a collector harvests the dirty log concurrently; every iteration is verified by page contents.\n"
 	       TEST_COMMON_USAGE
-	       "  -m MODE   ring, get (KVM_GET_DIRTY_LOG), clear (KVM_CLEAR_DIRTY_LOG) or all (default)\n"
+	       LOG_MODE_USAGE
 	       "  -v N      vCPUs, 1..%d (default %d)\n"
 	       "  -p N      pages in the test slot (default %d)\n"
 	       "  -M SIZE   test slot size in bytes (K/M/G suffixes), instead of -p\n"
@@ -494,24 +480,10 @@ static void usage(const char *prog)
 	       prog, MAX_VCPUS, DEFAULT_VCPUS, DEFAULT_PAGES, DEFAULT_ITERATIONS, DEFAULT_WRITES);
 }
 
-static unsigned int parse_modes(const char *arg, const char *prog)
-{
-	unsigned int m;
-
-	if (!strcmp(arg, "all"))
-		return (1u << NR_MODES) - 1;
-	for (m = 0; m < NR_MODES; m++)
-		if (!strncmp(arg, mode_names[m], strlen(arg)) && strlen(arg) >= 3)
-			return 1u << m;
-	fprintf(stderr, "%s: bad mode '%s'\n", prog, arg);
-	usage(prog);
-	exit(KSFT_FAIL);
-}
-
 int main(int argc, char *argv[])
 {
-	struct test_case cases[NR_MODES];
-	unsigned int priv_mask = GUEST_PRIV_ALL, mode_mask = (1u << NR_MODES) - 1, n = 0, m;
+	struct test_case cases[NR_LOG_MODES];
+	unsigned int priv_mask = GUEST_PRIV_ALL, mode_mask = LOG_MODES_ALL, n = 0, m;
 	u64 ring_asked = 0;
 	int opt;
 
@@ -519,7 +491,11 @@ int main(int argc, char *argv[])
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "m:v:p:M:i:w:r:s:")) != -1) {
 		switch (opt) {
 		case 'm':
-			mode_mask = parse_modes(optarg, argv[0]);
+			mode_mask = log_mode_parse(optarg);
+			if (!mode_mask) {
+				fprintf(stderr, "%s: bad mode '%s'\n", argv[0], optarg);
+				test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+			}
 			break;
 		case 'v':
 			nr_vcpus = parse_u64(optarg, "-v", 1, MAX_VCPUS);
@@ -553,18 +529,13 @@ int main(int argc, char *argv[])
 	if (optind < argc)
 		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
 
-	close(open_kvm_dev_path_or_exit());
-	if (mode_mask & (1u << MODE_RING)) {
-		TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
+	log_modes_require(mode_mask);
+	if (mode_mask & (1u << LOG_MODE_RING))
 		ring_entries = dirty_ring_entries_option(ring_asked, "-r");
-	}
-	if (mode_mask & (1u << MODE_CLEAR_LOG))
-		TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &
-			     KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
-	for (m = 0; m < NR_MODES; m++)
+	for (m = 0; m < NR_LOG_MODES; m++)
 		if (mode_mask & (1u << m))
-			cases[n++] = (struct test_case) { mode_names[m], run_stress_case,
-							  &modes[m], true };
+			cases[n++] = (struct test_case) { log_modes[m].name, run_stress_case,
+							  &log_modes[m], true };
 	ksft_print_msg("seed %lu (rerun with -s %lu), %u vCPUs, %lu pages, %u iterations of %lu stores per vCPU, ring %u entries\n",
 		       seed, seed, nr_vcpus, nr_pages, nr_iterations, writes_per_iteration,
 		       ring_entries);

@@ -39,6 +39,7 @@
 #include <getopt.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "dirty_ring.h"
 #include "kvm_ring_target.h"
 #include "kvm_util.h"
@@ -61,10 +62,6 @@
 /* Differing pages printed on a mismatch. */
 #define MAX_DIFFS_SHOWN		8
 
-enum mechanism { MECH_RING, MECH_GET_LOG, MECH_CLEAR_LOG, NR_MECHS };
-
-static const char *const mech_names[NR_MECHS] = { "ring", "get_log", "clear_log" };
-
 struct equiv_case {
 	bool initially_set;	/* clear_log slot created with KVM_DIRTY_LOG_INITIALLY_SET */
 };
@@ -86,15 +83,14 @@ struct workload {
 
 /* One VM and how its dirty pages are collected. */
 struct logged_vm {
-	enum mechanism mech;
+	enum log_mode_id mode;
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
 	unsigned long *dirty;		/* this iteration's dirty set */
-	struct dirty_ring *ring;	/* MECH_RING */
-	struct dirty_bitmap_set ring_set;	/* MECH_RING: owns dirty */
-	u64 entries;			/* MECH_RING: entries harvested */
-	u64 distinct;			/* MECH_RING: pages they named, summed over iterations */
-	u64 full_exits;			/* MECH_RING */
+	struct dirty_bitmap_set ring_set;	/* LOG_MODE_RING: owns dirty */
+	u64 entries;			/* LOG_MODE_RING: entries harvested */
+	u64 distinct;			/* LOG_MODE_RING: pages they named, summed over iterations */
+	u64 full_exits;			/* LOG_MODE_RING */
 };
 
 static u64 pick_page(u64 r, u32 count)
@@ -171,7 +167,7 @@ static u32 ring_entries_for(u64 stores)
 	return entries;
 }
 
-static void logged_vm_create(struct logged_vm *lv, enum mechanism mech, enum guest_priv priv,
+static void logged_vm_create(struct logged_vm *lv, enum log_mode_id mode, enum guest_priv priv,
 			     const struct equiv_case *ec, const struct workload *w)
 {
 	struct ws_layout layout = {
@@ -181,22 +177,21 @@ static void logged_vm_create(struct logged_vm *lv, enum mechanism mech, enum gue
 		.gva = { TEST_MEM_BASE_GPA },
 	};
 
-	lv->mech = mech;
+	lv->mode = mode;
 	lv->vm = vm_create(priv);
-	if (mech == MECH_RING)
-		vm_enable_dirty_ring(lv->vm, ring_entries_for(w->max_stores), false);
-	if (mech == MECH_CLEAR_LOG)
+	if (mode == LOG_MODE_CLEAR_LOG && ec->initially_set)
 		vm_enable_cap(lv->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
-			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
-			      (ec->initially_set ? KVM_DIRTY_LOG_INITIALLY_SET : 0));
+			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET);
+	else
+		log_modes[mode].setup(lv->vm, ring_entries_for(w->max_stores));
 	lv->vcpu = vm_vcpu_add(lv->vm, 0, guest_ws_main);
+	log_modes[mode].vcpu_setup(lv->vcpu);
 	vm_mem_region_add(lv->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, nr_pages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(lv->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, nr_pages);
 	vcpu_args_set(lv->vcpu, 1, ws_load(lv->vm, w->script.ops, w->script.nr, &layout));
 
-	if (mech == MECH_RING) {
-		lv->ring = vcpu_map_dirty_ring(lv->vcpu);
+	if (mode == LOG_MODE_RING) {
 		dirty_bitmap_set_init(&lv->ring_set);
 		lv->dirty = dirty_bitmap_set_add_slot(&lv->ring_set, DIRTY_RING_SLOT(0, TEST_SLOT),
 						      nr_pages);
@@ -208,45 +203,30 @@ static void logged_vm_create(struct logged_vm *lv, enum mechanism mech, enum gue
 
 static void logged_vm_free(struct logged_vm *lv)
 {
-	if (lv->mech == MECH_RING)
+	if (lv->mode == LOG_MODE_RING)
 		dirty_bitmap_set_free(&lv->ring_set);
 	else
 		free(lv->dirty);
 	kvm_vm_free(lv->vm);
 }
 
-/* Harvest every ring entry into the dirty set and reset; returns how many. */
-static u32 ring_collect(struct logged_vm *lv)
-{
-	u32 n = vm_collect_ring_bitmap(lv->vm, lv->ring, &lv->ring_set);
-
-	lv->entries += n;
-	return n;
-}
-
 /* This iteration's dirty set of one VM, leaving its log clean for the next. */
 static void collect(struct logged_vm *lv)
 {
-	switch (lv->mech) {
-	case MECH_RING:
-		ring_collect(lv);
-		lv->distinct += bitmap_weight(lv->dirty, nr_pages);
-		break;
-	case MECH_GET_LOG:
-		vm_get_dirty_log(lv->vm, TEST_SLOT, lv->dirty);
-		break;
-	case MECH_CLEAR_LOG:
-		vm_get_dirty_log(lv->vm, TEST_SLOT, lv->dirty);
-		vm_clear_dirty_log(lv->vm, TEST_SLOT, lv->dirty, 0, nr_pages);
-		break;
-	default:
-		TEST_FAIL("unknown mechanism %d", lv->mech);
+	struct ring_collect rc = {};
+
+	if (lv->mode != LOG_MODE_RING) {
+		log_modes[lv->mode].collect(lv->vm, TEST_SLOT, lv->dirty, nr_pages);
+		return;
 	}
+	lv->entries += vm_collect_rings_bitmap(lv->vm, &lv->ring_set, &rc);
+	ring_collect_assert(&rc);
+	lv->distinct += bitmap_weight(lv->dirty, nr_pages);
 }
 
 static void start_iteration(struct logged_vm *lv)
 {
-	if (lv->mech == MECH_RING)
+	if (lv->mode == LOG_MODE_RING)
 		dirty_bitmap_set_clear(&lv->ring_set);
 }
 
@@ -257,22 +237,21 @@ static void start_iteration(struct logged_vm *lv)
  */
 static void run_iteration(struct logged_vm *lv, u32 sync_op)
 {
+	struct ring_collect rc = {};
 	struct ucall uc;
 
 	for (;;) {
 		vcpu_run(lv->vcpu);
-		if (lv->vcpu->run->exit_reason != KVM_EXIT_DIRTY_RING_FULL)
+		if (!log_modes[lv->mode].after_run(lv->vcpu))
 			break;
 		lv->full_exits++;
-		TEST_ASSERT(ring_collect(lv),
-			    "RING OVERFLOW: full exit but the entry at the fetch index is not DIRTY; ring %u entries, fetch index %u (flags %#x), next DIRTY entry at %u",
-			    lv->ring->size, lv->ring->fetch,
-			    dirty_ring_entry(lv->ring, lv->ring->fetch)->flags,
-			    dirty_ring_next_dirty(lv->ring, lv->ring->fetch));
+		lv->entries += vcpu_collect_full_ring(lv->vcpu, dirty_bitmap_set_entry,
+						      &lv->ring_set, &rc);
+		ring_collect_assert(&rc);
 	}
 	TEST_ASSERT(get_ucall(lv->vcpu, &uc) == UCALL_SYNC,
 		    "%s VM: wanted the sync at op %u, got exit %s, ucall %lu",
-		    mech_names[lv->mech], sync_op, exit_reason_str(lv->vcpu->run->exit_reason),
+		    log_modes[lv->mode].name, sync_op, exit_reason_str(lv->vcpu->run->exit_reason),
 		    uc.cmd);
 	TEST_ASSERT_EQ(uc.args[0], sync_op);
 }
@@ -289,25 +268,25 @@ static void check_iteration(struct logged_vm *lvs, const unsigned long *expected
 	int m;
 
 	for (page = 0; page < nr_pages; page++) {
-		for (m = 0; m < NR_MECHS; m++)
+		for (m = 0; m < NR_LOG_MODES; m++)
 			if (bitmap_test_bit(lvs[m].dirty, page) != bitmap_test_bit(expected, page))
 				break;
-		if (m == NR_MECHS)
+		if (m == NR_LOG_MODES)
 			continue;
 		if (diffs++ >= MAX_DIFFS_SHOWN)
 			continue;
 		ksft_print_msg("FAIL [%s] iteration %u page %lu: script %s, ring %s, get_log %s, clear_log %s\n",
 			       test_context(), iteration, page, dirty_or_clean(expected, page),
-			       dirty_or_clean(lvs[MECH_RING].dirty, page),
-			       dirty_or_clean(lvs[MECH_GET_LOG].dirty, page),
-			       dirty_or_clean(lvs[MECH_CLEAR_LOG].dirty, page));
+			       dirty_or_clean(lvs[LOG_MODE_RING].dirty, page),
+			       dirty_or_clean(lvs[LOG_MODE_GET_LOG].dirty, page),
+			       dirty_or_clean(lvs[LOG_MODE_CLEAR_LOG].dirty, page));
 	}
 	TEST_ASSERT(!diffs,
 		    "DIRTY SETS DIFFER in iteration %u at %lu of %u pages; dirty pages: script %lu, ring %lu, get_log %lu, clear_log %lu (seed %lu)",
 		    iteration, diffs, nr_pages, bitmap_weight(expected, nr_pages),
-		    bitmap_weight(lvs[MECH_RING].dirty, nr_pages),
-		    bitmap_weight(lvs[MECH_GET_LOG].dirty, nr_pages),
-		    bitmap_weight(lvs[MECH_CLEAR_LOG].dirty, nr_pages), seed);
+		    bitmap_weight(lvs[LOG_MODE_RING].dirty, nr_pages),
+		    bitmap_weight(lvs[LOG_MODE_GET_LOG].dirty, nr_pages),
+		    bitmap_weight(lvs[LOG_MODE_CLEAR_LOG].dirty, nr_pages), seed);
 }
 
 /*
@@ -327,7 +306,7 @@ static void clear_initially_set(struct logged_vm *lv)
 static void run_equiv_case(enum guest_priv priv, const void *arg)
 {
 	const struct equiv_case *ec = arg;
-	struct logged_vm lvs[NR_MECHS] = {};
+	struct logged_vm lvs[NR_LOG_MODES] = {};
 	struct workload w = {};
 	unsigned long *expected = bitmap_alloc(nr_pages);
 	u64 written = 0;
@@ -339,35 +318,35 @@ static void run_equiv_case(enum guest_priv priv, const void *arg)
 		TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &
 			     KVM_DIRTY_LOG_INITIALLY_SET);
 	build_workload(&w);
-	for (m = 0; m < NR_MECHS; m++)
+	for (m = 0; m < NR_LOG_MODES; m++)
 		logged_vm_create(&lvs[m], m, priv, ec, &w);
 	if (ec->initially_set)
-		clear_initially_set(&lvs[MECH_CLEAR_LOG]);
+		clear_initially_set(&lvs[LOG_MODE_CLEAR_LOG]);
 
 	/* Iteration 0: before the guest runs, nothing is dirty. */
 	memset(expected, 0, DIV_ROUND_UP(nr_pages, 64) * sizeof(unsigned long));
-	for (m = 0; m < NR_MECHS; m++)
+	for (m = 0; m < NR_LOG_MODES; m++)
 		collect(&lvs[m]);
 	check_iteration(lvs, expected, 0);
 
 	for (it = 1; it <= nr_iterations; it++) {
 		sync_op = script_next_iteration(&w, expected);
 		written += bitmap_weight(expected, nr_pages);
-		for (m = 0; m < NR_MECHS; m++) {
+		for (m = 0; m < NR_LOG_MODES; m++) {
 			start_iteration(&lvs[m]);
 			run_iteration(&lvs[m], sync_op);
 			collect(&lvs[m]);
 		}
 		check_iteration(lvs, expected, it);
 	}
-	for (m = 0; m < NR_MECHS; m++)
+	for (m = 0; m < NR_LOG_MODES; m++)
 		vcpu_run_expect_ucall(lvs[m].vcpu, UCALL_DONE);
 
 	ksft_print_msg("[%s] %u iterations, %lu pages dirtied, ring of %u entries: %lu entries harvested, %lu of them repeats within an iteration, %lu full exits\n",
-		       test_context(), nr_iterations, written, lvs[MECH_RING].ring->size,
-		       lvs[MECH_RING].entries, lvs[MECH_RING].entries - lvs[MECH_RING].distinct,
-		       lvs[MECH_RING].full_exits);
-	for (m = 0; m < NR_MECHS; m++)
+		       test_context(), nr_iterations, written, lvs[LOG_MODE_RING].vcpu->ring.size,
+		       lvs[LOG_MODE_RING].entries, lvs[LOG_MODE_RING].entries - lvs[LOG_MODE_RING].distinct,
+		       lvs[LOG_MODE_RING].full_exits);
+	for (m = 0; m < NR_LOG_MODES; m++)
 		logged_vm_free(&lvs[m]);
 	ws_script_free(&w.script);
 	free(expected);
@@ -416,9 +395,7 @@ int main(int argc, char *argv[])
 	if (optind < argc)
 		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
 
-	kvm_require_dirty_ring(0);
-	TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &
-		     KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
+	log_modes_require(LOG_MODES_ALL);
 	ring_min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
 	ring_max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
 	ksft_print_msg("write script seed: %lu (rerun with -s %lu)\n", seed, seed);

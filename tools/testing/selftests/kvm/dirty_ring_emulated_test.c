@@ -37,6 +37,7 @@
 #include <getopt.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "dirty_ring.h"
 #include "kvm_ring_target.h"
 #include "kvm_util.h"
@@ -206,17 +207,16 @@ static void print_last_entries(const struct emu_run *r, u32 end)
 static void check_ring_at_exit(struct emu_run *r, bool full)
 {
 	struct dirty_ring *ring = r->ring;
-	u32 used = dirty_ring_occupancy(ring), next = ring->fetch + ring->size;
+	u32 used = dirty_ring_occupancy(ring);
+	struct ring_collect rc = {};
 	u32 limit = ring->size - KVM_RING_RESERVE_MIN + MAX_ENTRIES_PER_INSN - 1;
 	u32 floor = ring->size > KVM_RING_RESERVE_MAX ? ring->size - KVM_RING_RESERVE_MAX : 1;
 	const char *what = full ? "full" : exit_reason_str(r->vcpu->run->exit_reason);
 
-	if (used == ring->size || dirty_ring_push_ran_ahead(ring, &next) || (full && !used)) {
+	if (vcpu_ring_check(r->vcpu, full, &rc)) {
 		print_last_entries(r, ring->fetch + used);
-		TEST_FAIL("RING OVERFLOW: at exit %lu (%s), %u of %u entries DIRTY from fetch index %u (flags %#x), next DIRTY entry at %u; %lu entries harvested in %lu full exits",
-			  r->exits, what, used, ring->size, ring->fetch,
-			  dirty_ring_entry(ring, ring->fetch)->flags, next, r->entries,
-			  r->full_exits);
+		TEST_FAIL("%s; at exit %lu (%s), %lu entries harvested in %lu full exits",
+			  rc.msg, r->exits, what, r->entries, r->full_exits);
 	}
 	if (used > limit) {
 		print_last_entries(r, ring->fetch + used);
@@ -231,7 +231,10 @@ static void check_ring_at_exit(struct emu_run *r, bool full)
 
 static void harvest_and_reset(struct emu_run *r)
 {
-	r->entries += vm_collect_ring_bitmap(r->vm, r->ring, &r->reported);
+	struct ring_collect rc = {};
+
+	r->entries += vm_collect_rings_bitmap(r->vm, &r->reported, &rc);
+	ring_collect_assert(&rc);
 }
 
 /* Port input: fill the exit's data with the next bytes of the pattern. */

@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "dirty_ring.h"
 #include "kvm_util.h"
 #include "test_case.h"
@@ -80,18 +81,14 @@
 /* The reaper also runs on every full exit; QEMU's reaper sleeps 1 s between reaps. */
 #define REAPER_PERIOD_MS	1000
 #define WAIT_SLICE_MS		20
-#define STUCK_FULL_MS		2000
 #define WAIT_TIMEOUT_MS		10000
 /* Pages copied between two looks at the simulated link's clock. */
 #define LINK_BATCH_PAGES	64
 #define MAX_MISMATCHES_SHOWN	8
 #define PAGE_TAG		0x7a9e000000000000ull
 
-enum mode { MODE_RING, MODE_GET_LOG, MODE_CLEAR_LOG, NR_MODES };
 enum access { ACCESS_RANDOM, ACCESS_SEQUENTIAL, NR_ACCESSES };
 
-static const char *const mode_names[NR_MODES] = { "ring", "get_log", "clear_log" };
-static const char *const mode_args[NR_MODES] = { "ring", "get", "clear" };
 static const char *const access_names[NR_ACCESSES] = { "random", "sequential" };
 
 /* Options */
@@ -184,7 +181,7 @@ struct link {
 };
 
 struct migration {
-	enum mode mode;
+	enum log_mode_id mode;
 	enum access access;
 	struct kvm_vm *vm;
 	struct vcpu_state vcpus[MAX_VCPUS];
@@ -222,7 +219,7 @@ struct migration_result {
 };
 
 struct migration_case {
-	enum mode mode;
+	enum log_mode_id mode;
 	enum access access;
 };
 
@@ -232,25 +229,6 @@ static void sleep_until_ns(u64 t)
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
-}
-
-/* The condition variables run on CLOCK_MONOTONIC, like time_now_ns(). */
-static void cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *lock, u32 ms)
-{
-	u64 t = time_now_ns() + ms * NSEC_PER_MSEC;
-	struct timespec ts = { .tv_sec = t / NSEC_PER_SEC, .tv_nsec = t % NSEC_PER_SEC };
-
-	pthread_cond_timedwait(cond, lock, &ts);
-}
-
-static void cond_init(pthread_cond_t *cond)
-{
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(cond, &attr);
-	pthread_condattr_destroy(&attr);
 }
 
 static u64 bitmap_words(u64 nbits)
@@ -284,49 +262,16 @@ static void __attribute__((format(printf, 2, 3))) note_overflow(struct migration
 	pthread_cond_broadcast(&m->wake_migration);
 }
 
-/*
- * After a walk that stopped at an entry that is not DIRTY: KVM pushes in
- * order, so a DIRTY entry further on while the fetch entry is still empty
- * means KVM's push index has left ours behind.
- */
-static void check_push_ahead(struct migration *m, u32 idx)
-{
-	struct dirty_ring *ring = &m->vcpus[idx].vcpu->ring;
-	u32 next;
-
-	if (dirty_ring_push_ran_ahead(ring, &next))
-		note_overflow(m, "RING OVERFLOW: vCPU %u's ring has a DIRTY entry at index %u ahead of its empty fetch index %u (flags %#x), ring of %u entries",
-			      idx, next, ring->fetch, dirty_ring_entry(ring, ring->fetch)->flags,
-			      ring->size);
-}
-
 /* Under m->lock: harvest every ring into m->harvested, then reset. */
 static u64 reap_locked(struct migration *m)
 {
-	u64 n = 0, got;
-	u32 v, reset;
+	struct ring_collect rc = {};
+	u64 n = vm_collect_rings_bitmap(m->vm, &m->harvested, &rc);
 
-	for (v = 0; v < nr_vcpus; v++) {
-		struct dirty_ring *ring = &m->vcpus[v].vcpu->ring;
-
-		got = dirty_ring_harvest_bitmap(ring, &m->harvested);
-		if (got == ring->size)
-			note_overflow(m, "RING OVERFLOW: vCPU %u's ring held %lu DIRTY entries, all of it: KVM pushed past its reserve (fetch index now %u)",
-				      v, got, ring->fetch);
-		else
-			check_push_ahead(m, v);
-		n += got;
-	}
-	TEST_ASSERT(!m->harvested.stray,
-		    "rings named %lu entries outside the test slot, first: index %u slot %#x offset %lu",
-		    m->harvested.stray, m->harvested.first_stray.index,
-		    m->harvested.first_stray.slot, m->harvested.first_stray.offset);
+	if (rc.failed)
+		note_overflow(m, "%s", rc.msg);
 	if (!n)
 		return 0;
-	reset = vm_reset_dirty_rings(m->vm);
-	if (reset != n)
-		note_overflow(m, "RING OVERFLOW: KVM_RESET_DIRTY_RINGS reset %u entries, %lu were harvested",
-			      reset, n);
 	m->entries += n;
 	m->reset_gen++;
 	pthread_cond_broadcast(&m->wake_vcpus);
@@ -340,10 +285,23 @@ static void *reaper_thread(void *arg)
 	pthread_mutex_lock(&m->lock);
 	while (!m->quit_reaper) {
 		reap_locked(m);
-		cond_wait_ms(&m->wake_reaper, &m->lock, REAPER_PERIOD_MS);
+		cond_wait_us(&m->wake_reaper, &m->lock, REAPER_PERIOD_MS * 1000);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return NULL;
+}
+
+/* What a vCPU stopped full waits for: a reset after it entered KVM_RUN (gen). */
+struct reset_wait {
+	struct migration *m;
+	u64 gen;
+};
+
+static bool reset_since(void *arg)
+{
+	const struct reset_wait *w = arg;
+
+	return w->m->reset_gen != w->gen || w->m->overflow;
 }
 
 /*
@@ -353,21 +311,15 @@ static void *reaper_thread(void *arg)
 static bool wait_for_reset(struct vcpu_state *vs, u64 gen)
 {
 	struct migration *m = vs->m;
-	u64 deadline = time_now_ns() + STUCK_FULL_MS * NSEC_PER_MSEC;
-	struct dirty_ring *ring = &vs->vcpu->ring;
+	struct reset_wait w = { .m = m, .gen = gen };
+	struct ring_collect rc = {};
 	bool ok;
 
 	vs->full_exits++;
 	pthread_mutex_lock(&m->lock);
-	while (m->reset_gen == gen && !m->overflow && time_now_ns() < deadline) {
-		pthread_cond_signal(&m->wake_reaper);
-		cond_wait_ms(&m->wake_vcpus, &m->lock, WAIT_SLICE_MS);
-	}
-	if (m->reset_gen == gen && !m->overflow)
-		note_overflow(m, "RING OVERFLOW: vCPU %u exits full for %d ms while the reaper resets nothing: fetch index %u (flags %#x), next DIRTY entry at %u",
-			      vs->idx, STUCK_FULL_MS, ring->fetch,
-			      dirty_ring_entry(ring, ring->fetch)->flags,
-			      dirty_ring_next_dirty(ring, ring->fetch));
+	if (!vcpu_wait_ring_released(vs->vcpu, &m->lock, &m->wake_reaper, &m->wake_vcpus,
+				     reset_since, &w, RING_STUCK_FULL_MS, &rc))
+		note_overflow(m, "%s", rc.msg);
 	ok = !m->overflow;
 	pthread_mutex_unlock(&m->lock);
 	return ok;
@@ -430,7 +382,7 @@ static s64 vcpu_run_to_sync(struct vcpu_state *vs)
 	do {
 		gen = __atomic_load_n(&vs->m->reset_gen, __ATOMIC_ACQUIRE);
 		vcpu_run(vcpu);
-		if (vcpu->run->exit_reason != KVM_EXIT_DIRTY_RING_FULL)
+		if (!log_modes[vs->m->mode].after_run(vcpu))
 			break;
 		if (!wait_for_reset(vs, gen))
 			return -1;
@@ -495,7 +447,7 @@ static void wait_for_progress(struct migration *m)
 
 	pthread_mutex_lock(&m->lock);
 	while (!guest_progressed(m) && !m->overflow && time_now_ns() < deadline)
-		cond_wait_ms(&m->wake_migration, &m->lock, WAIT_SLICE_MS);
+		cond_wait_us(&m->wake_migration, &m->lock, WAIT_SLICE_MS * 1000);
 	TEST_ASSERT(guest_progressed(m) || m->overflow,
 		    "the vCPUs made too little progress in %d ms: vCPU 0 made %lu stores (%d needed), %lu syncs since the mark",
 		    WAIT_TIMEOUT_MS, m->vcpus[0].stores, MIN_GUEST_STORES,
@@ -512,7 +464,7 @@ static void stop_vcpus(struct migration *m)
 	pthread_mutex_lock(&m->lock);
 	m->stop = true;
 	while (m->nr_stopped < nr_vcpus && time_now_ns() < deadline)
-		cond_wait_ms(&m->wake_migration, &m->lock, WAIT_SLICE_MS);
+		cond_wait_us(&m->wake_migration, &m->lock, WAIT_SLICE_MS * 1000);
 	TEST_ASSERT(m->nr_stopped == nr_vcpus, "%u of %u vCPUs stopped within %d ms",
 		    m->nr_stopped, nr_vcpus, WAIT_TIMEOUT_MS);
 	pthread_mutex_unlock(&m->lock);
@@ -523,24 +475,15 @@ static void stop_vcpus(struct migration *m)
 /* Add the pages dirtied since the last collection to m->pending, leaving the log clean. */
 static void collect(struct migration *m)
 {
-	switch (m->mode) {
-	case MODE_RING:
+	if (m->mode == LOG_MODE_RING) {
 		pthread_mutex_lock(&m->lock);
 		reap_locked(m);
 		bitmap_or_into(m->pending, m->harvested_map, m->npages);
 		dirty_bitmap_set_clear(&m->harvested);
 		pthread_mutex_unlock(&m->lock);
 		return;
-	case MODE_GET_LOG:
-		vm_get_dirty_log(m->vm, TEST_SLOT, m->log);
-		break;
-	case MODE_CLEAR_LOG:
-		vm_get_dirty_log(m->vm, TEST_SLOT, m->log);
-		vm_clear_dirty_log(m->vm, TEST_SLOT, m->log, 0, m->npages);
-		break;
-	default:
-		TEST_FAIL("unknown mode %d", m->mode);
 	}
+	log_modes[m->mode].collect(m->vm, TEST_SLOT, m->log, m->npages);
 	bitmap_or_into(m->pending, m->log, m->npages);
 }
 
@@ -581,14 +524,14 @@ static void start_threads(struct migration *m)
 	for (v = 0; v < nr_vcpus; v++)
 		TEST_ASSERT(!pthread_create(&m->vcpus[v].thread, NULL, vcpu_thread, &m->vcpus[v]),
 			    "pthread_create of vCPU %u", v);
-	if (m->mode == MODE_RING)
+	if (m->mode == LOG_MODE_RING)
 		TEST_ASSERT(!pthread_create(&m->reaper, NULL, reaper_thread, m),
 			    "pthread_create of the reaper");
 }
 
 static void stop_reaper(struct migration *m)
 {
-	if (m->mode != MODE_RING)
+	if (m->mode != LOG_MODE_RING)
 		return;
 	pthread_mutex_lock(&m->lock);
 	m->quit_reaper = true;
@@ -690,16 +633,12 @@ static void migration_setup(struct migration *m, enum guest_priv priv,
 	m->npages = mem_bytes / GUEST_PAGE_SIZE;
 	m->link.ns_per_page = (double)GUEST_PAGE_SIZE * NSEC_PER_SEC / (link_mib_s * MIB);
 	pthread_mutex_init(&m->lock, NULL);
-	cond_init(&m->wake_reaper);
-	cond_init(&m->wake_vcpus);
-	cond_init(&m->wake_migration);
+	cond_init_monotonic(&m->wake_reaper);
+	cond_init_monotonic(&m->wake_vcpus);
+	cond_init_monotonic(&m->wake_migration);
 
 	m->vm = vm_create(priv);
-	if (m->mode == MODE_RING)
-		vm_enable_dirty_ring(m->vm, ring_entries, false);
-	if (m->mode == MODE_CLEAR_LOG)
-		vm_enable_cap(m->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
-			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
+	log_modes[m->mode].setup(m->vm, ring_entries);
 	vm_mem_region_add(m->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, m->npages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(m->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, m->npages);
@@ -716,8 +655,7 @@ static void migration_setup(struct migration *m, enum guest_priv priv,
 		vs->vcpu = vm_vcpu_add(m->vm, v, guest_code);
 		vcpu_args_set(vs->vcpu, 1, (u64)v);
 		vs->budget = addr_gva2hva(m->vm, (gva_t)&guest_budget[v]);
-		if (m->mode == MODE_RING)
-			vcpu_map_dirty_ring(vs->vcpu);
+		log_modes[m->mode].vcpu_setup(vs->vcpu);
 	}
 
 	m->src = addr_gpa2hva(m->vm, TEST_MEM_BASE_GPA);
@@ -757,9 +695,9 @@ static void print_result(struct migration *m, const struct migration_result *r)
 		       r->pages_sent, total_ms, (double)r->downtime_ns / NSEC_PER_MSEC,
 		       r->final_pages, r->stores, dirty_mib_s, m->entries, r->full_exits);
 	ksft_print_msg("MIGRATION mode=%s access=%s priv=%s vcpus=%u mem_mib=%lu rate_mib_s=%lu link_mib_s=%lu downtime_budget_ms=%lu ring=%u rounds=%u converged=%d pages_sent=%lu total_ms=%.1f downtime_ms=%.2f final_pages=%lu stores=%lu dirty_mib_s=%.1f full_exits=%lu mismatches=%lu\n",
-		       mode_names[m->mode], access_names[m->access],
+		       log_modes[m->mode].name, access_names[m->access],
 		       guest_priv_name(m->vm->priv), nr_vcpus, mem_bytes / MIB, rate_mib_s,
-		       link_mib_s, downtime_ms, m->mode == MODE_RING ? ring_entries : 0,
+		       link_mib_s, downtime_ms, m->mode == LOG_MODE_RING ? ring_entries : 0,
 		       r->rounds, r->converged, r->pages_sent, total_ms,
 		       (double)r->downtime_ns / NSEC_PER_MSEC, r->final_pages, r->stores,
 		       dirty_mib_s, r->full_exits, r->mismatches);
@@ -774,11 +712,7 @@ static void run_migration_case(enum guest_priv priv, const void *arg)
 	u32 v;
 
 	TEST_ASSERT(m, "out of memory");
-	if (mc->mode == MODE_RING)
-		TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
-	if (mc->mode == MODE_CLEAR_LOG)
-		TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &
-			     KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
+	log_modes_require(1u << mc->mode);
 	migration_setup(m, priv, mc);
 	migrate(m, &res);
 	for (v = 0; v < nr_vcpus; v++) {
@@ -805,7 +739,7 @@ static void usage(const char *prog)
 	       "Migrates a running guest's memory to a buffer with the dirty ring or the dirty bitmap\n"
 	       "and checks that the copy equals guest memory byte for byte.\n"
 	       TEST_COMMON_USAGE
-	       "  -m MODE   dirty log: ring, get (KVM_GET_DIRTY_LOG), clear (get + KVM_CLEAR_DIRTY_LOG) or all (default)\n"
+	       LOG_MODE_USAGE
 	       "  -a ORDER  pages the vCPUs store to: random, sequential or all (default)\n"
 	       "  -v N      vCPUs, 1..%d (default %d)\n"
 	       "  -M SIZE   guest memory migrated, a multiple of 4K, K/M/G suffixes, up to 8G (default 32M)\n"
@@ -867,10 +801,10 @@ static unsigned int case_timeout_s(void)
 
 int main(int argc, char *argv[])
 {
-	static struct migration_case mcs[NR_MODES * NR_ACCESSES];
-	static char names[NR_MODES * NR_ACCESSES][32];
-	struct test_case cases[NR_MODES * NR_ACCESSES];
-	unsigned int priv_mask = GUEST_PRIV_ALL, modes = (1u << NR_MODES) - 1;
+	static struct migration_case mcs[NR_LOG_MODES * NR_ACCESSES];
+	static char names[NR_LOG_MODES * NR_ACCESSES][32];
+	struct test_case cases[NR_LOG_MODES * NR_ACCESSES];
+	unsigned int priv_mask = GUEST_PRIV_ALL, modes = LOG_MODES_ALL;
 	unsigned int accesses = (1u << NR_ACCESSES) - 1, n = 0;
 	int opt, mode, access;
 
@@ -878,7 +812,7 @@ int main(int argc, char *argv[])
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "m:a:v:M:R:B:D:r:c:s:")) != -1) {
 		switch (opt) {
 		case 'm':
-			modes = parse_choice(optarg, mode_args, NR_MODES);
+			modes = log_mode_parse(optarg);
 			if (!modes)
 				bad_usage(argv[0], "bad mode '%s'", optarg);
 			break;
@@ -920,12 +854,12 @@ int main(int argc, char *argv[])
 
 	close(open_kvm_dev_path_or_exit());
 	check_options(argv[0]);
-	for (mode = 0; mode < NR_MODES; mode++) {
+	for (mode = 0; mode < NR_LOG_MODES; mode++) {
 		for (access = 0; access < NR_ACCESSES; access++) {
 			if (!(modes & (1u << mode)) || !(accesses & (1u << access)))
 				continue;
 			mcs[n] = (struct migration_case) { .mode = mode, .access = access };
-			snprintf(names[n], sizeof(names[n]), "%s_%s", mode_names[mode],
+			snprintf(names[n], sizeof(names[n]), "%s_%s", log_modes[mode].name,
 				 access_names[access]);
 			cases[n] = (struct test_case) { .name = names[n], .run = run_migration_case,
 							.arg = &mcs[n], .guest = true };

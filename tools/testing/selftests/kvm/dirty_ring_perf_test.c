@@ -12,8 +12,8 @@
  *                KVM_RESET_DIRTY_RINGS; a vCPU whose ring fills up exits
  *                and its thread harvests and resets at once (full-exit
  *                handling, timed apart);
- *   - get-log:   KVM_GET_DIRTY_LOG, which also re-protects;
- *   - clear-log: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: KVM_GET_DIRTY_LOG, then
+ *   - get_log:   KVM_GET_DIRTY_LOG, which also re-protects;
+ *   - clear_log: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: KVM_GET_DIRTY_LOG, then
  *                KVM_CLEAR_DIRTY_LOG of what it returned.
  * Per iteration it prints the guest's dirtying time, the collection time
  * split into harvest (or get), reset (or clear) and full-exit handling, and
@@ -32,6 +32,7 @@
 #include <math.h>
 #include <pthread.h>
 
+#include "dirty_log.h"
 #include "kvm_ring_target.h"
 #include "test_case.h"
 #include "ucall.h"
@@ -49,11 +50,6 @@
 /* Watchdog per case: a floor, plus a generous 50 us per page written. */
 #define CASE_TIMEOUT_BASE_S	30
 #define CASE_TIMEOUT_NS_PAGE	50000ull
-
-enum perf_mode { MODE_RING, MODE_GET_LOG, MODE_CLEAR_LOG, NR_MODES };
-
-static const char *const mode_names[NR_MODES] = { "ring", "get-log", "clear-log" };
-static const char *const case_names[NR_MODES] = { "ring", "get_log", "clear_log" };
 
 /* Options */
 static u32 nr_vcpus = DEFAULT_VCPUS;
@@ -102,7 +98,7 @@ static void guest_code(u64 gva, u64 npages, u64 per_iter, u64 random, u64 seed)
 struct iter_stats {
 	u64 dirty_ns;
 	u64 harvest_ns;		/* ring: walk; bitmap modes: KVM_GET_DIRTY_LOG */
-	u64 reset_ns;		/* ring: KVM_RESET_DIRTY_RINGS; clear-log: KVM_CLEAR_DIRTY_LOG */
+	u64 reset_ns;		/* ring: KVM_RESET_DIRTY_RINGS; clear_log: KVM_CLEAR_DIRTY_LOG */
 	u64 full_ns;		/* ring: full-exit handling in the vCPU threads */
 	u64 full_exits;
 	u64 pages;		/* distinct pages collected */
@@ -119,7 +115,7 @@ struct vcpu_thread {
 };
 
 struct perf_vm {
-	enum perf_mode mode;
+	enum log_mode_id mode;
 	struct kvm_vm *vm;
 	u64 npages;
 	struct vcpu_thread vt[MAX_VCPUS];
@@ -133,60 +129,27 @@ struct perf_vm {
 };
 
 /* Harvest every ring into the bitmap; returns the entries harvested. */
-static u64 harvest_rings(struct perf_vm *p)
+static u64 harvest_rings(struct perf_vm *p, struct ring_collect *rc)
 {
 	u64 n = 0;
 	u32 v;
 
 	for (v = 0; v < nr_vcpus; v++)
-		n += dirty_ring_harvest_bitmap(&p->vt[v].vcpu->ring, &p->set);
+		n += vcpu_harvest_ring(p->vt[v].vcpu, dirty_bitmap_set_entry, &p->set, rc);
 	return n;
 }
 
-/*
- * KVM pushes in order, so a ring with a DIRTY entry past a fetch index that
- * is not DIRTY has had KVM's push index run ahead of the harvester.  Name
- * that vCPU if there is one, else the one that noticed.
- */
-static void __attribute__((noreturn)) report_overflow(struct perf_vm *p, u32 v, const char *what)
-{
-	struct dirty_ring *ring;
-	u32 i, next;
-
-	for (i = 0; i < nr_vcpus; i++) {
-		if (dirty_ring_push_ran_ahead(&p->vt[i].vcpu->ring, &next)) {
-			v = i;
-			break;
-		}
-	}
-	ring = &p->vt[v].vcpu->ring;
-
-	TEST_FAIL("RING OVERFLOW: %s; vCPU %u ring of %u entries: fetch index %u (flags %#x), next DIRTY entry at %u, iteration %lu",
-		  what, v, ring->size, ring->fetch, dirty_ring_entry(ring, ring->fetch)->flags,
-		  dirty_ring_next_dirty(ring, ring->fetch), p->iteration);
-}
-
-/* Reset what was harvested; a shortfall means KVM's push index ran ahead. */
-static void reset_rings(struct perf_vm *p, u64 harvested, u32 v)
-{
-	u32 reset = vm_reset_dirty_rings(p->vm);
-
-	if (reset != harvested)
-		report_overflow(p, v, "KVM_RESET_DIRTY_RINGS reset fewer entries than were harvested");
-}
-
 /* A vCPU's ring is full: harvest it and reset, in its own thread. */
-static void handle_full_exit(struct vcpu_thread *vt, u32 v)
+static void handle_full_exit(struct vcpu_thread *vt)
 {
 	struct perf_vm *p = vt->p;
+	struct ring_collect rc = {};
 	u64 t0, n;
 
 	pthread_mutex_lock(&p->ring_lock);
 	t0 = time_now_ns();
-	n = dirty_ring_harvest_bitmap(&vt->vcpu->ring, &p->set);
-	if (!n)
-		report_overflow(p, v, "full exit with no DIRTY entry at the fetch index");
-	reset_rings(p, n, v);
+	n = vcpu_collect_full_ring(vt->vcpu, dirty_bitmap_set_entry, &p->set, &rc);
+	ring_collect_assert(&rc);
 	vt->full_ns += time_now_ns() - t0;
 	vt->full_entries += n;
 	vt->full_exits++;
@@ -200,9 +163,9 @@ static void run_vcpu_iteration(struct vcpu_thread *vt, u32 v)
 
 	for (;;) {
 		vcpu_run(vcpu);
-		if (vcpu->run->exit_reason != KVM_EXIT_DIRTY_RING_FULL)
+		if (!log_modes[vt->p->mode].after_run(vcpu))
 			break;
-		handle_full_exit(vt, v);
+		handle_full_exit(vt);
 	}
 	TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_SYNC,
 		    "vCPU %u iteration %lu: wanted a sync, got exit %s, ucall %lu", v,
@@ -237,7 +200,7 @@ static u32 default_ring_entries(void)
 	return entries;
 }
 
-static void perf_vm_create(struct perf_vm *p, enum perf_mode mode, enum guest_priv priv)
+static void perf_vm_create(struct perf_vm *p, enum log_mode_id mode, enum guest_priv priv)
 {
 	struct mem_region *r;
 	u32 v;
@@ -245,13 +208,9 @@ static void perf_vm_create(struct perf_vm *p, enum perf_mode mode, enum guest_pr
 	p->mode = mode;
 	p->npages = nr_vcpus * vcpu_pages;
 	p->vm = vm_create(priv);
-	if (mode == MODE_RING) {
+	if (mode == LOG_MODE_RING)
 		p->ring_entries = ring_entries ?: default_ring_entries();
-		vm_enable_dirty_ring(p->vm, p->ring_entries, false);
-	}
-	if (mode == MODE_CLEAR_LOG)
-		vm_enable_cap(p->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
-			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
+	log_modes[mode].setup(p->vm, p->ring_entries);
 	vm_mem_region_add(p->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, p->npages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	/* host pages allocated up front: iteration 1 times the same faults as the rest */
@@ -271,8 +230,7 @@ static void perf_vm_create(struct perf_vm *p, enum perf_mode mode, enum guest_pr
 		vt->vcpu = vm_vcpu_add(p->vm, v, guest_code);
 		vcpu_args_set(vt->vcpu, 5, TEST_MEM_BASE_GPA + v * vcpu_pages * GUEST_PAGE_SIZE,
 			      vcpu_pages, pages_per_iter, (u64)random_access, (u64)v * 7919);
-		if (mode == MODE_RING)
-			vcpu_map_dirty_ring(vt->vcpu);
+		log_modes[mode].vcpu_setup(vt->vcpu);
 		TEST_ASSERT(!pthread_create(&vt->thread, NULL, vcpu_thread_fn, vt),
 			    "pthread_create");
 	}
@@ -296,21 +254,23 @@ static void perf_vm_free(struct perf_vm *p)
 static void collect(struct perf_vm *p, struct iter_stats *st)
 {
 	u64 t0 = time_now_ns(), t1, n;
+	struct ring_collect rc = {};
 
 	switch (p->mode) {
-	case MODE_RING:
+	case LOG_MODE_RING:
 		pthread_mutex_lock(&p->ring_lock);
-		n = harvest_rings(p);
+		n = harvest_rings(p, &rc);
 		t1 = time_now_ns();
-		reset_rings(p, n, 0);
+		vm_reset_harvested(p->vm, n, &rc);
 		pthread_mutex_unlock(&p->ring_lock);
+		ring_collect_assert(&rc);
 		st->entries += n;
 		break;
-	case MODE_GET_LOG:
+	case LOG_MODE_GET_LOG:
 		vm_get_dirty_log(p->vm, TEST_SLOT, p->dirty);
 		t1 = time_now_ns();
 		break;
-	case MODE_CLEAR_LOG:
+	case LOG_MODE_CLEAR_LOG:
 		vm_get_dirty_log(p->vm, TEST_SLOT, p->dirty);
 		t1 = time_now_ns();
 		vm_clear_dirty_log(p->vm, TEST_SLOT, p->dirty, 0, p->npages);
@@ -332,9 +292,9 @@ static void check_pages(struct perf_vm *p, struct iter_stats *st)
 		    p->set.stray, p->set.first_stray.slot, p->set.first_stray.offset);
 	TEST_ASSERT(st->pages == expected,
 		    "%s iteration %lu: %lu pages collected, %lu written (%s)%s",
-		    mode_names[p->mode], p->iteration, st->pages, expected,
+		    log_modes[p->mode].name, p->iteration, st->pages, expected,
 		    st->pages < expected ? "PAGES LOST" : "pages not written reported",
-		    p->mode == MODE_RING && st->pages < expected ?
+		    p->mode == LOG_MODE_RING && st->pages < expected ?
 		    ": RING OVERFLOW suspected, see dmesg for kvm_dirty_ring_push" : "");
 }
 
@@ -369,12 +329,12 @@ static void format_split(const struct perf_vm *p, const struct iter_stats *st, c
 			 size_t size)
 {
 	switch (p->mode) {
-	case MODE_RING:
+	case LOG_MODE_RING:
 		snprintf(buf, size, "harvest %.3f + reset %.3f + full exits %.3f ms (%lu exits)",
 			 st->harvest_ns / 1e6, st->reset_ns / 1e6, st->full_ns / 1e6,
 			 st->full_exits);
 		break;
-	case MODE_GET_LOG:
+	case LOG_MODE_GET_LOG:
 		snprintf(buf, size, "get %.3f ms", st->harvest_ns / 1e6);
 		break;
 	default:
@@ -389,10 +349,10 @@ static void print_iteration(const struct perf_vm *p, const struct iter_stats *st
 
 	format_split(p, st, split, sizeof(split));
 	ksft_print_msg("%s %s %s: dirty %.3f ms (%.2f us/page), collect %.3f ms (%.1f ns/page) = %s, %lu pages collected%s\n",
-		       label, mode_names[p->mode], guest_priv_name(p->vm->priv),
+		       label, log_modes[p->mode].name, guest_priv_name(p->vm->priv),
 		       st->dirty_ns / 1e6, st->dirty_ns / 1e3 * nr_vcpus / st->pages,
 		       collect_ns(st) / 1e6, (double)collect_ns(st) / st->pages, split, st->pages,
-		       p->mode == MODE_RING ? " from the ring" : "");
+		       p->mode == LOG_MODE_RING ? " from the ring" : "");
 }
 
 static void csv_append(const struct perf_vm *p, const struct iter_stats *st)
@@ -404,7 +364,7 @@ static void csv_append(const struct perf_vm *p, const struct iter_stats *st)
 	f = fopen(csv_path, "a");
 	TEST_ASSERT(f, "cannot append to %s", csv_path);
 	fprintf(f, "%s,%s,%u,%lu,%.6f,%s,%u,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%.2f\n",
-		mode_names[p->mode], guest_priv_name(p->vm->priv), nr_vcpus, vcpu_pages, fraction,
+		log_modes[p->mode].name, guest_priv_name(p->vm->priv), nr_vcpus, vcpu_pages, fraction,
 		random_access ? "random" : "sequential", p->ring_entries, p->iteration,
 		st->dirty_ns, st->harvest_ns, st->reset_ns, st->full_ns, st->full_exits, st->pages,
 		st->entries, (double)collect_ns(st) / st->pages);
@@ -419,18 +379,15 @@ static const char *iter_label(u64 iteration, char *buf, size_t size)
 
 static void run_perf_case(enum guest_priv priv, const void *arg)
 {
-	enum perf_mode mode = *(const enum perf_mode *)arg;
+	enum log_mode_id mode = log_mode_id(arg);
 	struct iter_stats st, sum = {};
 	struct perf_vm p = {};
 	char label[32];
 	u32 i;
 
-	if (mode == MODE_RING)
-		TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0);
-	if (mode == MODE_CLEAR_LOG)
-		TEST_REQUIRE(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2));
+	log_modes_require(1u << mode);
 	perf_vm_create(&p, mode, priv);
-	if (mode == MODE_RING)
+	if (mode == LOG_MODE_RING)
 		ksft_print_msg("ring of %u entries per vCPU, %lu pages written per vCPU per iteration\n",
 			       p.ring_entries, pages_per_iter);
 	for (i = 0; i < nr_iterations; i++) {
@@ -447,7 +404,7 @@ static void run_perf_case(enum guest_priv priv, const void *arg)
 	}
 	print_iteration(&p, &sum, "total");
 	ksft_print_msg("summary: mode=%s priv=%s vcpus=%u pages_per_vcpu=%lu fraction=%g access=%s ring_entries=%u iterations=%u pages=%lu dirty_us_per_page=%.3f collect_ns_per_page=%.1f harvest_ns_per_page=%.1f reset_ns_per_page=%.1f full_exit_ns_per_page=%.1f full_exits=%lu entries=%lu\n",
-		       mode_names[mode], guest_priv_name(priv), nr_vcpus, vcpu_pages, fraction,
+		       log_modes[mode].name, guest_priv_name(priv), nr_vcpus, vcpu_pages, fraction,
 		       random_access ? "random" : "sequential", p.ring_entries, nr_iterations,
 		       sum.pages, sum.dirty_ns / 1e3 * nr_vcpus / sum.pages,
 		       (double)collect_ns(&sum) / sum.pages, (double)sum.harvest_ns / sum.pages,
@@ -462,7 +419,7 @@ static void usage(const char *prog)
 	       "          [-r entries] [-i iterations] [--csv FILE]\n"
 	       "Measures dirty page collection: dirty ring versus KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG.\n"
 	       TEST_COMMON_USAGE
-	       "  -m MODE     ring, get-log, clear-log or all (default all)\n"
+	       "  -m MODE     ring, get (get_log), clear (clear_log) or all (default all)\n"
 	       "  -v N        vCPUs, 1..%d (default %d)\n"
 	       "  -b SIZE     memory per vCPU, a multiple of %lu KiB (k/m/g suffix; default %lu MiB)\n"
 	       "  -f F        fraction of each vCPU's pages written per iteration, (0, 1] (default %g)\n"
@@ -495,18 +452,6 @@ static double parse_fraction(const char *prog, const char *arg)
 	return f;
 }
 
-static unsigned int parse_mode(const char *prog, const char *arg)
-{
-	int m;
-
-	if (!strcmp(arg, "all"))
-		return (1u << NR_MODES) - 1;
-	for (m = 0; m < NR_MODES; m++)
-		if (!strcmp(arg, mode_names[m]))
-			return 1u << m;
-	bad_arg(prog, "-m", arg);
-}
-
 static void parse_args(int argc, char *argv[], unsigned int *priv_mask, unsigned int *mode_mask)
 {
 	static const struct option longopts[] = {
@@ -521,7 +466,9 @@ static void parse_args(int argc, char *argv[], unsigned int *priv_mask, unsigned
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'm':
-			*mode_mask = parse_mode(argv[0], optarg);
+			*mode_mask = log_mode_parse(optarg);
+			if (!*mode_mask)
+				bad_arg(argv[0], "-m", optarg);
 			break;
 		case 'v':
 			nr_vcpus = parse_u64(optarg, "-v", 1, MAX_VCPUS);
@@ -579,9 +526,8 @@ static void csv_create(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	static const enum perf_mode modes[NR_MODES] = { MODE_RING, MODE_GET_LOG, MODE_CLEAR_LOG };
-	unsigned int priv_mask = GUEST_PRIV_ALL, mode_mask = (1u << NR_MODES) - 1, n = 0;
-	struct test_case cases[NR_MODES];
+	unsigned int priv_mask = GUEST_PRIV_ALL, mode_mask = LOG_MODES_ALL, n = 0;
+	struct test_case cases[NR_LOG_MODES];
 	u64 timeout;
 	int m;
 
@@ -589,12 +535,13 @@ int main(int argc, char *argv[])
 	if (csv_path)
 		csv_create(argv[0]);
 	close(open_kvm_dev_path_or_exit());
-	if (ring_entries && (mode_mask & (1u << MODE_RING)))
+	if (ring_entries && (mode_mask & (1u << LOG_MODE_RING)))
 		dirty_ring_entries_option(ring_entries, "-r");
-	for (m = 0; m < NR_MODES; m++)
+	for (m = 0; m < NR_LOG_MODES; m++)
 		if (mode_mask & (1u << m))
-			cases[n++] = (struct test_case) { .name = case_names[m], .run = run_perf_case,
-							  .arg = &modes[m], .guest = true };
+			cases[n++] = (struct test_case) { .name = log_modes[m].name,
+							  .run = run_perf_case,
+							  .arg = &log_modes[m], .guest = true };
 	timeout = CASE_TIMEOUT_BASE_S +
 		  nr_vcpus * pages_per_iter * nr_iterations * CASE_TIMEOUT_NS_PAGE / 1000000000ull;
 	run_test_cases(cases, n, priv_mask, timeout);

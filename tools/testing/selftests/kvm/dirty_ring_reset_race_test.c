@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "kvm_util.h"
 #include "test_case.h"
 #include "ucall.h"
@@ -47,7 +48,6 @@
 #define NR_RESETTERS		2
 #define PAGES_PER_VCPU		8192
 #define RACE_RING_ENTRIES	4096
-#define STUCK_FULL_MS		2000
 #define REMARK_MS		300	/* how long the re-marking thread runs */
 #define RETURN_SLACK_MS		2000	/* a reset returns this soon after re-marking stops */
 #define REMARK_SIGNAL_US	1000	/* timer signal period while re-marking */
@@ -112,7 +112,7 @@ static void *race_vcpu_thread(void *arg)
 {
 	struct race_thread *t = arg;
 	struct kvm_vcpu *vcpu = t->r->vcpus[t->idx];
-	struct dirty_ring *ring = &vcpu->ring;
+	struct ring_collect stuck = {};
 	u64 full_since = 0;
 	struct ucall uc;
 
@@ -124,11 +124,10 @@ static void *race_vcpu_thread(void *arg)
 		t->r->full_exits[t->idx]++;
 		if (!full_since)
 			full_since = time_now_ns();
-		else if (ms_since(full_since) > STUCK_FULL_MS)
-			TEST_FAIL("RING OVERFLOW: vCPU %u exits full for %d ms while its ring is harvested and reset: fetch index %u (flags %#x), next DIRTY entry at %u",
-				  t->idx, STUCK_FULL_MS, ring->fetch,
-				  dirty_ring_entry(ring, ring->fetch)->flags,
-				  dirty_ring_next_dirty(ring, ring->fetch));
+		else if (ms_since(full_since) > RING_STUCK_FULL_MS) {
+			vcpu_note_stuck_full(vcpu, RING_STUCK_FULL_MS, &stuck);
+			TEST_FAIL("%s", stuck.msg);
+		}
 		sched_yield();
 	}
 }

@@ -21,9 +21,9 @@
  *     no concurrency: a SKIP saying so.
  */
 #include <pthread.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "kvm_scenarios.h"
 #include "ucall.h"
 #include "ws_guest.h"
@@ -33,8 +33,7 @@
 #define SHARED_PAGES		256
 #define MAX_VCPUS		8
 #define MAX_VCPU_COUNTS		4
-#define STUCK_FULL_MS		2000
-#define WAIT_SLICE_MS		20
+#define WAIT_SLICE_US		20000
 
 static const char *const scenarios[] = { "vcpus_lockstep", "reaper_concurrent" };
 
@@ -55,7 +54,8 @@ struct reaper_run {
 	u32 vcpus_done;		/* under lock */
 	u64 resets;		/* reset calls that reset something, under lock */
 	u64 resets_running;	/* those made while a vCPU thread still ran, under lock */
-	u64 harvested, reset_count;
+	u64 harvested;
+	struct ring_collect collect;	/* the reaper's */
 	pthread_mutex_t lock;
 	pthread_cond_t reaper_wake, vcpu_wake;
 };
@@ -69,29 +69,21 @@ static void append_entry(void *opaque, const struct dirty_entry *e)
 {
 	struct vcpu_log *log = opaque;
 
-	if (log->nr == log->cap) {
-		log->cap = log->cap ? 2 * log->cap : 1024;
-		log->e = realloc(log->e, log->cap * sizeof(*log->e));
-		TEST_ASSERT(log->e, "out of memory");
-	}
+	log->e = array_reserve(log->e, log->nr, &log->cap, sizeof(*log->e), 1024);
 	log->e[log->nr++] = *e;
 }
 
-static void deadline_in(struct timespec *ts, unsigned int ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_nsec += (long)ms * 1000000;
-	ts->tv_sec += ts->tv_nsec / 1000000000;
-	ts->tv_nsec %= 1000000000;
-}
+/* What a vCPU stopped full waits for: a reset after it entered KVM_RUN. */
+struct reset_wait {
+	struct reaper_run *r;
+	u64 resets;
+};
 
-static void __attribute__((noreturn)) report_stuck(struct reaper_run *r, u32 idx)
+static bool reset_since(void *arg)
 {
-	struct dirty_ring *ring = &r->vcpus[idx]->ring;
+	const struct reset_wait *w = arg;
 
-	TEST_FAIL("RING OVERFLOW: vCPU %u exits full for %d ms while the reaper resets nothing: fetch index %u (flags %#x), next DIRTY entry at %u, %lu entries harvested from this ring",
-		  idx, STUCK_FULL_MS, ring->fetch, dirty_ring_entry(ring, ring->fetch)->flags,
-		  dirty_ring_next_dirty(ring, ring->fetch), r->log[idx].nr);
+	return w->r->resets != w->resets;
 }
 
 static void *vcpu_thread(void *arg)
@@ -99,10 +91,15 @@ static void *vcpu_thread(void *arg)
 	struct vcpu_thread_arg *a = arg;
 	struct reaper_run *r = a->r;
 	struct kvm_vcpu *vcpu = r->vcpus[a->idx];
-	u64 stuck_since = 0, resets_seen = 0;
+	struct ring_collect stuck = {};
+	struct reset_wait w = { .r = r };
 	struct ucall uc;
+	bool released;
 
 	for (;;) {
+		pthread_mutex_lock(&r->lock);
+		w.resets = r->resets;
+		pthread_mutex_unlock(&r->lock);
 		vcpu_run(vcpu);
 		if (get_ucall(vcpu, &uc) == UCALL_DONE)
 			break;
@@ -110,23 +107,12 @@ static void *vcpu_thread(void *arg)
 		r->full_exits[a->idx]++;
 
 		pthread_mutex_lock(&r->lock);
-		if (r->resets != resets_seen) {
-			resets_seen = r->resets;
-			stuck_since = time_now_ns();
-		} else if (!stuck_since) {
-			stuck_since = time_now_ns();
-		} else if (time_now_ns() - stuck_since > STUCK_FULL_MS * 1000000ull) {
-			pthread_mutex_unlock(&r->lock);
-			report_stuck(r, a->idx);
-		}
-		pthread_cond_signal(&r->reaper_wake);
-		if (r->resets == resets_seen) {
-			struct timespec ts;
-
-			deadline_in(&ts, WAIT_SLICE_MS);
-			pthread_cond_timedwait(&r->vcpu_wake, &r->lock, &ts);
-		}
+		released = vcpu_wait_ring_released(vcpu, &r->lock, &r->reaper_wake, &r->vcpu_wake,
+						   reset_since, &w, RING_STUCK_FULL_MS, &stuck);
 		pthread_mutex_unlock(&r->lock);
+		if (!released)
+			TEST_FAIL("%s, %lu entries harvested from this ring", stuck.msg,
+				  r->log[a->idx].nr);
 	}
 	pthread_mutex_lock(&r->lock);
 	r->vcpus_done++;
@@ -135,38 +121,15 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* A reset count below the harvest is an overflow if some ring shows a gap. */
-static void __attribute__((noreturn)) report_reset_mismatch(struct reaper_run *r, u32 reset, u64 n)
-{
-	u32 v;
-
-	for (v = 0; v < r->nr_vcpus; v++) {
-		struct dirty_ring *ring = &r->vcpus[v]->ring;
-		u32 next;
-
-		if (dirty_ring_push_ran_ahead(ring, &next))
-			TEST_FAIL("RING OVERFLOW: KVM_RESET_DIRTY_RINGS reset %u entries, %lu were harvested; vCPU %u's ring has DIRTY entries from %u, ahead of its fetch index %u",
-				  reset, n, v, next, ring->fetch);
-	}
-	TEST_FAIL("KVM_RESET_DIRTY_RINGS reset %u entries, %lu were harvested", reset, n);
-}
-
 /* Harvest every ring, then reset; returns the number harvested. */
 static u64 reap_once(struct reaper_run *r)
 {
-	u64 n = 0;
-	u32 v, reset;
+	u64 n = vm_collect_rings(r->vm, append_entry, r->log, sizeof(r->log[0]), &r->collect);
 
-	for (v = 0; v < r->nr_vcpus; v++)
-		n += dirty_ring_walk(&r->vcpus[v]->ring, r->vcpus[v]->ring.size,
-				     append_entry, &r->log[v]);
+	ring_collect_assert(&r->collect);
 	if (!n)
 		return 0;
-	reset = vm_reset_dirty_rings(r->vm);
-	if (reset != n)
-		report_reset_mismatch(r, reset, n);
 	r->harvested += n;
-	r->reset_count += reset;
 	pthread_mutex_lock(&r->lock);
 	r->resets++;
 	r->resets_running += r->vcpus_done < r->nr_vcpus;
@@ -178,17 +141,14 @@ static u64 reap_once(struct reaper_run *r)
 static void reaper(struct reaper_run *r)
 {
 	for (;;) {
-		struct timespec ts;
 		bool done;
 
 		if (reap_once(r))
 			continue;
 		pthread_mutex_lock(&r->lock);
 		done = r->vcpus_done == r->nr_vcpus;
-		if (!done) {
-			deadline_in(&ts, WAIT_SLICE_MS);
-			pthread_cond_timedwait(&r->reaper_wake, &r->lock, &ts);
-		}
+		if (!done)
+			cond_wait_us(&r->reaper_wake, &r->lock, WAIT_SLICE_US);
 		pthread_mutex_unlock(&r->lock);
 		if (done)
 			break;
@@ -228,7 +188,7 @@ static void check_logs(struct reaper_run *r, unsigned long *shared_seen)
 	TEST_ASSERT(bitmap_weight(shared_seen, SHARED_PAGES) == SHARED_PAGES,
 		    "%lu of %u shared pages reported", bitmap_weight(shared_seen, SHARED_PAGES),
 		    SHARED_PAGES);
-	TEST_ASSERT_EQ(r->reset_count, r->harvested);
+	TEST_ASSERT_EQ(r->collect.reset, r->harvested);
 }
 
 static void setup(struct reaper_run *r, enum guest_priv priv, u32 nr_vcpus)
@@ -242,8 +202,8 @@ static void setup(struct reaper_run *r, enum guest_priv priv, u32 nr_vcpus)
 
 	r->nr_vcpus = nr_vcpus;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->reaper_wake, NULL);
-	pthread_cond_init(&r->vcpu_wake, NULL);
+	cond_init_monotonic(&r->reaper_wake);
+	cond_init_monotonic(&r->vcpu_wake);
 	r->vm = vm_create(priv);
 	vm_enable_dirty_ring(r->vm, kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE, false);
 	vm_mem_region_add(r->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,

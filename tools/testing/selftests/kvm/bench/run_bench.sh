@@ -87,7 +87,7 @@ if grep -q '^not ok' "$OUT/perf.log" "$OUT/harvest.log"; then
 fi
 
 # Every iteration of every run, with its series: ring-$RING, ring-auto (the
-# ring of the "all" runs, sized not to fill), get-log, clear-log.
+# ring of the "all" runs, sized not to fill), get_log, clear_log.
 awk -F, -v OFS=, -v ring="ring-$RING" '
 	FNR == 1 { if (NR == 1) print "series", $0; next }
 	{ print (FILENAME ~ /perf-ring/ ? ring : $1 == "ring" ? "ring-auto" : $1), $0 }

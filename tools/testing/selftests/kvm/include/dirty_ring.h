@@ -184,14 +184,9 @@ unsigned long *dirty_bitmap_set_add_slot(struct dirty_bitmap_set *set, u32 slot,
 unsigned long *dirty_bitmap_set_find(struct dirty_bitmap_set *set, u32 slot);
 void dirty_bitmap_set_clear(struct dirty_bitmap_set *set);
 void dirty_bitmap_set_free(struct dirty_bitmap_set *set);
+/* A walk callback (opaque: the set): bit e->offset in the bitmap of e->slot. */
+void dirty_bitmap_set_entry(void *opaque, const struct dirty_entry *e);
 u32 dirty_ring_harvest_bitmap(struct dirty_ring *ring, struct dirty_bitmap_set *set);
-struct kvm_vm;
-/*
- * Harvest one vCPU's ring into the set, require that every entry named a slot
- * of the set, reset, and require that the reset counted what was harvested.
- * Returns the number harvested.
- */
-u32 vm_collect_ring_bitmap(struct kvm_vm *vm, struct dirty_ring *ring, struct dirty_bitmap_set *set);
 
 /* Bitmap helpers */
 static inline unsigned long *bitmap_alloc(u64 nbits)

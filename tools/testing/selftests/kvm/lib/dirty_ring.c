@@ -75,7 +75,7 @@ void dirty_bitmap_set_free(struct dirty_bitmap_set *set)
 	set->nr_slots = 0;
 }
 
-static void harvest_to_bitmap(void *opaque, const struct dirty_entry *e)
+void dirty_bitmap_set_entry(void *opaque, const struct dirty_entry *e)
 {
 	struct dirty_bitmap_set *set = opaque;
 	u32 i;
@@ -95,19 +95,7 @@ static void harvest_to_bitmap(void *opaque, const struct dirty_entry *e)
 
 u32 dirty_ring_harvest_bitmap(struct dirty_ring *ring, struct dirty_bitmap_set *set)
 {
-	return dirty_ring_walk(ring, ring->size, harvest_to_bitmap, set);
-}
-
-u32 vm_collect_ring_bitmap(struct kvm_vm *vm, struct dirty_ring *ring, struct dirty_bitmap_set *set)
-{
-	u32 n = dirty_ring_harvest_bitmap(ring, set);
-
-	TEST_ASSERT(!set->stray,
-		    "%lu entries outside the slots collected, first: index %u slot %#x offset %lu",
-		    set->stray, set->first_stray.index, set->first_stray.slot,
-		    set->first_stray.offset);
-	TEST_ASSERT_EQ(vm_reset_dirty_rings(vm), n);
-	return n;
+	return dirty_ring_walk(ring, ring->size, dirty_bitmap_set_entry, set);
 }
 
 u64 bitmap_weight(const unsigned long *map, u64 nbits)
