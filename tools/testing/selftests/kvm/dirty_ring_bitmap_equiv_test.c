@@ -41,9 +41,7 @@
 
 #include "dirty_log.h"
 #include "dirty_ring.h"
-#include "kvm_ring_target.h"
 #include "kvm_util.h"
-#include "ring_scenario.h"
 #include "test_case.h"
 #include "ucall.h"
 #include "ws_guest.h"

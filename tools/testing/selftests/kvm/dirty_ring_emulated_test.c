@@ -39,7 +39,6 @@
 
 #include "dirty_log.h"
 #include "dirty_ring.h"
-#include "kvm_ring_target.h"
 #include "kvm_util.h"
 #include "test_case.h"
 #include "ucall.h"

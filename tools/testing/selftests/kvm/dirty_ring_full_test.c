@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "dirty_ring.h"
-#include "kvm_scenarios.h"
+#include "kvm_ring_target.h"
 
 #define MAX_RING_SIZES		8
 #define LARGE_RING_ENTRIES	16384

@@ -25,7 +25,6 @@
 #include <getopt.h>
 #include <sys/mman.h>
 
-#include "kvm_ring_target.h"
 #include "ring_model.h"
 #include "test_case.h"
 #include "ucall.h"

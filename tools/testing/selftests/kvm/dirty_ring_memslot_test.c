@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "dirty_ring.h"
-#include "kvm_scenarios.h"
+#include "kvm_ring_target.h"
 #include "ucall.h"
 
 #define RING_ENTRIES		1024

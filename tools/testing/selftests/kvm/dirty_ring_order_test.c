@@ -14,7 +14,7 @@
  *     stops at the first entry not harvested; flags go DIRTY -> RESET -> 0;
  *   - syncs and harvests at every ring position, wrapping the ring many times.
  */
-#include "kvm_scenarios.h"
+#include "kvm_ring_target.h"
 
 static const char *const scenarios[] = {
 	"first_write_order",

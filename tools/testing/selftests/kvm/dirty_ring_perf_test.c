@@ -33,7 +33,7 @@
 #include <pthread.h>
 
 #include "dirty_log.h"
-#include "kvm_ring_target.h"
+#include "dirty_ring.h"
 #include "test_case.h"
 #include "ucall.h"
 

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "dirty_log.h"
-#include "kvm_scenarios.h"
+#include "kvm_ring_target.h"
 #include "ucall.h"
 #include "ws_guest.h"
 

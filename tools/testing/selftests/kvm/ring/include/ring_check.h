@@ -39,86 +39,8 @@
 #ifndef SELFTEST_KVM_RING_CHECK_H
 #define SELFTEST_KVM_RING_CHECK_H
 
-#include "dirty_ring.h"
+#include "ring_record.h"
 #include "write_script.h"
-
-#define RING_MAX_VCPUS		8
-
-/* How a vCPU's run ended. */
-enum ring_exit {
-	RING_EXIT_SYNC,		/* the script reached a WS_SYNC */
-	RING_EXIT_FULL,		/* KVM_EXIT_DIRTY_RING_FULL */
-	RING_EXIT_DONE,		/* the script reached WS_END */
-	RING_EXIT_ERROR,	/* anything else: the target explains in its log */
-};
-
-const char *ring_exit_name(enum ring_exit exit);
-
-/*
- * A vCPU's progress in its script: stores retired since the script started,
- * and the index of the op it executes next (after a WS_SYNC exit, the op
- * after the sync).
- */
-struct ring_progress {
-	u64 stores;
-	u32 op;
-};
-
-enum ring_event_kind {
-	RR_SLOT,	/* memslot added, flags changed or deleted */
-	RR_RUN,		/* a vCPU was started */
-	RR_EXIT,	/* a vCPU stopped */
-	RR_ENTRY,	/* the harvester handed over an entry */
-	RR_DRAINED,	/* a harvest stopped at an entry that was not DIRTY */
-	RR_RESET,	/* KVM_RESET_DIRTY_RINGS returned */
-};
-
-enum ring_slot_op {
-	RING_SLOT_ADD,
-	RING_SLOT_FLAGS,
-	RING_SLOT_DELETE,
-};
-
-struct ring_event {
-	u8 kind;		/* enum ring_event_kind */
-	u8 vcpu;
-	u8 exit;		/* RR_EXIT: enum ring_exit */
-	u8 slot_op;		/* RR_SLOT: enum ring_slot_op */
-	u32 occupancy;		/* RR_EXIT: DIRTY entries at the fetch index */
-	union {
-		struct dirty_entry entry;	/* RR_ENTRY */
-		struct ring_progress progress;	/* RR_EXIT */
-		struct {			/* RR_RESET */
-			u32 count;		/* what the reset returned */
-			u32 stale;		/* reset entries whose flags are not 0 */
-		} reset;
-		struct {			/* RR_SLOT */
-			u32 flags;
-			u16 id;
-			u64 npages;
-		} slot;
-	};
-};
-
-struct ring_record {
-	struct ring_event *ev;
-	u64 nr;
-	u64 cap;
-};
-
-void ring_record_init(struct ring_record *rec);
-void ring_record_free(struct ring_record *rec);
-void ring_record_slot(struct ring_record *rec, enum ring_slot_op op, u16 id,
-		      u64 npages, u32 flags);
-void ring_record_run(struct ring_record *rec, u32 vcpu);
-void ring_record_exit(struct ring_record *rec, u32 vcpu, enum ring_exit exit,
-		      const struct ring_progress *progress, u32 occupancy);
-void ring_record_entry(struct ring_record *rec, u32 vcpu, const struct dirty_entry *e);
-void ring_record_drained(struct ring_record *rec, u32 vcpu);
-void ring_record_reset(struct ring_record *rec, u32 count, u32 stale);
-
-/* Print events [from, to) as "# " lines, for diagnosis. */
-void ring_record_print(const struct ring_record *rec, u64 from, u64 to);
 
 /* What the checker is told besides the record. */
 struct ring_check_config {

@@ -14,6 +14,7 @@
  * matrix (K: killed by the checker, C: crashed or timed out, .: survived)
  * and the kill rate.  Exits non-zero on a survivor or a clean failure.
  */
+#include "ring_model.h"
 #include "ring_scenario.h"
 
 #define CASE_TIMEOUT_S		20

@@ -4,19 +4,19 @@
  * scenarios and checker must catch.
  *
  * Producer (KVM side) mutants are hooks in the userspace model
- * (lib/ring_model.c tests its mutant id at the place where the bug would
+ * (ring/ring_model.c tests its mutant id at the place where the bug would
  * live).  Harvester mutants are deliberately broken copies of
- * dirty_ring_walk(), kept in lib/ring_mutants.c and used by the scenario
+ * dirty_ring_walk(), kept in ring/ring_mutants.c and used by the scenario
  * driver in place of the real walk.
  *
- * ring_mutants[] in lib/ring_mutants.c is the one table that selects them:
+ * ring_mutants[] in ring/ring_mutants.c is the one table that selects them:
  * a new mutant is an id here, a row there and, for a producer bug, its hook
  * in the model.  Scenarios never name mutants.
  */
 #ifndef SELFTEST_KVM_RING_MUTANTS_H
 #define SELFTEST_KVM_RING_MUTANTS_H
 
-#include "dirty_ring.h"
+#include "dirty_ring_walk.h"
 
 enum ring_mutant_id {
 	MUT_NONE,
@@ -56,8 +56,6 @@ enum ring_mutant_id {
 	NR_RING_MUTANTS
 };
 
-typedef u32 (*dirty_walk_fn)(struct dirty_ring *ring, u32 max, dirty_entry_fn fn,
-			     void *opaque);
 
 struct ring_mutant {
 	const char *name;

@@ -34,8 +34,10 @@
 #ifndef SELFTEST_KVM_RING_MODEL_H
 #define SELFTEST_KVM_RING_MODEL_H
 
-#include "ring_check.h"
 #include "ring_mutants.h"
+#include "ring_record.h"
+#include "ring_target.h"
+#include "write_script.h"
 
 #define RING_MODEL_MAX_SLOTS	16
 /* Slot bases are spread out so that an offset from the wrong base shows. */
@@ -103,5 +105,15 @@ static inline u32 ring_model_used(const struct ring_model *m, u32 vcpu)
 {
 	return m->vcpu[vcpu].dirty_index - m->vcpu[vcpu].reset_index;
 }
+
+/* The model as a target. */
+struct ring_model_target_config {
+	u32 reserve;		/* capped at ring_size / 2 for small rings */
+	bool emulated;
+	bool replay_full_store;
+	enum ring_mutant_id mutant;
+};
+
+void ring_model_factory_init(struct ring_target_factory *f, struct ring_model_target_config *cfg);
 
 #endif /* SELFTEST_KVM_RING_MODEL_H */

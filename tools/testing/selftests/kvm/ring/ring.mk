@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# The userspace model of the dirty ring, its checker, the mutant catalogue
-# and the harvester unit tests.  None of them needs /dev/kvm.
-# Included by unit/unit.mk (so by the kvm Makefile), whose CFLAGS and
-# OUTPUT it uses:
+# ring/ring.mk: the ring verification library and its unit tests.  It needs
+# no KVM: the ring walk and bitmaps, write scripts, the record of a run, the
+# reference model of KVM's side of the ring, the checker, the mutant
+# catalogue, the scenario driver and the scenarios.  Included by the kvm
+# Makefile after ../lib.mk, whose CFLAGS and OUTPUT it uses:
 #
+#   $(RING_LIB)          the library, an archive: a program gets only the
+#                        members it uses
 #   make mutation        build and run the mutant x scenario matrix
 #   make unit-model      build and run the unit programs
 #   make unit-sanitize   the same under ASan+UBSan, the threaded ones under TSan
@@ -11,24 +14,32 @@
 #                        for FUZZ_SECONDS when clang is installed
 #
 # Programs land in $(OUTPUT)/unit-model, unit-asan, unit-tsan and unit-fuzz.
+# Its one dependency outside ring/ is the assertion base, lib/test_util.c.
 
 OUTPUT ?= $(CURDIR)
 
-MODEL_LIB_C := lib/ring_model.c lib/ring_check.c lib/ring_scenario.c \
-	       lib/ring_mutants.c lib/dirty_ring.c lib/test_util.c
+RING_C := ring/dirty_ring_walk.c ring/dirty_bitmap.c ring/write_script.c \
+	  ring/ring_record.c ring/ring_check.c ring/ring_model.c ring/ring_model_target.c \
+	  ring/ring_mutants.c ring/ring_scenario.c
+RING_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(RING_C))
+RING_LIB := $(OUTPUT)/ring/libring.a
+
+$(RING_LIB): $(RING_OBJS)
+	$(AR) crs $@ $^
+
+EXTRA_CLEAN += $(RING_OBJS) $(RING_LIB)
+
+MODEL_LIB_C := $(RING_C) lib/test_util.c
 MODEL_PROGS := model_test mutation_test harvester_test fuzz_ring
 MODEL_THREADED := harvester_test model_test
-MODEL_HDRS := $(wildcard include/*.h include/x86_64/*.h ../kselftest.h)
+MODEL_HDRS := $(wildcard include/*.h ring/include/*.h ../kselftest.h)
 
 FUZZ_SECONDS ?= 10
 FUZZ_RUN_SECONDS ?= 5
 MODEL_CLANG := $(shell command -v clang 2>/dev/null)
 
-# lib/dirty_ring.c also holds KVM ioctl helpers that need lib/kvm_util.c:
-# per-function sections let the linker drop them, so the unit programs link
-# without the KVM part of the library.
-MODEL_CFLAGS = $(filter-out -fno-PIE,$(CFLAGS)) -ffunction-sections -fdata-sections
-MODEL_LDFLAGS = -pthread -Wl,--gc-sections
+MODEL_CFLAGS = $(filter-out -fno-PIE,$(CFLAGS))
+MODEL_LDFLAGS = -pthread
 SAN_FLAGS := -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_FLAGS := -fsanitize=address,undefined $(SAN_FLAGS)
 TSAN_FLAGS := -fsanitize=thread $(SAN_FLAGS)
@@ -40,11 +51,11 @@ export TSAN_OPTIONS := halt_on_error=1:second_deadlock_stack=1
 
 # $(call model_variant,DIR,COMPILER,FLAGS_VARIABLE,PROGRAMS)
 define model_variant
-$(patsubst %.c,$(1)/%.o,$(MODEL_LIB_C)) $(patsubst %,$(1)/unit/%.o,$(4)): $(1)/%.o: %.c $(MODEL_HDRS)
+$(patsubst %.c,$(1)/%.o,$(MODEL_LIB_C)) $(patsubst %,$(1)/ring/test/%.o,$(4)): $(1)/%.o: %.c $(MODEL_HDRS)
 	@mkdir -p $$(dir $$@)
 	$(2) $$(MODEL_CFLAGS) $$($(3)) -c $$< -o $$@
 
-$(patsubst %,$(1)/%,$(4)): $(1)/%: $(1)/unit/%.o $(patsubst %.c,$(1)/%.o,$(MODEL_LIB_C))
+$(patsubst %,$(1)/%,$(4)): $(1)/%: $(1)/ring/test/%.o $(patsubst %.c,$(1)/%.o,$(MODEL_LIB_C))
 	$(2) $$(MODEL_CFLAGS) $$($(3)) $$^ $$(MODEL_LDFLAGS) -o $$@
 endef
 
@@ -54,9 +65,6 @@ $(eval $(call model_variant,$(OUTPUT)/unit-asan,$(CC),ASAN_FLAGS,$(MODEL_PROGS))
 $(eval $(call model_variant,$(OUTPUT)/unit-tsan,$(CC),TSAN_FLAGS,$(MODEL_THREADED)))
 ifneq ($(MODEL_CLANG),)
 $(eval $(call model_variant,$(OUTPUT)/unit-fuzz,$(MODEL_CLANG),FUZZ_FLAGS,fuzz_ring))
-# Coverage sections would keep its KVM helpers alive past --gc-sections;
-# the walk is inline and gets its coverage in the callers.
-$(OUTPUT)/unit-fuzz/lib/dirty_ring.o: FUZZ_FLAGS = $(ASAN_FLAGS)
 endif
 
 # Run every program given, report each, fail if any failed.
@@ -92,7 +100,7 @@ unit-fuzz: $(OUTPUT)/unit-model/fuzz_ring
 	$(OUTPUT)/unit-model/fuzz_ring -r -t $(FUZZ_RUN_SECONDS)
 endif
 
-# "make unit" (unit/unit.mk, which includes this file) runs them too: plain,
+# "make unit" (unit/unit.mk) runs them too: plain,
 # then under ASan+UBSan, then the threaded ones under TSan.
 MODEL_UNIT_PROGS := $(patsubst %,$(OUTPUT)/unit-model/%,$(MODEL_PROGS)) \
 		    $(patsubst %,$(OUTPUT)/unit-asan/%,$(MODEL_PROGS)) \

@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <pthread.h>
 
+#include "dirty_bitmap.h"
 #include "ring_model.h"
 
 #define CASE_TIMEOUT_S		60

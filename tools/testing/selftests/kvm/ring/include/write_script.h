@@ -44,4 +44,16 @@ struct ws_layout {
 	u64 gva[WS_MAX_SLOTS];	/* guest virtual base, used by the guest interpreter */
 };
 
+/* A growable write script. */
+struct ws_script {
+	struct ws_op *ops;
+	u32 nr;
+	u64 cap;
+};
+
+void ws_add_write(struct ws_script *s, u16 slot, u64 page, u32 count, u32 pad);
+void ws_add_sync(struct ws_script *s);
+void ws_add_end(struct ws_script *s);
+void ws_script_free(struct ws_script *s);
+
 #endif /* SELFTEST_KVM_WRITE_SCRIPT_H */

@@ -175,16 +175,11 @@ const struct ring_mutant ring_mutants[NR_RING_MUTANTS] = {
 		.walk = walk_skip_after_wrap },
 };
 
-static u32 clean_walk(struct dirty_ring *ring, u32 max, dirty_entry_fn fn, void *opaque)
-{
-	return dirty_ring_walk(ring, max, fn, opaque);
-}
-
 dirty_walk_fn ring_mutant_walk(enum ring_mutant_id id)
 {
 	if (id < NR_RING_MUTANTS && ring_mutants[id].walk)
 		return ring_mutants[id].walk;
-	return clean_walk;
+	return dirty_ring_walk_indirect;
 }
 
 int ring_mutant_by_name(const char *name)

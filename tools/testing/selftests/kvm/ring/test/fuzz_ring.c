@@ -14,6 +14,7 @@
  */
 #include <getopt.h>
 
+#include "ring_model.h"
 #include "ring_scenario.h"
 
 #define FUZZ_SLOTS		3

@@ -10,6 +10,7 @@
  * and with emulated writes (every store logs), then full_cycles and
  * wrap_positions over ring sizes from 64 to 65536 entries.
  */
+#include "ring_model.h"
 #include "ring_scenario.h"
 
 #define CASE_TIMEOUT_S		20

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Dirty-ring scenarios, written once against an abstract target.
+ *
+ * A scenario builds write scripts (write_script.h), drives vCPUs through a
+ * struct ring_target, harvests with the library walk and is judged by the
+ * one checker (ring_check.h).  The userspace model (ring_model.h) and real
+ * KVM (lib/kvm_ring_target.c) are the targets (ring_target.h).
+ */
+#ifndef SELFTEST_KVM_RING_SCENARIO_H
+#define SELFTEST_KVM_RING_SCENARIO_H
+
+#include "ring_check.h"
+#include "ring_target.h"
+
+/*
+ * The scenario driver: every call goes to the target and into the record.
+ * Harvesting uses ctx->walk, which is dirty_ring_walk() unless a harvester
+ * mutant is being tested.
+ */
+struct ring_ctx {
+	struct ring_target_factory *factory;
+	dirty_walk_fn walk;
+	u32 ring_size;			/* 0: the scenario's choice */
+	struct ring_target *t;
+	struct ring_record rec;
+	struct ring_check_config check;
+	struct ws_layout layout;
+	struct ws_script script[RING_MAX_VCPUS];
+	u32 reset_from[RING_MAX_VCPUS];	/* fetch index at the last reset */
+	struct ring_progress progress[RING_MAX_VCPUS];	/* at the last exit */
+	u64 reaped;			/* entries rs_run_reaped() took during runs */
+	bool skipped;
+	const char *unmet;		/* the scenario's precondition did not happen */
+	struct ring_verdict verdict;
+};
+
+/* Create the target; false (and ctx->skipped) if the target cannot. */
+bool rs_begin(struct ring_ctx *ctx, u32 nr_vcpus, u32 ring_size);
+void rs_slot_add(struct ring_ctx *ctx, u16 id, u64 npages, u32 flags);
+void rs_slot_set_flags(struct ring_ctx *ctx, u16 id, u32 flags);
+void rs_slot_delete(struct ring_ctx *ctx, u16 id);
+/* Load ctx->script[vcpu] (ended with WS_END here) into the vCPU. */
+void rs_load(struct ring_ctx *ctx, u32 vcpu);
+enum ring_exit rs_run(struct ring_ctx *ctx, u32 vcpu);
+/* Run with a thread while this one harvests the vCPU's ring. */
+enum ring_exit rs_run_reaped(struct ring_ctx *ctx, u32 vcpu);
+/* Harvest at most max entries; returns how many. */
+u32 rs_harvest(struct ring_ctx *ctx, u32 vcpu, u32 max);
+u32 rs_harvest_all(struct ring_ctx *ctx, u32 vcpu);
+u32 rs_reset(struct ring_ctx *ctx);
+/* Harvest every ring, then reset. */
+u32 rs_collect(struct ring_ctx *ctx);
+/* Run until a sync or the end, collecting at each full exit. */
+enum ring_exit rs_run_to_sync(struct ring_ctx *ctx, u32 vcpu);
+/*
+ * The scenario's precondition did not happen (why, one line): a run that the
+ * checker passes is then a SKIP with that reason, never a pass.
+ */
+void rs_unmet(struct ring_ctx *ctx, const char *why);
+/* Collect, judge, destroy the target; returns ctx->verdict.ok. */
+bool rs_end(struct ring_ctx *ctx);
+
+struct ring_scenario {
+	const char *name;
+	const char *what;	/* the property, one line */
+	void (*run)(struct ring_ctx *ctx);
+};
+
+extern const struct ring_scenario ring_scenarios[];
+extern const u32 nr_ring_scenarios;
+
+/*
+ * Run one scenario on a target created by factory, harvesting with walk
+ * (NULL: dirty_ring_walk) and a ring size (0: the scenario's).  Returns
+ * KSFT_PASS, KSFT_FAIL (verdict->msg says why) or KSFT_SKIP.
+ */
+int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory *factory,
+		      dirty_walk_fn walk, u32 ring_size, struct ring_verdict *verdict);
+
+/*
+ * The same in a forked child under a watchdog (ksft_run_forked()): a crash,
+ * a failed assertion or a hang fails the run, and verdict->msg says which.
+ */
+int ring_scenario_run_forked(const struct ring_scenario *s, struct ring_target_factory *factory,
+			     dirty_walk_fn walk, u32 ring_size, unsigned int timeout_s,
+			     struct ring_verdict *verdict);
+
+#endif /* SELFTEST_KVM_RING_SCENARIO_H */
