@@ -405,7 +405,7 @@ static void run_iteration(struct stress *s, u64 it)
 	verify_iteration(s);
 }
 
-static void setup(struct stress *s, enum guest_priv priv)
+static void setup(struct stress *s, enum guest_cpl cpl)
 {
 	u32 v;
 
@@ -415,7 +415,7 @@ static void setup(struct stress *s, enum guest_priv priv)
 	pthread_mutex_init(&s->lock, NULL);
 	cond_init_monotonic(&s->vcpu_wake);
 	cond_init_monotonic(&s->collector_wake);
-	s->vm = vm_create(priv);
+	s->vm = vm_create(cpl);
 	log_modes[s->mode].setup(s->vm, ring_entries);
 	vm_mem_region_add(s->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, nr_pages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
@@ -434,13 +434,13 @@ static void setup(struct stress *s, enum guest_priv priv)
 	}
 }
 
-static void run_stress_case(enum guest_priv priv, const void *arg)
+static void run_stress_case(enum guest_cpl cpl, const void *arg)
 {
 	struct stress s = { .mode = log_mode_id(arg) };
 	u64 it, writes;
 	u32 v;
 
-	setup(&s, priv);
+	setup(&s, cpl);
 	for (v = 0; v < nr_vcpus; v++)
 		TEST_ASSERT(!pthread_create(&s.vcpus[v].thread, NULL, vcpu_thread, &s.vcpus[v]),
 			    "pthread_create");
@@ -482,7 +482,7 @@ static void usage(const char *prog)
 int main(int argc, char *argv[])
 {
 	struct test_case cases[NR_LOG_MODES];
-	unsigned int priv_mask = GUEST_PRIV_ALL, mode_mask = LOG_MODES_ALL, n = 0, m;
+	unsigned int cpl_mask = GUEST_CPL_ALL, mode_mask = LOG_MODES_ALL, n = 0, m;
 	u64 ring_asked = 0;
 	int opt;
 
@@ -493,7 +493,7 @@ int main(int argc, char *argv[])
 			mode_mask = log_mode_parse(optarg);
 			if (!mode_mask) {
 				fprintf(stderr, "%s: bad mode '%s'\n", argv[0], optarg);
-				test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+				test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 			}
 			break;
 		case 'v':
@@ -522,11 +522,11 @@ int main(int argc, char *argv[])
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
 			break;
 		default:
-			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 
 	log_modes_require(mode_mask);
 	if (mode_mask & (1u << LOG_MODE_RING))
@@ -538,5 +538,5 @@ int main(int argc, char *argv[])
 	ksft_print_msg("seed %lu (rerun with -s %lu), %u vCPUs, %lu pages, %u iterations of %lu stores per vCPU, ring %u entries\n",
 		       seed, seed, nr_vcpus, nr_pages, nr_iterations, writes_per_iteration,
 		       ring_entries);
-	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

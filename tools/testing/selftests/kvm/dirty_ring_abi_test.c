@@ -75,7 +75,7 @@ static u64 smallest_ring_bytes(void)
 	return kvm_dirty_ring_min_bytes(ring_cap_acq_rel());
 }
 
-static void test_cap_reports_max(enum guest_priv priv, const void *arg)
+static void test_cap_reports_max(enum guest_cpl cpl, const void *arg)
 {
 	int plain = kvm_dirty_ring_max_bytes(false);
 	int acq_rel = kvm_dirty_ring_max_bytes(true);
@@ -89,7 +89,7 @@ static void test_cap_reports_max(enum guest_priv priv, const void *arg)
 		       max, max / (int)DIRTY_GFN_SIZE, plain, acq_rel);
 }
 
-static void test_enable_rejects_bad_sizes(enum guest_priv priv, const void *arg)
+static void test_enable_rejects_bad_sizes(enum guest_cpl cpl, const void *arg)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 	u64 page = sysconf(_SC_PAGESIZE), smallest;
@@ -111,7 +111,7 @@ static void test_enable_rejects_bad_sizes(enum guest_priv priv, const void *arg)
 		       smallest, smallest / DIRTY_GFN_SIZE);
 }
 
-static void test_enable_once_before_vcpus(enum guest_priv priv, const void *arg)
+static void test_enable_once_before_vcpus(enum guest_cpl cpl, const void *arg)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 	u64 bytes = smallest_ring_bytes();
@@ -127,7 +127,7 @@ static void test_enable_once_before_vcpus(enum guest_priv priv, const void *arg)
 	kvm_vm_free(vm);
 }
 
-static void test_acq_rel_excludes_plain(enum guest_priv priv, const void *arg)
+static void test_acq_rel_excludes_plain(enum guest_cpl cpl, const void *arg)
 {
 	struct kvm_vm *vm;
 	u64 bytes;
@@ -146,11 +146,11 @@ static void test_acq_rel_excludes_plain(enum guest_priv priv, const void *arg)
 
 static struct kvm_vcpu *ring_vm_vcpu(struct kvm_vm *vm, void *guest_code)
 {
-	vm_enable_dirty_ring(vm, smallest_ring_bytes() / DIRTY_GFN_SIZE, ring_cap_acq_rel());
+	vm_enable_dirty_ring_entries(vm, smallest_ring_bytes() / DIRTY_GFN_SIZE, ring_cap_acq_rel());
 	return vm_vcpu_add(vm, 0, guest_code);
 }
 
-static void test_mmap_rules(enum guest_priv priv, const void *arg)
+static void test_mmap_rules(enum guest_cpl cpl, const void *arg)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 	struct kvm_vcpu *vcpu = ring_vm_vcpu(vm, NULL);
@@ -176,7 +176,7 @@ static void test_mmap_rules(enum guest_priv priv, const void *arg)
 	kvm_vm_free(vm);
 }
 
-static void test_bitmap_refused_on_ring_vm(enum guest_priv priv, const void *arg)
+static void test_bitmap_refused_on_ring_vm(enum guest_cpl cpl, const void *arg)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 	unsigned long *bitmap = bitmap_alloc(TEST_SLOT_PAGES);
@@ -195,7 +195,7 @@ static void test_bitmap_refused_on_ring_vm(enum guest_priv priv, const void *arg
 	kvm_vm_free(vm);
 }
 
-static void test_reset_empty_and_without_ring(enum guest_priv priv, const void *arg)
+static void test_reset_empty_and_without_ring(enum guest_cpl cpl, const void *arg)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 	int ret;
@@ -227,9 +227,9 @@ static void check_harvest(struct dirty_ring *ring, const struct dirty_entry *got
 	TEST_ASSERT_EQ(dirty_ring_entry(ring, n)->flags, 0);
 }
 
-static void test_harvest_known_pages(enum guest_priv priv, const void *arg)
+static void test_harvest_known_pages(enum guest_cpl cpl, const void *arg)
 {
-	struct kvm_vm *vm = vm_create(priv);
+	struct kvm_vm *vm = vm_create(cpl);
 	struct kvm_vcpu *vcpu = ring_vm_vcpu(vm, guest_code);
 	struct dirty_entry got[TEST_RING_ENTRIES_MIN];
 	struct dirty_ring *ring;
@@ -273,10 +273,10 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
 
 	close(open_kvm_dev_path_or_exit());
 	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0 || kvm_dirty_ring_max_bytes(true) > 0);
 
-	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, ARRAY_SIZE(cases), cpl_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -165,7 +165,7 @@ static u32 ring_entries_for(u64 stores)
 	return entries;
 }
 
-static void logged_vm_create(struct logged_vm *lv, enum log_mode_id mode, enum guest_priv priv,
+static void logged_vm_create(struct logged_vm *lv, enum log_mode_id mode, enum guest_cpl cpl,
 			     const struct equiv_case *ec, const struct workload *w)
 {
 	struct ws_layout layout = {
@@ -176,7 +176,7 @@ static void logged_vm_create(struct logged_vm *lv, enum log_mode_id mode, enum g
 	};
 
 	lv->mode = mode;
-	lv->vm = vm_create(priv);
+	lv->vm = vm_create(cpl);
 	if (mode == LOG_MODE_CLEAR_LOG && ec->initially_set)
 		vm_enable_cap(lv->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET);
@@ -301,7 +301,7 @@ static void clear_initially_set(struct logged_vm *lv)
 	vm_clear_dirty_log(lv->vm, TEST_SLOT, lv->dirty, 0, nr_pages);
 }
 
-static void run_equiv_case(enum guest_priv priv, const void *arg)
+static void run_equiv_case(enum guest_cpl cpl, const void *arg)
 {
 	const struct equiv_case *ec = arg;
 	struct logged_vm lvs[NR_LOG_MODES] = {};
@@ -317,7 +317,7 @@ static void run_equiv_case(enum guest_priv priv, const void *arg)
 			     KVM_DIRTY_LOG_INITIALLY_SET);
 	build_workload(&w);
 	for (m = 0; m < NR_LOG_MODES; m++)
-		logged_vm_create(&lvs[m], m, priv, ec, &w);
+		logged_vm_create(&lvs[m], m, cpl, ec, &w);
 	if (ec->initially_set)
 		clear_initially_set(&lvs[LOG_MODE_CLEAR_LOG]);
 
@@ -371,7 +371,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = GUEST_PRIV_ALL;
+	unsigned int cpl_mask = GUEST_CPL_ALL;
 	int opt;
 
 	seed = time_now_ns();
@@ -387,15 +387,15 @@ int main(int argc, char *argv[])
 			nr_pages = parse_u64(optarg, "-p", MAX_RUN_PAGES, MAX_PAGES);
 			break;
 		default:
-			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 
 	log_modes_require(LOG_MODES_ALL);
 	ring_min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
 	ring_max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
 	ksft_print_msg("write script seed: %lu (rerun with -s %lu)\n", seed, seed);
-	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, ARRAY_SIZE(cases), cpl_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -311,15 +311,15 @@ static u64 span_pages(const struct emu_case *c)
 	return pages < MAX_SPAN_PAGES ? pages : MAX_SPAN_PAGES;
 }
 
-static void setup(struct emu_run *r, enum guest_priv priv)
+static void setup(struct emu_run *r, enum guest_cpl cpl)
 {
 	const struct emu_case *c = r->c;
 	u64 pages = span_pages(c), count;
 	gpa_t gpa = TEST_MEM_BASE_GPA;
 	gva_t src = 0, dst = gpa + c->start, value = STOS_QWORD;
 
-	r->vm = vm_create(priv);
-	vm_enable_dirty_ring(r->vm, ring_entries, false);
+	r->vm = vm_create(cpl);
+	vm_enable_dirty_ring_entries(r->vm, ring_entries, false);
 	r->vcpu = vm_vcpu_add(r->vm, 0, guest_code);
 	r->ring = vcpu_map_dirty_ring(r->vcpu);
 
@@ -403,14 +403,14 @@ static void check_io(const struct emu_run *r)
 	}
 }
 
-static void run_emulated_case(enum guest_priv priv, const void *arg)
+static void run_emulated_case(enum guest_cpl cpl, const void *arg)
 {
 	struct emu_run r = { .c = arg };
 	char name[128];
 
 	snprintf(name, sizeof(name), "%s", test_context());
 	test_set_context("%s ring %u", name, ring_entries);
-	setup(&r, priv);
+	setup(&r, cpl);
 	run_guest(&r);
 	check_reported(&r);
 	check_contents(&r);
@@ -451,7 +451,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = GUEST_PRIV_ALL;
+	unsigned int cpl_mask = GUEST_CPL_ALL;
 	u64 entries = 0;
 	int opt;
 
@@ -459,12 +459,12 @@ int main(int argc, char *argv[])
 		if (opt == 'r')
 			entries = parse_u64(optarg, "-r", 1, 1u << 30);
 		else
-			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 
 	kvm_require_dirty_ring(0);
 	ring_entries = dirty_ring_entries_option(entries, "-r");
-	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, ARRAY_SIZE(cases), cpl_mask, TEST_CASE_TIMEOUT_S);
 }

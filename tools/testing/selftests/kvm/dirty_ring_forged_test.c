@@ -88,12 +88,12 @@ static u32 ring_entries(void)
 	return min > RING_ENTRIES_MIN ? min : RING_ENTRIES_MIN;
 }
 
-static void forge_vm_create(struct forge_vm *fv, enum guest_priv priv)
+static void forge_vm_create(struct forge_vm *fv, enum guest_cpl cpl)
 {
 	const gpa_t valid_gpa = TEST_MEM_BASE_GPA + SLOT_PAGES * GUEST_PAGE_SIZE;
 
-	fv->vm = vm_create(priv);
-	vm_enable_dirty_ring(fv->vm, ring_entries(), false);
+	fv->vm = vm_create(cpl);
+	vm_enable_dirty_ring_entries(fv->vm, ring_entries(), false);
 	vm_mem_region_add(fv->vm, BACKING_ANON, FORGE_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	vm_mem_region_add(fv->vm, BACKING_ANON, VALID_SLOT, valid_gpa, SLOT_PAGES,
@@ -319,7 +319,7 @@ static const char *run_after(struct forge_vm *fv, u32 *full_exits)
 	return "did not reach its sync: every KVM_RUN exits DIRTY_RING_FULL";
 }
 
-static void test_forged(enum guest_priv priv, const void *arg)
+static void test_forged(enum guest_cpl cpl, const void *arg)
 {
 	const struct forge_kind *k = arg;
 	struct forge_vm fv, ctl;
@@ -328,8 +328,8 @@ static void test_forged(enum guest_priv priv, const void *arg)
 	const char *after;
 	int err;
 
-	forge_vm_create(&ctl, priv);
-	forge_vm_create(&fv, priv);
+	forge_vm_create(&ctl, cpl);
+	forge_vm_create(&fv, cpl);
 	checked_round(&ctl, "control VM");
 	checked_round(&fv, "forged VM before forging");
 
@@ -416,7 +416,7 @@ static void random_reset(struct forge_vm *fv, struct random_stats *st)
 		st->max = ret;
 }
 
-static void test_random_bytes(enum guest_priv priv, const void *arg)
+static void test_random_bytes(enum guest_cpl cpl, const void *arg)
 {
 	u64 state = random_seed, r;
 	struct random_stats st = {};
@@ -426,8 +426,8 @@ static void test_random_bytes(enum guest_priv priv, const void *arg)
 
 	ksft_print_msg("[%s] seed %#lx, %lu rounds (-s %#lx -r %lu to repeat)\n", test_context(),
 		       random_seed, random_rounds, random_seed, random_rounds);
-	forge_vm_create(&ctl, priv);
-	forge_vm_create(&fv, priv);
+	forge_vm_create(&ctl, cpl);
+	forge_vm_create(&fv, cpl);
 	for (r = 0; r < random_rounds; r++) {
 		fill_random(fv.ring, &state);
 		random_reset(&fv, &st);
@@ -465,7 +465,7 @@ static void usage(const char *prog)
 int main(int argc, char *argv[])
 {
 	struct test_case cases[ARRAY_SIZE(forge_kinds) + 1];
-	unsigned int priv_mask = GUEST_PRIV_ALL, n = 0, i;
+	unsigned int cpl_mask = GUEST_CPL_ALL, n = 0, i;
 	bool seeded = false;
 	int opt;
 
@@ -476,11 +476,11 @@ int main(int argc, char *argv[])
 		} else if (opt == 'r') {
 			random_rounds = parse_u64(optarg, "-r", 1, 1000000);
 		} else {
-			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 	if (!seeded)
 		random_seed = time_now_ns();
 
@@ -491,5 +491,5 @@ int main(int argc, char *argv[])
 						  .arg = &forge_kinds[i], .guest = true };
 	cases[n++] = (struct test_case) { .name = "random_bytes", .run = test_random_bytes,
 					  .guest = true };
-	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -54,24 +54,24 @@ int main(int argc, char *argv[])
 {
 	static struct kvm_scenario_arg args[MAX_CASES];
 	static struct test_case cases[MAX_CASES];
-	unsigned int priv_mask = GUEST_PRIV_ALL, nr_sizes = 0, n, i;
+	unsigned int cpl_mask = GUEST_CPL_ALL, nr_sizes = 0, n, i;
 	u32 sizes[MAX_RING_SIZES];
 	u64 min_entries, max_entries;
 	int opt;
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "r:")) != -1) {
 		if (opt != 'r') {
-			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
 			continue;
 		}
 		if (nr_sizes == MAX_RING_SIZES) {
 			fprintf(stderr, "%s: at most %d ring sizes\n", argv[0], MAX_RING_SIZES);
-			test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+			test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 		}
 		sizes[nr_sizes++] = parse_u64(optarg, "-r", 1, 1u << 30);
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 
 	kvm_require_dirty_ring(0);
 	min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
@@ -90,5 +90,5 @@ int main(int argc, char *argv[])
 	for (i = 0; i < nr_sizes; i++)
 		n += kvm_scenario_cases(densities, sizes[i] >= LARGE_RING_ENTRIES ? 1 : ARRAY_SIZE(densities),
 					sizes[i], args + n, cases + n);
-	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -223,7 +223,7 @@ static struct ws_op *model_script(u32 entries, u64 npages, bool random)
 	return ops;
 }
 
-static void run_model_case(enum guest_priv priv, const void *arg)
+static void run_model_case(enum guest_cpl cpl, const void *arg)
 {
 	const struct bench_case *bc = arg;
 	bool random = bc->src == SRC_MODEL_RANDOM;
@@ -286,7 +286,7 @@ struct kvm_bench {
 	double reset_ns[MAX_ROUNDS * FILLS_PER_ROUND];
 };
 
-static void kvm_bench_create(struct kvm_bench *kb, enum guest_priv priv, u32 entries, u32 fills)
+static void kvm_bench_create(struct kvm_bench *kb, enum guest_cpl cpl, u32 entries, u32 fills)
 {
 	struct ws_layout layout = {
 		.nr_slots = 1, .slot = { TEST_SLOT }, .gva = { TEST_MEM_BASE_GPA },
@@ -303,8 +303,8 @@ static void kvm_bench_create(struct kvm_bench *kb, enum guest_priv priv, u32 ent
 		ops[2 * i + 1].kind = WS_SYNC;
 	}
 	ops[2 * fills].kind = WS_END;
-	kb->vm = vm_create(priv);
-	vm_enable_dirty_ring(kb->vm, entries, false);
+	kb->vm = vm_create(cpl);
+	vm_enable_dirty_ring_entries(kb->vm, entries, false);
 	vm_mem_region_add(kb->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, kb->pages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	/* host pages allocated up front: the fills time the guest's write faults only */
@@ -387,7 +387,7 @@ static double kvm_steady_floor(struct kvm_bench *kb, struct bench_bitmap *bm)
 	return ns;
 }
 
-static void run_kvm_case(enum guest_priv priv, const void *arg)
+static void run_kvm_case(enum guest_cpl cpl, const void *arg)
 {
 	const struct bench_case *bc = arg;
 	double fast[MAX_ROUNDS], plain[MAX_ROUNDS], floor_ns[MAX_ROUNDS];
@@ -400,7 +400,7 @@ static void run_kvm_case(enum guest_priv priv, const void *arg)
 	TEST_REQUIRE(bc->entries >= 2 * KVM_RING_RESERVE_MAX);
 	TEST_REQUIRE((u64)kvm_dirty_ring_max_bytes(false) >= (u64)bc->entries * DIRTY_GFN_SIZE);
 	TEST_REQUIRE(kvm_dirty_ring_min_bytes(false) <= (u64)bc->entries * DIRTY_GFN_SIZE);
-	kvm_bench_create(&kb, priv, bc->entries, FILLS_PER_ROUND * nr_rounds);
+	kvm_bench_create(&kb, cpl, bc->entries, FILLS_PER_ROUND * nr_rounds);
 	bm.npages = kb.pages;
 	bm.map = bitmap_alloc(bm.npages);
 	TEST_ASSERT(bm.map, "out of memory");
@@ -449,7 +449,7 @@ static void usage(const char *prog)
 	       prog, MIN_ENTRIES, MAX_ENTRIES, MAX_ROUNDS, DEFAULT_ROUNDS);
 }
 
-static void parse_args(int argc, char *argv[], unsigned int *priv_mask, u32 *sizes,
+static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *sizes,
 		       unsigned int *nr_sizes)
 {
 	static const struct option longopts[] = {
@@ -464,12 +464,12 @@ static void parse_args(int argc, char *argv[], unsigned int *priv_mask, u32 *siz
 		case 'e':
 			if (*nr_sizes == MAX_SIZES) {
 				fprintf(stderr, "%s: at most %d -e options\n", argv[0], MAX_SIZES);
-				test_common_option('?', NULL, priv_mask, usage, argv[0]);
+				test_common_option('?', NULL, cpl_mask, usage, argv[0]);
 			}
 			sizes[*nr_sizes] = parse_u64(optarg, "-e", MIN_ENTRIES, MAX_ENTRIES);
 			if (!IS_POWER_OF_2(sizes[*nr_sizes])) {
 				fprintf(stderr, "%s: -e %s is not a power of two\n", argv[0], optarg);
-				test_common_option('?', NULL, priv_mask, usage, argv[0]);
+				test_common_option('?', NULL, cpl_mask, usage, argv[0]);
 			}
 			(*nr_sizes)++;
 			break;
@@ -480,11 +480,11 @@ static void parse_args(int argc, char *argv[], unsigned int *priv_mask, u32 *siz
 			csv_path = optarg;
 			break;
 		default:
-			test_common_option(opt, optarg, priv_mask, usage, argv[0]);
+			test_common_option(opt, optarg, cpl_mask, usage, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, priv_mask, usage, argv[0]);
+		test_common_option('?', NULL, cpl_mask, usage, argv[0]);
 	if (!*nr_sizes)
 		sizes[(*nr_sizes)++] = 4096;
 }
@@ -493,12 +493,12 @@ int main(int argc, char *argv[])
 {
 	static struct bench_case bcs[3 * MAX_SIZES];
 	struct test_case cases[3 * MAX_SIZES];
-	unsigned int priv_mask = GUEST_PRIV_ALL, nr_sizes = 0, n = 0, i;
+	unsigned int cpl_mask = GUEST_CPL_ALL, nr_sizes = 0, n = 0, i;
 	u32 sizes[MAX_SIZES];
 	enum ring_source src;
 	FILE *f;
 
-	parse_args(argc, argv, &priv_mask, sizes, &nr_sizes);
+	parse_args(argc, argv, &cpl_mask, sizes, &nr_sizes);
 	if (csv_path) {
 		f = fopen(csv_path, "w");
 		if (!f) {
@@ -520,7 +520,7 @@ int main(int argc, char *argv[])
 			};
 		}
 	}
-	if (!(priv_mask & (1u << GUEST_CPL3)))
+	if (!(cpl_mask & (1u << GUEST_CPL3)))
 		ksft_print_msg("measurements are meant at CPL3: at CPL0 kvm_pvm emulates the guest\n");
-	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S * 4);
+	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S * 4);
 }

@@ -61,11 +61,11 @@ static void guest_thp_stores(u64 base)
 	GUEST_DONE();
 }
 
-static struct kvm_vm *ring_vm(enum guest_priv priv, struct kvm_vcpu **vcpu, void *guest_code)
+static struct kvm_vm *ring_vm(enum guest_cpl cpl, struct kvm_vcpu **vcpu, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create(priv);
+	struct kvm_vm *vm = vm_create(cpl);
 
-	vm_enable_dirty_ring(vm, RING_ENTRIES, false);
+	vm_enable_dirty_ring_entries(vm, RING_ENTRIES, false);
 	*vcpu = vm_vcpu_add(vm, 0, guest_code);
 	vcpu_map_dirty_ring(*vcpu);
 	return vm;
@@ -85,11 +85,11 @@ static void expect_entries(struct kvm_vcpu *vcpu, u32 slot, const u64 *offsets, 
 			    got[i].index, got[i].slot, got[i].offset, slot, offsets[i]);
 }
 
-static void test_readonly_mmio(enum guest_priv priv, const void *arg)
+static void test_readonly_mmio(enum guest_cpl cpl, const void *arg)
 {
 	const u64 ro_gpa = TEST_MEM_BASE_GPA + SLOT_PAGES * GUEST_PAGE_SIZE, rw_page = 5;
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm = ring_vm(priv, &vcpu, guest_two_stores);
+	struct kvm_vm *vm = ring_vm(cpl, &vcpu, guest_two_stores);
 
 	vm_mem_region_add(vm, BACKING_ANON, SLOT_RW, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
@@ -114,12 +114,12 @@ static void test_readonly_mmio(enum guest_priv priv, const void *arg)
 	kvm_vm_free(vm);
 }
 
-static void test_move_unharvested(enum guest_priv priv, const void *arg)
+static void test_move_unharvested(enum guest_cpl cpl, const void *arg)
 {
 	const gpa_t new_gpa = TEST_MEM_BASE_GPA + MOVE_OFFSET_GPA;
 	const u64 before = 7, after = 9;
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm = ring_vm(priv, &vcpu, guest_two_stores);
+	struct kvm_vm *vm = ring_vm(cpl, &vcpu, guest_two_stores);
 
 	vm_mem_region_add(vm, BACKING_ANON, SLOT_RW, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
@@ -162,10 +162,10 @@ static long anon_huge_kb(void *addr)
 	return kb;
 }
 
-static void test_thp_per_4k(enum guest_priv priv, const void *arg)
+static void test_thp_per_4k(enum guest_cpl cpl, const void *arg)
 {
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm = ring_vm(priv, &vcpu, guest_thp_stores);
+	struct kvm_vm *vm = ring_vm(cpl, &vcpu, guest_thp_stores);
 	long huge_kb;
 	void *hva;
 
@@ -198,7 +198,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
 	struct test_case cases[ARRAY_SIZE(scenarios) + 3];
 	static struct kvm_scenario_arg args[ARRAY_SIZE(scenarios)];
 	unsigned int n;
@@ -212,5 +212,5 @@ int main(int argc, char *argv[])
 					  .run = test_move_unharvested, .guest = true };
 	cases[n++] = (struct test_case) { .name = "thp_reported_per_4k_page",
 					  .run = test_thp_per_4k, .guest = true };
-	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

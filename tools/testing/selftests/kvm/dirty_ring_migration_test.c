@@ -622,7 +622,7 @@ static u64 compare_memory(struct migration *m, u32 rounds, char *list, size_t li
 	return n;
 }
 
-static void migration_setup(struct migration *m, enum guest_priv priv,
+static void migration_setup(struct migration *m, enum guest_cpl cpl,
 			    const struct migration_case *mc)
 {
 	u64 page;
@@ -637,7 +637,7 @@ static void migration_setup(struct migration *m, enum guest_priv priv,
 	cond_init_monotonic(&m->wake_vcpus);
 	cond_init_monotonic(&m->wake_migration);
 
-	m->vm = vm_create(priv);
+	m->vm = vm_create(cpl);
 	log_modes[m->mode].setup(m->vm, ring_entries);
 	vm_mem_region_add(m->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, m->npages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
@@ -694,16 +694,16 @@ static void print_result(struct migration *m, const struct migration_result *r)
 		       r->converged ? "converged" : r->overflow ? "stopped at a ring overflow" : "round limit",
 		       r->pages_sent, total_ms, (double)r->downtime_ns / NSEC_PER_MSEC,
 		       r->final_pages, r->stores, dirty_mib_s, m->entries, r->full_exits);
-	ksft_print_msg("MIGRATION mode=%s access=%s priv=%s vcpus=%u mem_mib=%lu rate_mib_s=%lu link_mib_s=%lu downtime_budget_ms=%lu ring=%u rounds=%u converged=%d pages_sent=%lu total_ms=%.1f downtime_ms=%.2f final_pages=%lu stores=%lu dirty_mib_s=%.1f full_exits=%lu mismatches=%lu\n",
+	ksft_print_msg("MIGRATION mode=%s access=%s cpl=%s vcpus=%u mem_mib=%lu rate_mib_s=%lu link_mib_s=%lu downtime_budget_ms=%lu ring=%u rounds=%u converged=%d pages_sent=%lu total_ms=%.1f downtime_ms=%.2f final_pages=%lu stores=%lu dirty_mib_s=%.1f full_exits=%lu mismatches=%lu\n",
 		       log_modes[m->mode].name, access_names[m->access],
-		       guest_priv_name(m->vm->priv), nr_vcpus, mem_bytes / MIB, rate_mib_s,
+		       guest_cpl_name(m->vm->cpl), nr_vcpus, mem_bytes / MIB, rate_mib_s,
 		       link_mib_s, downtime_ms, m->mode == LOG_MODE_RING ? ring_entries : 0,
 		       r->rounds, r->converged, r->pages_sent, total_ms,
 		       (double)r->downtime_ns / NSEC_PER_MSEC, r->final_pages, r->stores,
 		       dirty_mib_s, r->full_exits, r->mismatches);
 }
 
-static void run_migration_case(enum guest_priv priv, const void *arg)
+static void run_migration_case(enum guest_cpl cpl, const void *arg)
 {
 	const struct migration_case *mc = arg;
 	struct migration *m = calloc(1, sizeof(*m));
@@ -713,7 +713,7 @@ static void run_migration_case(enum guest_priv priv, const void *arg)
 
 	TEST_ASSERT(m, "out of memory");
 	log_modes_require(1u << mc->mode);
-	migration_setup(m, priv, mc);
+	migration_setup(m, cpl, mc);
 	migrate(m, &res);
 	for (v = 0; v < nr_vcpus; v++) {
 		res.stores += m->vcpus[v].stores;
@@ -804,7 +804,7 @@ int main(int argc, char *argv[])
 	static struct migration_case mcs[NR_LOG_MODES * NR_ACCESSES];
 	static char names[NR_LOG_MODES * NR_ACCESSES][32];
 	struct test_case cases[NR_LOG_MODES * NR_ACCESSES];
-	unsigned int priv_mask = GUEST_PRIV_ALL, modes = LOG_MODES_ALL;
+	unsigned int cpl_mask = GUEST_CPL_ALL, modes = LOG_MODES_ALL;
 	unsigned int accesses = (1u << NR_ACCESSES) - 1, n = 0;
 	int opt, mode, access;
 
@@ -846,11 +846,11 @@ int main(int argc, char *argv[])
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
 			break;
 		default:
-			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 
 	close(open_kvm_dev_path_or_exit());
 	check_options(argv[0]);
@@ -867,5 +867,5 @@ int main(int argc, char *argv[])
 		}
 	}
 	ksft_print_msg("seed %lu (rerun with -s %lu)\n", seed, seed);
-	run_test_cases(cases, n, priv_mask, case_timeout_s());
+	run_test_cases(cases, n, cpl_mask, case_timeout_s());
 }

@@ -33,12 +33,12 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
 	struct test_case cases[ARRAY_SIZE(scenarios)];
 	static struct kvm_scenario_arg args[ARRAY_SIZE(scenarios)];
 	unsigned int n;
 
 	kvm_require_dirty_ring(0);
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);
-	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

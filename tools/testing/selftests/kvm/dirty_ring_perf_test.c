@@ -200,14 +200,14 @@ static u32 default_ring_entries(void)
 	return entries;
 }
 
-static void perf_vm_create(struct perf_vm *p, enum log_mode_id mode, enum guest_priv priv)
+static void perf_vm_create(struct perf_vm *p, enum log_mode_id mode, enum guest_cpl cpl)
 {
 	struct mem_region *r;
 	u32 v;
 
 	p->mode = mode;
 	p->npages = nr_vcpus * vcpu_pages;
-	p->vm = vm_create(priv);
+	p->vm = vm_create(cpl);
 	if (mode == LOG_MODE_RING)
 		p->ring_entries = ring_entries ?: default_ring_entries();
 	log_modes[mode].setup(p->vm, p->ring_entries);
@@ -349,7 +349,7 @@ static void print_iteration(const struct perf_vm *p, const struct iter_stats *st
 
 	format_split(p, st, split, sizeof(split));
 	ksft_print_msg("%s %s %s: dirty %.3f ms (%.2f us/page), collect %.3f ms (%.1f ns/page) = %s, %lu pages collected%s\n",
-		       label, log_modes[p->mode].name, guest_priv_name(p->vm->priv),
+		       label, log_modes[p->mode].name, guest_cpl_name(p->vm->cpl),
 		       st->dirty_ns / 1e6, st->dirty_ns / 1e3 * nr_vcpus / st->pages,
 		       collect_ns(st) / 1e6, (double)collect_ns(st) / st->pages, split, st->pages,
 		       p->mode == LOG_MODE_RING ? " from the ring" : "");
@@ -364,7 +364,7 @@ static void csv_append(const struct perf_vm *p, const struct iter_stats *st)
 	f = fopen(csv_path, "a");
 	TEST_ASSERT(f, "cannot append to %s", csv_path);
 	fprintf(f, "%s,%s,%u,%lu,%.6f,%s,%u,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%.2f\n",
-		log_modes[p->mode].name, guest_priv_name(p->vm->priv), nr_vcpus, vcpu_pages, fraction,
+		log_modes[p->mode].name, guest_cpl_name(p->vm->cpl), nr_vcpus, vcpu_pages, fraction,
 		random_access ? "random" : "sequential", p->ring_entries, p->iteration,
 		st->dirty_ns, st->harvest_ns, st->reset_ns, st->full_ns, st->full_exits, st->pages,
 		st->entries, (double)collect_ns(st) / st->pages);
@@ -377,7 +377,7 @@ static const char *iter_label(u64 iteration, char *buf, size_t size)
 	return buf;
 }
 
-static void run_perf_case(enum guest_priv priv, const void *arg)
+static void run_perf_case(enum guest_cpl cpl, const void *arg)
 {
 	enum log_mode_id mode = log_mode_id(arg);
 	struct iter_stats st, sum = {};
@@ -386,7 +386,7 @@ static void run_perf_case(enum guest_priv priv, const void *arg)
 	u32 i;
 
 	log_modes_require(1u << mode);
-	perf_vm_create(&p, mode, priv);
+	perf_vm_create(&p, mode, cpl);
 	if (mode == LOG_MODE_RING)
 		ksft_print_msg("ring of %u entries per vCPU, %lu pages written per vCPU per iteration\n",
 			       p.ring_entries, pages_per_iter);
@@ -403,8 +403,8 @@ static void run_perf_case(enum guest_priv priv, const void *arg)
 		sum.entries += st.entries;
 	}
 	print_iteration(&p, &sum, "total");
-	ksft_print_msg("summary: mode=%s priv=%s vcpus=%u pages_per_vcpu=%lu fraction=%g access=%s ring_entries=%u iterations=%u pages=%lu dirty_us_per_page=%.3f collect_ns_per_page=%.1f harvest_ns_per_page=%.1f reset_ns_per_page=%.1f full_exit_ns_per_page=%.1f full_exits=%lu entries=%lu\n",
-		       log_modes[mode].name, guest_priv_name(priv), nr_vcpus, vcpu_pages, fraction,
+	ksft_print_msg("summary: mode=%s cpl=%s vcpus=%u pages_per_vcpu=%lu fraction=%g access=%s ring_entries=%u iterations=%u pages=%lu dirty_us_per_page=%.3f collect_ns_per_page=%.1f harvest_ns_per_page=%.1f reset_ns_per_page=%.1f full_exit_ns_per_page=%.1f full_exits=%lu entries=%lu\n",
+		       log_modes[mode].name, guest_cpl_name(cpl), nr_vcpus, vcpu_pages, fraction,
 		       random_access ? "random" : "sequential", p.ring_entries, nr_iterations,
 		       sum.pages, sum.dirty_ns / 1e3 * nr_vcpus / sum.pages,
 		       (double)collect_ns(&sum) / sum.pages, (double)sum.harvest_ns / sum.pages,
@@ -452,7 +452,7 @@ static double parse_fraction(const char *prog, const char *arg)
 	return f;
 }
 
-static void parse_args(int argc, char *argv[], unsigned int *priv_mask, unsigned int *mode_mask)
+static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned int *mode_mask)
 {
 	static const struct option longopts[] = {
 		{ "csv", required_argument, NULL, 'c' },
@@ -499,11 +499,11 @@ static void parse_args(int argc, char *argv[], unsigned int *priv_mask, unsigned
 			csv_path = optarg;
 			break;
 		default:
-			test_common_option(opt, optarg, priv_mask, usage, argv[0]);
+			test_common_option(opt, optarg, cpl_mask, usage, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, priv_mask, usage, argv[0]);
+		test_common_option('?', NULL, cpl_mask, usage, argv[0]);
 	if (nr_vcpus * vcpu_pages > MAX_TOTAL_PAGES) {
 		fprintf(stderr, "%s: %u vCPUs x %lu pages is more than %lu pages in all\n",
 			argv[0], nr_vcpus, vcpu_pages, MAX_TOTAL_PAGES);
@@ -520,18 +520,18 @@ static void csv_create(const char *prog)
 		fprintf(stderr, "%s: cannot write %s: %s\n", prog, csv_path, strerror(errno));
 		exit(KSFT_FAIL);
 	}
-	fprintf(f, "mode,priv,vcpus,pages_per_vcpu,fraction,access,ring_entries,iteration,dirty_ns,harvest_or_get_ns,reset_or_clear_ns,full_exit_ns,full_exits,pages,entries,collect_ns_per_page\n");
+	fprintf(f, "mode,cpl,vcpus,pages_per_vcpu,fraction,access,ring_entries,iteration,dirty_ns,harvest_or_get_ns,reset_or_clear_ns,full_exit_ns,full_exits,pages,entries,collect_ns_per_page\n");
 	fclose(f);
 }
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = GUEST_PRIV_ALL, mode_mask = LOG_MODES_ALL, n = 0;
+	unsigned int cpl_mask = GUEST_CPL_ALL, mode_mask = LOG_MODES_ALL, n = 0;
 	struct test_case cases[NR_LOG_MODES];
 	u64 timeout;
 	int m;
 
-	parse_args(argc, argv, &priv_mask, &mode_mask);
+	parse_args(argc, argv, &cpl_mask, &mode_mask);
 	if (csv_path)
 		csv_create(argv[0]);
 	close(open_kvm_dev_path_or_exit());
@@ -544,5 +544,5 @@ int main(int argc, char *argv[])
 							  .arg = &log_modes[m], .guest = true };
 	timeout = CASE_TIMEOUT_BASE_S +
 		  nr_vcpus * pages_per_iter * nr_iterations * CASE_TIMEOUT_NS_PAGE / 1000000000ull;
-	run_test_cases(cases, n, priv_mask, timeout);
+	run_test_cases(cases, n, cpl_mask, timeout);
 }

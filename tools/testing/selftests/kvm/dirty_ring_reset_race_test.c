@@ -64,13 +64,13 @@ static u64 ms_since(u64 t0_ns)
 
 /* ---- a VM whose vCPUs each run a write script ---- */
 
-static struct kvm_vm *script_vm_create(enum guest_priv priv, u32 nr_vcpus, u32 ring_entries,
+static struct kvm_vm *script_vm_create(enum guest_cpl cpl, u32 nr_vcpus, u32 ring_entries,
 				       u64 npages, struct kvm_vcpu **vcpus)
 {
-	struct kvm_vm *vm = vm_create(priv);
+	struct kvm_vm *vm = vm_create(cpl);
 	u32 v;
 
-	vm_enable_dirty_ring(vm, ring_entries, false);
+	vm_enable_dirty_ring_entries(vm, ring_entries, false);
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
@@ -204,7 +204,7 @@ static void race_check(struct race *r)
 		       r->full_exits[1]);
 }
 
-static void test_concurrent_reset_harvest(enum guest_priv priv, const void *arg)
+static void test_concurrent_reset_harvest(enum guest_cpl cpl, const void *arg)
 {
 	const u64 npages = (u64)NR_VCPUS * PAGES_PER_VCPU;
 	pthread_t vcpu_threads[NR_VCPUS], harvesters[NR_VCPUS], resetters[NR_RESETTERS];
@@ -212,7 +212,7 @@ static void test_concurrent_reset_harvest(enum guest_priv priv, const void *arg)
 	struct race r = {};
 	u32 v, i;
 
-	r.vm = script_vm_create(priv, NR_VCPUS, RACE_RING_ENTRIES, npages, r.vcpus);
+	r.vm = script_vm_create(cpl, NR_VCPUS, RACE_RING_ENTRIES, npages, r.vcpus);
 	for (v = 0; v < NR_VCPUS; v++) {
 		struct ws_op ops[] = {
 			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)v * PAGES_PER_VCPU,
@@ -284,7 +284,7 @@ static struct kvm_vm *remark_vm_create(struct remark *rm)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 
-	vm_enable_dirty_ring(vm, kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE, false);
+	vm_enable_dirty_ring_entries(vm, kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE, false);
 	rm->vcpu = vm_vcpu_add(vm, 0, NULL);
 	vcpu_map_dirty_ring(rm->vcpu);
 	return vm;
@@ -441,12 +441,12 @@ static void remark_reset(bool with_signal)
 		test_skip("no timer signal arrived while resetting");
 }
 
-static void test_remark_while_resetting(enum guest_priv priv, const void *arg)
+static void test_remark_while_resetting(enum guest_cpl cpl, const void *arg)
 {
 	remark_reset(false);
 }
 
-static void test_signal_during_remark_reset(enum guest_priv priv, const void *arg)
+static void test_signal_during_remark_reset(enum guest_cpl cpl, const void *arg)
 {
 	remark_reset(true);
 }
@@ -486,7 +486,7 @@ static u32 flagged_entries(const struct dirty_ring *ring)
 	return n;
 }
 
-static void test_signal_during_long_reset(enum guest_priv priv, const void *arg)
+static void test_signal_during_long_reset(enum guest_cpl cpl, const void *arg)
 {
 	const struct ws_op ops[] = {
 		{ .kind = WS_WRITE, .slot = TEST_SLOT, .count = LONG_RESET_PAGES },
@@ -498,7 +498,7 @@ static void test_signal_during_long_reset(enum guest_priv priv, const void *arg)
 	u64 calls = 0, eintr = 0, cut_short = 0, sum = 0, n, t0;
 	struct dirty_bitmap_set set;
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm = script_vm_create(priv, 1, LONG_RING_ENTRIES, LONG_RESET_PAGES, &vcpu);
+	struct kvm_vm *vm = script_vm_create(cpl, 1, LONG_RING_ENTRIES, LONG_RESET_PAGES, &vcpu);
 	timer_t timer;
 	int ret = -1;
 
@@ -549,7 +549,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
 	const struct test_case cases[] = {
 		{ "concurrent_reset_harvest", test_concurrent_reset_harvest, NULL, true },
 		{ "remark_while_resetting", test_remark_while_resetting, NULL, false },
@@ -558,5 +558,5 @@ int main(int argc, char *argv[])
 	};
 
 	kvm_require_dirty_ring(LONG_RING_ENTRIES);
-	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, ARRAY_SIZE(cases), cpl_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -191,7 +191,7 @@ static void check_logs(struct reaper_run *r, unsigned long *shared_seen)
 	TEST_ASSERT_EQ(r->collect.reset, r->harvested);
 }
 
-static void setup(struct reaper_run *r, enum guest_priv priv, u32 nr_vcpus)
+static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 {
 	u64 npages = (u64)nr_vcpus * OWN_PAGES + SHARED_PAGES;
 	struct ws_layout layout = {
@@ -204,8 +204,8 @@ static void setup(struct reaper_run *r, enum guest_priv priv, u32 nr_vcpus)
 	pthread_mutex_init(&r->lock, NULL);
 	cond_init_monotonic(&r->reaper_wake);
 	cond_init_monotonic(&r->vcpu_wake);
-	r->vm = vm_create(priv);
-	vm_enable_dirty_ring(r->vm, kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE, false);
+	r->vm = vm_create(cpl);
+	vm_enable_dirty_ring_entries(r->vm, kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE, false);
 	vm_mem_region_add(r->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(r->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
@@ -224,7 +224,7 @@ static void setup(struct reaper_run *r, enum guest_priv priv, u32 nr_vcpus)
 	}
 }
 
-static void run_reaper_case(enum guest_priv priv, const void *arg)
+static void run_reaper_case(enum guest_cpl cpl, const void *arg)
 {
 	u32 nr_vcpus = *(const u32 *)arg, v;
 	struct vcpu_thread_arg targs[MAX_VCPUS];
@@ -233,7 +233,7 @@ static void run_reaper_case(enum guest_priv priv, const void *arg)
 	struct reaper_run r = {};
 	u64 full = 0;
 
-	setup(&r, priv, nr_vcpus);
+	setup(&r, cpl, nr_vcpus);
 	for (v = 0; v < nr_vcpus; v++) {
 		targs[v] = (struct vcpu_thread_arg) { .r = &r, .idx = v };
 		TEST_ASSERT(!pthread_create(&threads[v], NULL, vcpu_thread, &targs[v]),
@@ -269,13 +269,13 @@ int main(int argc, char *argv[])
 	struct test_case cases[ARRAY_SIZE(scenarios) + MAX_VCPU_COUNTS];
 	static struct kvm_scenario_arg args[ARRAY_SIZE(scenarios)];
 	static char names[MAX_VCPU_COUNTS][32];
-	unsigned int priv_mask = GUEST_PRIV_ALL, n, i;
+	unsigned int cpl_mask = GUEST_CPL_ALL, n, i;
 	bool counts_given = false;
 	int opt;
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "n:")) != -1) {
 		if (opt != 'n') {
-			test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
 			continue;
 		}
 		if (!counts_given)
@@ -283,12 +283,12 @@ int main(int argc, char *argv[])
 		counts_given = true;
 		if (nr_vcpu_counts == MAX_VCPU_COUNTS) {
 			fprintf(stderr, "%s: at most %d -n options\n", argv[0], MAX_VCPU_COUNTS);
-			test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+			test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 		}
 		vcpu_counts[nr_vcpu_counts++] = parse_u64(optarg, "-n", 1, MAX_VCPUS);
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 
 	kvm_require_dirty_ring(0);
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);
@@ -297,5 +297,5 @@ int main(int argc, char *argv[])
 		cases[n++] = (struct test_case) { .name = names[i], .run = run_reaper_case,
 						  .arg = &vcpu_counts[i], .guest = true };
 	}
-	run_test_cases(cases, n, priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -55,9 +55,9 @@ static void guest_shared_global(void)
 	GUEST_DONE();
 }
 
-static void run_guest(enum guest_priv priv, void *guest_code)
+static void run_guest(enum guest_cpl cpl, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create(priv);
+	struct kvm_vm *vm = vm_create(cpl);
 	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_code);
 
 	vcpu->watchdog_s = WATCHDOG_TEST_S;
@@ -66,9 +66,9 @@ static void run_guest(enum guest_priv priv, void *guest_code)
 }
 
 /* KVM_RUN from a process that did not create the VM: EIO, as on a dead VM. */
-static void run_guest_in_other_process(enum guest_priv priv, void *guest_code)
+static void run_guest_in_other_process(enum guest_cpl cpl, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create(priv);
+	struct kvm_vm *vm = vm_create(cpl);
 	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_code);
 	int status;
 	pid_t pid;
@@ -85,11 +85,11 @@ static void run_guest_in_other_process(enum guest_priv priv, void *guest_code)
 }
 
 /*
- * Run body(priv, guest_code) in a child; require exit 1 and both strings in
+ * Run body(cpl, guest_code) in a child; require exit 1 and both strings in
  * its stderr.
  */
-static void expect_child_failure(enum guest_priv priv,
-				 void (*body)(enum guest_priv priv, void *guest_code),
+static void expect_child_failure(enum guest_cpl cpl,
+				 void (*body)(enum guest_cpl cpl, void *guest_code),
 				 void *guest_code, const char *want, const char *want2)
 {
 	char out[4096] = "", *report;
@@ -105,7 +105,7 @@ static void expect_child_failure(enum guest_priv priv,
 	if (!pid) {
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
-		body(priv, guest_code);
+		body(cpl, guest_code);
 		exit(KSFT_PASS);
 	}
 	close(fds[1]);
@@ -122,35 +122,35 @@ static void expect_child_failure(enum guest_priv priv,
 	TEST_ASSERT(strstr(out, want2), "child's report lacks '%s'", want2);
 }
 
-static void test_exception_reported(enum guest_priv priv, const void *arg)
+static void test_exception_reported(enum guest_cpl cpl, const void *arg)
 {
-	expect_child_failure(priv, run_guest, guest_page_fault, "#PF (vector 14) at RIP 0x",
+	expect_child_failure(cpl, run_guest, guest_page_fault, "#PF (vector 14) at RIP 0x",
 			     "CR2 0xdead000");
 }
 
-static void test_assert_eq_reported(enum guest_priv priv, const void *arg)
+static void test_assert_eq_reported(enum guest_cpl cpl, const void *arg)
 {
-	expect_child_failure(priv, run_guest, guest_assert_eq,
+	expect_child_failure(cpl, run_guest, guest_assert_eq,
 			     "guest assertion 'seven == 0x2a' failed at guest_report_test.c:",
 			     "values 0x7 (7) vs 0x2a (42)");
 }
 
-static void test_stuck_guest_reported(enum guest_priv priv, const void *arg)
+static void test_stuck_guest_reported(enum guest_cpl cpl, const void *arg)
 {
-	expect_child_failure(priv, run_guest, guest_spin, "KVM_RUN did not return within 1 s",
+	expect_child_failure(cpl, run_guest, guest_spin, "KVM_RUN did not return within 1 s",
 			     "guest stuck at RIP 0x");
 }
 
-static void test_dead_vm_reported(enum guest_priv priv, const void *arg)
+static void test_dead_vm_reported(enum guest_cpl cpl, const void *arg)
 {
-	expect_child_failure(priv, run_guest_in_other_process, guest_spin,
+	expect_child_failure(cpl, run_guest_in_other_process, guest_spin,
 			     "KVM_RUN failed, rc: -1; VM dead: KVM answers EIO to every ioctl on it",
 			     "check the kernel log");
 }
 
-static void test_shared_globals(enum guest_priv priv, const void *arg)
+static void test_shared_globals(enum guest_cpl cpl, const void *arg)
 {
-	struct kvm_vm *vm = vm_create(priv);
+	struct kvm_vm *vm = vm_create(cpl);
 	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_shared_global);
 
 	shared_value = 0x1234;
@@ -180,8 +180,8 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int priv_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
 
 	close(open_kvm_dev_path_or_exit());
-	run_test_cases(cases, ARRAY_SIZE(cases), priv_mask, TEST_CASE_TIMEOUT_S);
+	run_test_cases(cases, ARRAY_SIZE(cases), cpl_mask, TEST_CASE_TIMEOUT_S);
 }

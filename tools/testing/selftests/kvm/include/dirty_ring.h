@@ -51,7 +51,7 @@ u64 kvm_dirty_ring_min_bytes(bool acq_rel);
 u32 dirty_ring_entries_option(u64 asked, const char *opt);
 int __vm_enable_dirty_ring(struct kvm_vm *vm, u64 bytes, bool acq_rel);
 /* Enable a ring of `entries` entries; prefers ACQ_REL when asked and offered. */
-void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries, bool acq_rel);
+void vm_enable_dirty_ring_entries(struct kvm_vm *vm, u32 entries, bool acq_rel);
 /* Raw mmap of a vCPU's ring: returns MAP_FAILED with errno on failure. */
 void *__vcpu_mmap_dirty_ring(struct kvm_vcpu *vcpu, int prot, int flags);
 /*

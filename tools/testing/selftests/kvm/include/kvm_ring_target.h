@@ -13,7 +13,7 @@
 #include "test_case.h"
 
 struct kvm_ring_target_config {
-	enum guest_priv priv;
+	enum guest_cpl cpl;
 };
 
 void kvm_ring_factory_init(struct ring_target_factory *f, struct kvm_ring_target_config *cfg);

@@ -21,17 +21,17 @@ typedef u64 gva_t;
 #define KVM_DEV_PATH		"/dev/kvm"
 
 /* Guest privilege: every test runs the same guest code at CPL0 and at CPL3. */
-enum guest_priv {
+enum guest_cpl {
 	GUEST_CPL0,
 	GUEST_CPL3,
-	NR_GUEST_PRIVS,
+	NR_GUEST_CPLS,
 };
 
-#define GUEST_PRIV_ALL		((1u << NR_GUEST_PRIVS) - 1)
+#define GUEST_CPL_ALL		((1u << NR_GUEST_CPLS) - 1)
 
-const char *guest_priv_name(enum guest_priv priv);
+const char *guest_cpl_name(enum guest_cpl cpl);
 /* Parse "cpl0", "cpl3" or "all" into a mask of privileges; false if bad. */
-bool guest_priv_parse(const char *arg, unsigned int *mask);
+bool guest_cpl_parse(const char *arg, unsigned int *mask);
 
 #define GUEST_PAGE_SIZE		4096ul
 #define GUEST_PAGE_SHIFT	12
@@ -67,7 +67,7 @@ struct kvm_vcpu;
 struct kvm_vm {
 	int kvm_fd;
 	int fd;
-	enum guest_priv priv;
+	enum guest_cpl cpl;
 	u32 system_slot;
 	u32 nr_memslots;	/* KVM_CAP_NR_MEMSLOTS: valid ids are below it */
 	struct mem_region regions[VM_MAX_REGIONS];
@@ -147,7 +147,7 @@ int open_kvm_dev_path_or_exit(void);
 int kvm_check_cap(long cap);
 
 /* VMs */
-struct kvm_vm *vm_create(enum guest_priv priv);
+struct kvm_vm *vm_create(enum guest_cpl cpl);
 struct kvm_vm *__vm_create_bare(void);	/* no system slot, no guest image */
 void kvm_vm_free(struct kvm_vm *vm);
 /* The same on the VM fd. */

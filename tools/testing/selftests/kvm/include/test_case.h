@@ -24,7 +24,7 @@
 
 struct test_case {
 	const char *name;
-	void (*run)(enum guest_priv priv, const void *arg);
+	void (*run)(enum guest_cpl cpl, const void *arg);
 	const void *arg;	/* handed to run(): the case's parameters */
 	bool guest;		/* once per guest privilege level */
 };
@@ -34,7 +34,7 @@ void test_cases_watch_host_harm(void);
 
 /* Print the header and plan, run the cases, exit through ksft_finished(). */
 void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
-		    unsigned int priv_mask, unsigned int timeout_s)
+		    unsigned int cpl_mask, unsigned int timeout_s)
 	__attribute__((noreturn));
 
 /*
@@ -42,7 +42,7 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
  * a test's getopt loop for an option it does not handle itself; prints usage
  * and exits for -h (0) and for anything unknown or malformed (1).
  */
-void test_common_option(int opt, const char *arg, unsigned int *priv_mask,
+void test_common_option(int opt, const char *arg, unsigned int *cpl_mask,
 			void (*usage)(const char *prog), const char *prog);
 
 /* For a test with only the common options: returns the guest privilege mask. */

@@ -64,7 +64,7 @@ u32 dirty_ring_entries_option(u64 asked, const char *opt)
 	exit(KSFT_FAIL);
 }
 
-void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries, bool acq_rel)
+void vm_enable_dirty_ring_entries(struct kvm_vm *vm, u32 entries, bool acq_rel)
 {
 	u64 bytes = (u64)entries * DIRTY_GFN_SIZE;
 	int ret = __vm_enable_dirty_ring(vm, bytes, acq_rel);

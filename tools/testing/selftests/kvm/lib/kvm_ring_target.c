@@ -178,7 +178,7 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 		.ring_size = size,
 		.reserve_min = KVM_RING_RESERVE_MIN,
 		.reserve_max = KVM_RING_RESERVE_MAX < size ? KVM_RING_RESERVE_MAX : size - 1,
-		.store_dups = cfg->priv == GUEST_CPL0,
+		.store_dups = cfg->cpl == GUEST_CPL0,
 		.slot_add = kt_slot_add,
 		.slot_set_flags = kt_slot_set_flags,
 		.slot_delete = kt_slot_delete,
@@ -189,10 +189,10 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 		.destroy = kt_destroy,
 	};
 	kt->next_gpa = TEST_MEM_BASE_GPA;
-	kt->vm = vm_create(cfg->priv);
+	kt->vm = vm_create(cfg->cpl);
 	/* every id below the system slot */
 	kt->t.max_slot_id = kt->vm->system_slot - 1;
-	vm_enable_dirty_ring(kt->vm, size, false);
+	vm_enable_dirty_ring_entries(kt->vm, size, false);
 	for (i = 0; i < p->nr_vcpus; i++) {
 		kt->vcpus[i] = vm_vcpu_add(kt->vm, i, guest_ws_main);
 		vcpu_map_dirty_ring(kt->vcpus[i]);
@@ -203,18 +203,18 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 void kvm_ring_factory_init(struct ring_target_factory *f, struct kvm_ring_target_config *cfg)
 {
 	memset(f, 0, sizeof(*f));
-	f->name = cfg->priv == GUEST_CPL3 ? "kvm-cpl3" : "kvm-cpl0";
+	f->name = cfg->cpl == GUEST_CPL3 ? "kvm-cpl3" : "kvm-cpl0";
 	f->create = kt_create;
 	f->opaque = cfg;
 }
 
 /* The shared scenarios as KVM selftest cases */
 
-static void run_scenario_case(enum guest_priv priv, const void *arg)
+static void run_scenario_case(enum guest_cpl cpl, const void *arg)
 {
 	const struct kvm_scenario_arg *a = arg;
 	const struct ring_scenario *s = a->s;
-	struct kvm_ring_target_config cfg = { .priv = priv };
+	struct kvm_ring_target_config cfg = { .cpl = cpl };
 	struct ring_target_factory factory;
 	struct ring_verdict verdict;
 	int code;

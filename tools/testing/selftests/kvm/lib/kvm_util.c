@@ -25,19 +25,19 @@
 #define LIB_GVA_BASE		0x10000000ul
 #define DEFAULT_WATCHDOG_S	20
 
-const char *guest_priv_name(enum guest_priv priv)
+const char *guest_cpl_name(enum guest_cpl cpl)
 {
-	return priv == GUEST_CPL3 ? "cpl3" : "cpl0";
+	return cpl == GUEST_CPL3 ? "cpl3" : "cpl0";
 }
 
-bool guest_priv_parse(const char *arg, unsigned int *mask)
+bool guest_cpl_parse(const char *arg, unsigned int *mask)
 {
 	if (!strcmp(arg, "cpl0"))
 		*mask = 1u << GUEST_CPL0;
 	else if (!strcmp(arg, "cpl3"))
 		*mask = 1u << GUEST_CPL3;
 	else if (!strcmp(arg, "all"))
-		*mask = GUEST_PRIV_ALL;
+		*mask = GUEST_CPL_ALL;
 	else
 		return false;
 	return true;
@@ -164,11 +164,11 @@ static int load_image_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;	/* the first object is the test binary itself */
 }
 
-struct kvm_vm *vm_create(enum guest_priv priv)
+struct kvm_vm *vm_create(enum guest_cpl cpl)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 
-	vm->priv = priv;
+	vm->cpl = cpl;
 	vm->system_slot = vm->nr_memslots - 1;
 	vm_mem_region_add(vm, BACKING_ANON, vm->system_slot, 0,
 			  SYSTEM_SLOT_BYTES / GUEST_PAGE_SIZE, 0);

@@ -21,7 +21,7 @@ void test_cases_watch_host_harm(void)
 
 struct case_run {
 	const struct test_case *tc;
-	enum guest_priv priv;
+	enum guest_cpl cpl;
 };
 
 static void case_child(void *arg)
@@ -29,10 +29,10 @@ static void case_child(void *arg)
 	struct case_run *cr = arg;
 
 	if (cr->tc->guest)
-		test_set_context("%s %s", guest_priv_name(cr->priv), cr->tc->name);
+		test_set_context("%s %s", guest_cpl_name(cr->cpl), cr->tc->name);
 	else
 		test_set_context("%s", cr->tc->name);
-	cr->tc->run(cr->priv, cr->tc->arg);
+	cr->tc->run(cr->cpl, cr->tc->arg);
 }
 
 /* The host kernel's verdict (into *harm) joins the case's; a blind watch gives a SKIP reason. */
@@ -47,9 +47,9 @@ static int judge_host_harm(struct host_harm_watch *watch, struct host_harm_repor
 	return host_harm_case_code(code, harm);
 }
 
-static void run_one(const struct test_case *tc, enum guest_priv priv, unsigned int timeout_s)
+static void run_one(const struct test_case *tc, enum guest_cpl cpl, unsigned int timeout_s)
 {
-	struct case_run cr = { .tc = tc, .priv = priv };
+	struct case_run cr = { .tc = tc, .cpl = cpl };
 	struct host_harm_report harm;
 	struct host_harm_watch watch;
 	struct ksft_case_status st;
@@ -58,7 +58,7 @@ static void run_one(const struct test_case *tc, enum guest_priv priv, unsigned i
 	int code;
 
 	if (tc->guest)
-		snprintf(name, sizeof(name), "%s %s", guest_priv_name(priv), tc->name);
+		snprintf(name, sizeof(name), "%s %s", guest_cpl_name(cpl), tc->name);
 	else
 		snprintf(name, sizeof(name), "%s", tc->name);
 	skip_reason[0] = '\0';
@@ -74,10 +74,10 @@ static void run_one(const struct test_case *tc, enum guest_priv priv, unsigned i
 }
 
 void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
-		    unsigned int priv_mask, unsigned int timeout_s)
+		    unsigned int cpl_mask, unsigned int timeout_s)
 {
 	unsigned int i, plan = 0;
-	int priv;
+	int cpl;
 
 	skip_reason = mmap(NULL, SKIP_REASON_MAX, PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -85,7 +85,7 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 		ksft_exit_fail_msg("mmap of the skip reason: %s\n", strerror(errno));
 	test_set_skip_reason_buffer(skip_reason, SKIP_REASON_MAX);
 	for (i = 0; i < nr_cases; i++)
-		plan += cases[i].guest ? __builtin_popcount(priv_mask) : 1;
+		plan += cases[i].guest ? __builtin_popcount(cpl_mask) : 1;
 	ksft_print_header();
 	ksft_set_plan(plan);
 	for (i = 0; i < nr_cases; i++) {
@@ -93,19 +93,19 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 			run_one(&cases[i], GUEST_CPL0, timeout_s);
 			continue;
 		}
-		for (priv = 0; priv < NR_GUEST_PRIVS; priv++)
-			if (priv_mask & (1u << priv))
-				run_one(&cases[i], priv, timeout_s);
+		for (cpl = 0; cpl < NR_GUEST_CPLS; cpl++)
+			if (cpl_mask & (1u << cpl))
+				run_one(&cases[i], cpl, timeout_s);
 	}
 	ksft_finished();
 }
 
-void test_common_option(int opt, const char *arg, unsigned int *priv_mask,
+void test_common_option(int opt, const char *arg, unsigned int *cpl_mask,
 			void (*usage)(const char *prog), const char *prog)
 {
 	switch (opt) {
 	case 'g':
-		if (guest_priv_parse(arg, priv_mask))
+		if (guest_cpl_parse(arg, cpl_mask))
 			return;
 		fprintf(stderr, "%s: bad guest privilege '%s'\n", prog, arg);
 		break;
@@ -119,12 +119,12 @@ void test_common_option(int opt, const char *arg, unsigned int *priv_mask,
 
 unsigned int test_parse_common_args(int argc, char *argv[], void (*usage)(const char *prog))
 {
-	unsigned int priv_mask = GUEST_PRIV_ALL;
+	unsigned int cpl_mask = GUEST_CPL_ALL;
 	int opt;
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS)) != -1)
-		test_common_option(opt, optarg, &priv_mask, usage, argv[0]);
+		test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
 	if (optind < argc)
-		test_common_option('?', NULL, &priv_mask, usage, argv[0]);
-	return priv_mask;
+		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+	return cpl_mask;
 }

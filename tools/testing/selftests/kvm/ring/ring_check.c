@@ -175,7 +175,7 @@ static void protect_all(struct chk_slot *s)
 		protect(s, page);
 }
 
-static void do_slot(struct checker *c, const struct ring_event *ev)
+static void judge_slot(struct checker *c, const struct ring_event *ev)
 {
 	struct chk_slot *s = find_slot(c, ev->slot.id);
 	u32 i;
@@ -332,7 +332,7 @@ static void matched(struct checker *c, struct chk_vcpu *vc, const struct item *i
 	vc->q.head++;
 }
 
-static void do_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_entry *e)
+static void judge_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_entry *e)
 {
 	u64 nth = vc->nr_entries;
 
@@ -372,7 +372,7 @@ static void do_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_
 }
 
 /* A harvest found the ring empty: everything executed must have been seen. */
-static void do_drained(struct checker *c, struct chk_vcpu *vc)
+static void judge_drained(struct checker *c, struct chk_vcpu *vc)
 {
 	u64 missing = 0;
 	const struct item *first = NULL;
@@ -413,7 +413,7 @@ static void check_full_exit(struct checker *c, struct chk_vcpu *vc, u32 used)
 		     vcpu_id(c, vc), used, lowest, cfg->ring_size, cfg->reserve_max);
 }
 
-static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_event *ev)
+static void judge_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_event *ev)
 {
 	const struct ring_check_config *cfg = c->cfg;
 	u32 used = used_entries(vc, ev->occupancy);
@@ -472,7 +472,7 @@ static void do_exit(struct checker *c, struct chk_vcpu *vc, const struct ring_ev
 	}
 }
 
-static void do_run(struct chk_vcpu *vc)
+static void judge_run(struct chk_vcpu *vc)
 {
 	vc->running = true;
 }
@@ -496,7 +496,7 @@ static void rearm(struct checker *c, struct chk_vcpu *vc)
 	vc->reset_since_exit = true;
 }
 
-static void do_reset(struct checker *c, const struct ring_event *ev)
+static void judge_reset(struct checker *c, const struct ring_event *ev)
 {
 	u64 harvested = 0;
 	u32 i;
@@ -537,22 +537,22 @@ static void check_event(struct checker *c, const struct ring_event *ev)
 	}
 	switch (ev->kind) {
 	case RR_SLOT:
-		do_slot(c, ev);
+		judge_slot(c, ev);
 		break;
 	case RR_RUN:
-		do_run(vc);
+		judge_run(vc);
 		break;
 	case RR_EXIT:
-		do_exit(c, vc, ev);
+		judge_exit(c, vc, ev);
 		break;
 	case RR_ENTRY:
-		do_entry(c, vc, &ev->entry);
+		judge_entry(c, vc, &ev->entry);
 		break;
 	case RR_DRAINED:
-		do_drained(c, vc);
+		judge_drained(c, vc);
 		break;
 	case RR_RESET:
-		do_reset(c, ev);
+		judge_reset(c, ev);
 		break;
 	default:
 		fail(c, NULL, "unknown record event %u", ev->kind);

@@ -193,7 +193,7 @@ static struct kvm_segment flat_segment(u16 selector, bool code, u8 dpl)
 static void vcpu_init_sregs(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vm *vm = vcpu->vm;
-	u8 dpl = vm->priv == GUEST_CPL3 ? 3 : 0;
+	u8 dpl = vm->cpl == GUEST_CPL3 ? 3 : 0;
 	u16 cs = dpl ? GDT_USER_CS : GDT_KERNEL_CS;
 	u16 ds = dpl ? GDT_USER_DS : GDT_KERNEL_DS;
 	struct kvm_sregs sregs;
@@ -250,6 +250,6 @@ void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code)
 	*(u64 *)addr_gva2hva(vm, vcpu->stack_top - 8) = (u64)guest_code_returned;
 	regs.rsp = vcpu->stack_top - 8;
 	regs.rip = (u64)guest_code;
-	regs.rflags = X86_EFLAGS_FIXED | (vm->priv == GUEST_CPL3 ? X86_EFLAGS_IOPL3 : 0);
+	regs.rflags = X86_EFLAGS_FIXED | (vm->cpl == GUEST_CPL3 ? X86_EFLAGS_IOPL3 : 0);
 	vcpu_regs_set(vcpu, &regs);
 }
