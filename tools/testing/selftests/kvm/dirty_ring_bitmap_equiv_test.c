@@ -118,7 +118,7 @@ static u64 add_iteration(struct ws_script *s, u64 *state)
 		} else {
 			page = pick_page(r >> 8, 1);
 		}
-		ws_add_write(s, TEST_SLOT, page, count, pad);
+		ws_add_write(s, (struct ws_write){ .slot = TEST_SLOT, .page = page, .count = count, .pad = pad });
 		stores += count;
 	}
 	ws_add_sync(s);

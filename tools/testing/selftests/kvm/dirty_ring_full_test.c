@@ -35,8 +35,8 @@
 #define MAX_RING_SIZES		8
 #define LARGE_RING_ENTRIES	16384
 
-static const char *const scenarios[] = { "full_cycles", "full_no_progress" };
-static const char *const densities[] = { "full_tight", "full_padded", "full_random" };
+static const enum ring_scenario_id scenarios[] = { RS_FULL_CYCLES, RS_FULL_NO_PROGRESS };
+static const enum ring_scenario_id densities[] = { RS_FULL_TIGHT, RS_FULL_PADDED, RS_FULL_RANDOM };
 
 #define MAX_CASES	(ARRAY_SIZE(scenarios) + MAX_RING_SIZES * ARRAY_SIZE(densities))
 

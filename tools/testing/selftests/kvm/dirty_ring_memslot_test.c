@@ -31,11 +31,11 @@
 #define THP_PAGES		1024	/* 4 MiB: two huge pages */
 #define MOVE_OFFSET_GPA		(1ul << 30)
 
-static const char *const scenarios[] = {
-	"slot_ids_offsets",
-	"log_dirty_flag",
-	"delete_unharvested",
-	"delete_harvested",
+static const enum ring_scenario_id scenarios[] = {
+	RS_SLOT_IDS_OFFSETS,
+	RS_LOG_DIRTY_FLAG,
+	RS_DELETE_UNHARVESTED,
+	RS_DELETE_HARVESTED,
 };
 
 /* Pages of the THP slot the guest writes: around and across the 2 MiB boundary. */

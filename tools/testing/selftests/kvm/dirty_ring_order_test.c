@@ -16,12 +16,12 @@
  */
 #include "kvm_ring_target.h"
 
-static const char *const scenarios[] = {
-	"first_write_order",
-	"rewrite_after_reset",
-	"rewrite_before_reset",
-	"partial_harvest",
-	"wrap_positions",
+static const enum ring_scenario_id scenarios[] = {
+	RS_FIRST_WRITE_ORDER,
+	RS_REWRITE_AFTER_RESET,
+	RS_REWRITE_BEFORE_RESET,
+	RS_PARTIAL_HARVEST,
+	RS_WRAP_POSITIONS,
 };
 
 static void usage(const char *prog)

@@ -35,7 +35,7 @@
 #define MAX_VCPU_COUNTS		4
 #define WAIT_SLICE_US		20000
 
-static const char *const scenarios[] = { "vcpus_lockstep", "reaper_concurrent" };
+static const enum ring_scenario_id scenarios[] = { RS_VCPUS_LOCKSTEP, RS_REAPER_CONCURRENT };
 
 static u32 vcpu_counts[MAX_VCPU_COUNTS] = { 2, 8 };
 static unsigned int nr_vcpu_counts = 2;

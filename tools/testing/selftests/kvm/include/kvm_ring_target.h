@@ -9,7 +9,7 @@
 #ifndef SELFTEST_KVM_KVM_RING_TARGET_H
 #define SELFTEST_KVM_KVM_RING_TARGET_H
 
-#include "ring_target.h"
+#include "ring_scenario.h"
 #include "test_case.h"
 
 struct kvm_ring_target_config {
@@ -17,8 +17,6 @@ struct kvm_ring_target_config {
 };
 
 void kvm_ring_factory_init(struct ring_target_factory *f, struct kvm_ring_target_config *cfg);
-
-struct ring_scenario;
 
 /* What a scenario case runs; the caller owns the storage. */
 struct kvm_scenario_arg {
@@ -28,10 +26,10 @@ struct kvm_scenario_arg {
 };
 
 /*
- * Fill cases[] (and args[]) with one guest case per named scenario, with
+ * Fill cases[] (and args[]) with one guest case per scenario in ids[], with
  * rings of ring_size entries (0: each scenario's own); returns how many.
  */
-unsigned int kvm_scenario_cases(const char *const *names, unsigned int nr_names, u32 ring_size,
+unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int nr_ids, u32 ring_size,
 				struct kvm_scenario_arg *args, struct test_case *cases);
 
 #endif /* SELFTEST_KVM_KVM_RING_TARGET_H */

@@ -229,25 +229,15 @@ static void run_scenario_case(enum guest_cpl cpl, const void *arg)
 		       verdict.dups, verdict.early, verdict.replays);
 }
 
-static const struct ring_scenario *find_scenario(const char *name)
-{
-	u32 i;
-
-	for (i = 0; i < nr_ring_scenarios; i++)
-		if (!strcmp(ring_scenarios[i].name, name))
-			return &ring_scenarios[i];
-	TEST_FAIL("no shared scenario named %s", name);
-}
-
-unsigned int kvm_scenario_cases(const char *const *names, unsigned int nr_names, u32 ring_size,
+unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int nr_ids, u32 ring_size,
 				struct kvm_scenario_arg *args, struct test_case *cases)
 {
 	unsigned int i;
 
-	for (i = 0; i < nr_names; i++) {
+	for (i = 0; i < nr_ids; i++) {
 		struct kvm_scenario_arg *a = &args[i];
 
-		a->s = find_scenario(names[i]);
+		a->s = &ring_scenarios[ids[i]];
 		a->ring_size = ring_size;
 		if (ring_size)
 			snprintf(a->name, sizeof(a->name), "%s_r%u", a->s->name, ring_size);
@@ -260,5 +250,5 @@ unsigned int kvm_scenario_cases(const char *const *names, unsigned int nr_names,
 			.guest = true,
 		};
 	}
-	return nr_names;
+	return nr_ids;
 }

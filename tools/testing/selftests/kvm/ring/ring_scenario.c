@@ -277,17 +277,17 @@ static void first_write_order(struct ring_ctx *ctx)
 		return;
 	rs_slot_add(ctx, 1, 512, LOG);
 	rs_slot_add(ctx, 2, 64, LOG);
-	ws_add_write(s, 1, 10, 20, 0);
-	ws_add_write(s, 2, 5, 1, 0);
-	ws_add_write(s, 1, 3, 1, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 10, .count = 20 });
+	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 5, .count = 1 });
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 3, .count = 1 });
 	for (i = 0; i < 30; i++)
-		ws_add_write(s, 1, 400 - i * 7, 1, 0);
-	ws_add_write(s, 2, 63, 1, 0);
-	ws_add_write(s, 1, 100, 10, 3);
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 400 - i * 7, .count = 1 });
+	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 63, .count = 1 });
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 100, .count = 10, .pad = 3 });
 	ws_add_sync(s);
-	ws_add_write(s, 1, 10, 1, 0);
-	ws_add_write(s, 2, 0, 64, 0);
-	ws_add_write(s, 2, 0, 64, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 10, .count = 1 });
+	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 0, .count = 64 });
+	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 0, .count = 64 });
 	ws_add_sync(s);
 	rs_load(ctx, 0);
 	run_script(ctx, 0);
@@ -303,8 +303,8 @@ static void rewrite_after_reset(struct ring_ctx *ctx)
 		return;
 	rs_slot_add(ctx, 1, 64, LOG);
 	for (round = 0; round < 3; round++) {
-		ws_add_write(s, 1, 0, 50, 0);
-		ws_add_write(s, 1, 0, 50, 0);
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 50 });
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 50 });
 		ws_add_sync(s);
 	}
 	rs_load(ctx, 0);
@@ -323,11 +323,11 @@ static void rewrite_before_reset(struct ring_ctx *ctx)
 	if (!rs_begin(ctx, 1, 256))
 		return;
 	rs_slot_add(ctx, 1, 64, LOG);
-	ws_add_write(s, 1, 0, 24, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 24 });
 	ws_add_sync(s);
-	ws_add_write(s, 1, 8, 24, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 8, .count = 24 });
 	ws_add_sync(s);
-	ws_add_write(s, 1, 0, 40, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 40 });
 	ws_add_sync(s);
 	rs_load(ctx, 0);
 	rs_run_to_sync(ctx, 0);
@@ -349,7 +349,7 @@ static void partial_harvest(struct ring_ctx *ctx)
 		return;
 	rs_slot_add(ctx, 1, 256, LOG);
 	for (round = 0; round < 4; round++) {
-		ws_add_write(s, 1, round * 40, 40, 0);
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = round * 40, .count = 40 });
 		ws_add_sync(s);
 	}
 	rs_load(ctx, 0);
@@ -371,9 +371,9 @@ static void full_cycles(struct ring_ctx *ctx)
 	if (!rs_begin(ctx, 1, 256))
 		return;
 	rs_slot_add(ctx, 1, 4096, LOG);
-	ws_add_write(s, 1, 0, 4096, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 4096 });
 	ws_add_sync(s);
-	ws_add_write(s, 1, 0, 2000, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 2000 });
 	rs_load(ctx, 0);
 	run_script(ctx, 0);
 }
@@ -400,7 +400,8 @@ static void full_density(struct ring_ctx *ctx, enum store_density density)
 	pages = (u64)size * (size >= 16384 ? 4 : 8);
 	rs_slot_add(ctx, 1, pages, LOG);
 	if (density != DENSITY_RANDOM) {
-		ws_add_write(s, 1, 0, pages, density == DENSITY_PADDED ? 1 : 0);
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = pages,
+						   .pad = density == DENSITY_PADDED ? 1 : 0 });
 	} else {
 		order = malloc(pages * sizeof(*order));
 		TEST_ASSERT(order, "out of memory");
@@ -413,7 +414,7 @@ static void full_density(struct ring_ctx *ctx, enum store_density density)
 			order[j] = t;
 		}
 		for (i = 0; i < pages; i++)
-			ws_add_write(s, 1, order[i], 1, 0);
+			ws_add_write(s, (struct ws_write){ .slot = 1, .page = order[i], .count = 1 });
 		free(order);
 	}
 	rs_load(ctx, 0);
@@ -452,9 +453,9 @@ static void full_no_progress(struct ring_ctx *ctx)
 	size = ctx->t->ring_size;
 	rs_slot_add(ctx, 1, 2 * size, LOG);
 	for (i = 0; i < 3; i++) {
-		ws_add_write(s, 1, 0, 16, 0);
-		ws_add_write(s, 1, 16, size - 16, 0);
-		ws_add_write(s, 1, 0, 16, 0);
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 16 });
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 16, .count = size - 16 });
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 16 });
 		ws_add_sync(s);
 	}
 	rs_load(ctx, 0);
@@ -482,12 +483,12 @@ static void slot_ids_offsets(struct ring_ctx *ctx)
 	ids[ARRAY_SIZE(ids) - 1] = ctx->t->max_slot_id;
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		rs_slot_add(ctx, ids[i], npages[i], LOG);
-		ws_add_write(s, ids[i], npages[i] - 1, 1, 0);
-		ws_add_write(s, ids[i], 0, 1, 0);
+		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = npages[i] - 1, .count = 1 });
+		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = 0, .count = 1 });
 	}
 	ws_add_sync(s);
 	for (i = ARRAY_SIZE(ids); i-- > 0;)
-		ws_add_write(s, ids[i], npages[i] / 2, 1, 0);
+		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = npages[i] / 2, .count = 1 });
 	rs_load(ctx, 0);
 	run_script(ctx, 0);
 }
@@ -503,8 +504,8 @@ static void log_dirty_flag(struct ring_ctx *ctx)
 	rs_slot_add(ctx, 1, 32, LOG);
 	rs_slot_add(ctx, 2, 32, 0);
 	for (i = 0; i < 4; i++) {
-		ws_add_write(s, 2, 0, 16, 0);
-		ws_add_write(s, 1, i * 4, 4, 0);
+		ws_add_write(s, (struct ws_write){ .slot = 2, .page = 0, .count = 16 });
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = i * 4, .count = 4 });
 		ws_add_sync(s);
 	}
 	rs_load(ctx, 0);
@@ -532,10 +533,10 @@ static void delete_unharvested(struct ring_ctx *ctx)
 		return;
 	rs_slot_add(ctx, 1, 64, LOG);
 	rs_slot_add(ctx, 3, 64, LOG);
-	ws_add_write(s, 3, 0, 20, 0);
-	ws_add_write(s, 1, 0, 10, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 20 });
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 10 });
 	ws_add_sync(s);
-	ws_add_write(s, 1, 0, 40, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 40 });
 	ws_add_sync(s);
 	rs_load(ctx, 0);
 	rs_run_to_sync(ctx, 0);
@@ -553,11 +554,11 @@ static void delete_harvested(struct ring_ctx *ctx)
 		return;
 	rs_slot_add(ctx, 1, 64, LOG);
 	rs_slot_add(ctx, 3, 64, LOG);
-	ws_add_write(s, 1, 0, 10, 0);
-	ws_add_write(s, 3, 0, 20, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 10 });
+	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 20 });
 	ws_add_sync(s);
-	ws_add_write(s, 3, 0, 30, 0);
-	ws_add_write(s, 1, 0, 10, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 30 });
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 10 });
 	ws_add_sync(s);
 	rs_load(ctx, 0);
 	rs_run_to_sync(ctx, 0);
@@ -582,8 +583,8 @@ static void vcpus_lockstep(struct ring_ctx *ctx)
 		struct ws_script *s = &ctx->script[v];
 
 		for (round = 0; round < 3; round++) {
-			ws_add_write(s, 1, v * 64 + round * 20, 20, 0);
-			ws_add_write(s, 2, (v + round) % 4, 8, 0);
+			ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 64 + round * 20, .count = 20 });
+			ws_add_write(s, (struct ws_write){ .slot = 2, .page = (v + round) % 4, .count = 8 });
 			ws_add_sync(s);
 		}
 		rs_load(ctx, v);
@@ -604,7 +605,7 @@ static void reaper_concurrent(struct ring_ctx *ctx)
 	if (!rs_begin(ctx, 1, 1024))
 		return;
 	rs_slot_add(ctx, 1, 8192, LOG);
-	ws_add_write(s, 1, 0, 8192, 0);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 8192 });
 	rs_load(ctx, 0);
 	for (cycles = 0; cycles < 64; cycles++) {
 		enum ring_exit exit = rs_run_reaped(ctx, 0);
@@ -627,7 +628,8 @@ static void wrap_positions(struct ring_ctx *ctx)
 		return;
 	rs_slot_add(ctx, 1, 1024, LOG);
 	for (i = 0, chunk = 1; i < 1024; i += chunk, chunk = chunk % 61 + 3) {
-		ws_add_write(s, 1, i, i + chunk <= 1024 ? chunk : 1024 - i, 0);
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = i,
+						   .count = i + chunk <= 1024 ? chunk : 1024 - i });
 		ws_add_sync(s);
 	}
 	rs_load(ctx, 0);
@@ -637,36 +639,41 @@ static void wrap_positions(struct ring_ctx *ctx)
 	}
 }
 
-const struct ring_scenario ring_scenarios[] = {
-	{ "first_write_order", "entries in first-write order, slots and offsets exact",
-	  first_write_order },
-	{ "rewrite_after_reset", "a page rewritten after its reset is reported again",
-	  rewrite_after_reset },
-	{ "rewrite_before_reset", "stores between harvest and reset log again after the reset",
-	  rewrite_before_reset },
-	{ "partial_harvest", "a reset resets exactly the harvested prefix", partial_harvest },
-	{ "full_cycles", "full exits at the soft limit, nothing lost over many cycles",
-	  full_cycles },
-	{ "full_no_progress", "a full vCPU makes no progress until the reset",
-	  full_no_progress },
-	{ "full_tight", "full exits in a tight store loop, no progress while full",
-	  full_tight },
-	{ "full_padded", "full exits with idle work between stores", full_padded },
-	{ "full_random", "full exits with pages stored in a random order", full_random },
-	{ "slot_ids_offsets", "low and high slot ids, sizes from one page", slot_ids_offsets },
-	{ "log_dirty_flag", "only dirty-logged slots report; enabling logging re-protects",
-	  log_dirty_flag },
-	{ "delete_unharvested", "entries of a deleted slot are reset and counted",
-	  delete_unharvested },
-	{ "delete_harvested", "deleting a slot between harvest and reset", delete_harvested },
-	{ "vcpus_lockstep", "each vCPU's ring holds its writes, one reset for all",
-	  vcpus_lockstep },
-	{ "reaper_concurrent", "a reaper harvesting a running vCPU sees whole entries",
-	  reaper_concurrent },
-	{ "wrap_positions", "harvests and resets at every ring position", wrap_positions },
+const struct ring_scenario ring_scenarios[NR_RING_SCENARIOS] = {
+	[RS_FIRST_WRITE_ORDER] = { "first_write_order", "entries in first-write order, slots and offsets exact",
+		first_write_order },
+	[RS_REWRITE_AFTER_RESET] = { "rewrite_after_reset", "a page rewritten after its reset is reported again",
+		rewrite_after_reset },
+	[RS_REWRITE_BEFORE_RESET] = { "rewrite_before_reset", "stores between harvest and reset log again after the reset",
+		rewrite_before_reset },
+	[RS_PARTIAL_HARVEST] = { "partial_harvest", "a reset resets exactly the harvested prefix",
+		partial_harvest },
+	[RS_FULL_CYCLES] = { "full_cycles", "full exits at the soft limit, nothing lost over many cycles",
+		full_cycles },
+	[RS_FULL_NO_PROGRESS] = { "full_no_progress", "a full vCPU makes no progress until the reset",
+		full_no_progress },
+	[RS_FULL_TIGHT] = { "full_tight", "full exits in a tight store loop, no progress while full",
+		full_tight },
+	[RS_FULL_PADDED] = { "full_padded", "full exits with idle work between stores",
+		full_padded },
+	[RS_FULL_RANDOM] = { "full_random", "full exits with pages stored in a random order",
+		full_random },
+	[RS_SLOT_IDS_OFFSETS] = { "slot_ids_offsets", "low and high slot ids, sizes from one page",
+		slot_ids_offsets },
+	[RS_LOG_DIRTY_FLAG] = { "log_dirty_flag", "only dirty-logged slots report; enabling logging re-protects",
+		log_dirty_flag },
+	[RS_DELETE_UNHARVESTED] = { "delete_unharvested", "entries of a deleted slot are reset and counted",
+		delete_unharvested },
+	[RS_DELETE_HARVESTED] = { "delete_harvested", "deleting a slot between harvest and reset",
+		delete_harvested },
+	[RS_VCPUS_LOCKSTEP] = { "vcpus_lockstep", "each vCPU's ring holds its writes, one reset for all",
+		vcpus_lockstep },
+	[RS_REAPER_CONCURRENT] = { "reaper_concurrent", "a reaper harvesting a running vCPU sees whole entries",
+		reaper_concurrent },
+	[RS_WRAP_POSITIONS] = { "wrap_positions", "harvests and resets at every ring position",
+		wrap_positions },
 };
 
-const u32 nr_ring_scenarios = ARRAY_SIZE(ring_scenarios);
 
 int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory *factory,
 		      dirty_walk_fn walk, u32 ring_size, struct ring_verdict *verdict)

@@ -15,14 +15,16 @@ static struct ws_op *ws_append(struct ws_script *s, u16 kind)
 	return op;
 }
 
-void ws_add_write(struct ws_script *s, u16 slot, u64 page, u32 count, u32 pad)
+void ws_add_write(struct ws_script *s, struct ws_write w)
 {
-	struct ws_op *op = ws_append(s, WS_WRITE);
+	struct ws_op *op;
 
-	op->slot = slot;
-	op->page = page;
-	op->count = count;
-	op->pad = pad;
+	TEST_ASSERT(w.count, "a write of no page to slot %u page %lu", w.slot, w.page);
+	op = ws_append(s, WS_WRITE);
+	op->slot = w.slot;
+	op->page = w.page;
+	op->count = w.count;
+	op->pad = w.pad;
 }
 
 void ws_add_sync(struct ws_script *s)

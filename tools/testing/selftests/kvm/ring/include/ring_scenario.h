@@ -67,8 +67,32 @@ struct ring_scenario {
 	void (*run)(struct ring_ctx *ctx);
 };
 
-extern const struct ring_scenario ring_scenarios[];
-extern const u32 nr_ring_scenarios;
+/*
+ * The scenarios, by id: a test names the ones it runs with these, so that a
+ * scenario that does not exist fails the build.  A new scenario is an id
+ * here and a row in ring_scenarios[] (ring/ring_scenario.c).
+ */
+enum ring_scenario_id {
+	RS_FIRST_WRITE_ORDER,
+	RS_REWRITE_AFTER_RESET,
+	RS_REWRITE_BEFORE_RESET,
+	RS_PARTIAL_HARVEST,
+	RS_FULL_CYCLES,
+	RS_FULL_NO_PROGRESS,
+	RS_FULL_TIGHT,
+	RS_FULL_PADDED,
+	RS_FULL_RANDOM,
+	RS_SLOT_IDS_OFFSETS,
+	RS_LOG_DIRTY_FLAG,
+	RS_DELETE_UNHARVESTED,
+	RS_DELETE_HARVESTED,
+	RS_VCPUS_LOCKSTEP,
+	RS_REAPER_CONCURRENT,
+	RS_WRAP_POSITIONS,
+	NR_RING_SCENARIOS
+};
+
+extern const struct ring_scenario ring_scenarios[NR_RING_SCENARIOS];
 
 /*
  * Run one scenario on a target created by factory, harvesting with walk

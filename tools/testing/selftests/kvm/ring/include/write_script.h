@@ -51,7 +51,15 @@ struct ws_script {
 	u64 cap;
 };
 
-void ws_add_write(struct ws_script *s, u16 slot, u64 page, u32 count, u32 pad);
+/* One WS_WRITE, with named fields at the call site. */
+struct ws_write {
+	u16 slot;	/* memslot id */
+	u64 page;	/* first page offset within the slot */
+	u32 count;	/* pages, consecutive from page: at least 1 */
+	u32 pad;	/* idle loop iterations after each store (0: a tight loop) */
+};
+
+void ws_add_write(struct ws_script *s, struct ws_write w);
 void ws_add_sync(struct ws_script *s);
 void ws_add_end(struct ws_script *s);
 void ws_script_free(struct ws_script *s);

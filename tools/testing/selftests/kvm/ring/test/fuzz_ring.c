@@ -51,14 +51,17 @@ static void build_script(struct input *in, struct ws_script *s, const u64 *npage
 	u32 nr_ops = 1 + take(in, FUZZ_MAX_OPS), i;
 
 	for (i = 0; i < nr_ops; i++) {
-		u32 slot = take(in, FUZZ_SLOTS);
+		u32 slot = take(in, FUZZ_SLOTS), count, pad;
 		u64 page = take(in, npages[slot]);
 
-		if (!take(in, 5))
+		if (!take(in, 5)) {
 			ws_add_sync(s);
-		else
-			ws_add_write(s, fuzz_slot_ids[slot], page,
-				     1 + take(in, npages[slot] - page), take(in, 3));
+			continue;
+		}
+		count = 1 + take(in, npages[slot] - page);
+		pad = take(in, 3);
+		ws_add_write(s, (struct ws_write){ .slot = fuzz_slot_ids[slot], .page = page,
+						   .count = count, .pad = pad });
 	}
 }
 

@@ -27,19 +27,9 @@ static struct model_variant variants[] = {
 	{ "emulated", { .reserve = MODEL_RESERVE, .emulated = true, .replay_full_store = true } },
 };
 
-static const char * const sized_scenarios[] = { "full_cycles", "wrap_positions" };
+static const enum ring_scenario_id sized_scenarios[] = { RS_FULL_CYCLES, RS_WRAP_POSITIONS };
 #define MIN_RING_SHIFT	6
 #define MAX_RING_SHIFT	16
-
-static const struct ring_scenario *find_scenario(const char *name)
-{
-	u32 i;
-
-	for (i = 0; i < nr_ring_scenarios; i++)
-		if (!strcmp(ring_scenarios[i].name, name))
-			return &ring_scenarios[i];
-	TEST_FAIL("no scenario %s", name);
-}
 
 static void run_case(const struct ring_scenario *s, struct model_variant *mv, u32 ring_size)
 {
@@ -65,13 +55,13 @@ int main(void)
 	u32 i, j, shift;
 
 	ksft_print_header();
-	ksft_set_plan(ARRAY_SIZE(variants) * nr_ring_scenarios +
+	ksft_set_plan(ARRAY_SIZE(variants) * NR_RING_SCENARIOS +
 		      ARRAY_SIZE(sized_scenarios) * (MAX_RING_SHIFT - MIN_RING_SHIFT + 1));
 	for (i = 0; i < ARRAY_SIZE(variants); i++)
-		for (j = 0; j < nr_ring_scenarios; j++)
+		for (j = 0; j < NR_RING_SCENARIOS; j++)
 			run_case(&ring_scenarios[j], &variants[i], 0);
 	for (j = 0; j < ARRAY_SIZE(sized_scenarios); j++)
 		for (shift = MIN_RING_SHIFT; shift <= MAX_RING_SHIFT; shift++)
-			run_case(find_scenario(sized_scenarios[j]), &variants[0], 1u << shift);
+			run_case(&ring_scenarios[sized_scenarios[j]], &variants[0], 1u << shift);
 	ksft_finished();
 }

@@ -41,7 +41,7 @@ static bool run_clean(void)
 	bool all = true;
 	u32 j;
 
-	for (j = 0; j < nr_ring_scenarios; j++) {
+	for (j = 0; j < NR_RING_SCENARIOS; j++) {
 		struct ring_verdict v;
 		int code = run_one(&ring_scenarios[j], MUT_NONE, &v);
 		char name[96];
@@ -59,7 +59,7 @@ static bool run_mutant(enum ring_mutant_id id)
 	char killer[RING_VERDICT_MSG + 64] = "";
 	u32 j, kills = 0;
 
-	for (j = 0; j < nr_ring_scenarios; j++) {
+	for (j = 0; j < NR_RING_SCENARIOS; j++) {
 		struct ring_verdict v;
 		int code = run_one(&ring_scenarios[j], id, &v);
 		bool killed = code == KSFT_FAIL;
@@ -71,10 +71,10 @@ static bool run_mutant(enum ring_mutant_id id)
 		if (killed && !kills++)
 			snprintf(killer, sizeof(killer), "%s: %s", ring_scenarios[j].name, v.msg);
 	}
-	matrix[id][nr_ring_scenarios] = '\0';
+	matrix[id][NR_RING_SCENARIOS] = '\0';
 	if (kills)
 		ksft_test_result_pass("mutant %s killed by %u/%u, first %s\n", m->name, kills,
-				      nr_ring_scenarios, killer);
+				      NR_RING_SCENARIOS, killer);
 	else
 		ksft_test_result_fail("mutant %s survived every scenario (%s)\n", m->name, m->bug);
 	return kills;
@@ -85,9 +85,9 @@ static void print_matrix(void)
 	u32 i, j;
 
 	ksft_print_msg("scenarios:\n");
-	for (j = 0; j < nr_ring_scenarios; j++)
+	for (j = 0; j < NR_RING_SCENARIOS; j++)
 		ksft_print_msg("  %c %s\n", 'a' + j, ring_scenarios[j].name);
-	ksft_print_msg("%-26s %.*s\n", "mutant \\ scenario", (int)nr_ring_scenarios,
+	ksft_print_msg("%-26s %.*s\n", "mutant \\ scenario", (int)NR_RING_SCENARIOS,
 		       "abcdefghijklmnopqrstuvwxyz");
 	for (i = 1; i < NR_RING_MUTANTS; i++)
 		ksft_print_msg("%-26s %s\n", ring_mutants[i].name, matrix[i]);
@@ -99,7 +99,7 @@ int main(void)
 	bool clean;
 
 	ksft_print_header();
-	ksft_set_plan(nr_ring_scenarios + total);
+	ksft_set_plan(NR_RING_SCENARIOS + total);
 	clean = run_clean();
 	for (i = 1; i < NR_RING_MUTANTS; i++)
 		killed += run_mutant(i);
