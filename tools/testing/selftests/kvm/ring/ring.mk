@@ -20,7 +20,7 @@ OUTPUT ?= $(CURDIR)
 
 RING_C := ring/dirty_ring_walk.c ring/dirty_bitmap.c ring/write_script.c \
 	  ring/ring_record.c ring/ring_check.c ring/ring_model.c ring/ring_model_target.c \
-	  ring/ring_mutants.c ring/ring_scenario.c
+	  ring/ring_mutants.c ring/ring_scenario.c ring/ring_scenarios.c
 RING_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(RING_C))
 RING_LIB := $(OUTPUT)/ring/libring.a
 

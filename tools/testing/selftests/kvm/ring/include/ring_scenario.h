@@ -35,6 +35,9 @@ struct ring_ctx {
 	struct ring_verdict verdict;
 };
 
+/* How often a vCPU may exit full without progress before a run gives up. */
+#define RS_FULL_NO_PROGRESS_MAX	4
+
 /* Create the target; false (and ctx->skipped) if the target cannot. */
 bool rs_begin(struct ring_ctx *ctx, u32 nr_vcpus, u32 ring_size);
 void rs_slot_add(struct ring_ctx *ctx, u16 id, u64 npages, u32 flags);
