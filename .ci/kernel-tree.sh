@@ -76,7 +76,8 @@ grep -q "^$target:$test\$" "$inst/kselftest-list.txt" || {
 }
 
 step "run_kselftest.sh -t $target:$test"
-(cd "$inst" && ./run_kselftest.sh -t "$target:$test") 2>&1 | tee "$work/run.log"
+{ "$repo/tools/testing/selftests/kvm/host_info.sh"
+  cd "$inst" && ./run_kselftest.sh -t "$target:$test"; } 2>&1 | tee "$work/run.log"
 "$repo/tools/testing/selftests/kvm/ktap_check.sh" \
 	"$repo/tools/testing/selftests/kvm/known-issues.txt" "$work/run.log"
 grep -q "^ok 1 selftests: $target: $test\$" "$work/run.log" || {

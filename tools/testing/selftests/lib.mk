@@ -64,8 +64,8 @@ CLANG_TARGET := $(notdir $(CROSS_COMPILE:%-=%))
 else
 CLANG_TARGET := $(CLANG_TARGET_$(ARCH))
 endif
-CC := $(filter %/,$(LLVM))clang$(filter -%,$(LLVM)) \
-      $(if $(CLANG_TARGET),--target=$(CLANG_TARGET)) -fintegrated-as
+CC := $(strip $(filter %/,$(LLVM))clang$(filter -%,$(LLVM)) \
+	$(if $(CLANG_TARGET),--target=$(CLANG_TARGET)) -fintegrated-as)
 else
 CC := $(CROSS_COMPILE)gcc
 endif

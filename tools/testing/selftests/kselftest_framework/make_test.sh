@@ -131,4 +131,22 @@ m clean
 [ ! -e "$build/hello_test" ] && [ ! -e "$build/lib/answer.o" ] && [ ! -e "$inst" ]
 expect_eq "make clean" 0 "$?"
 
+# The compiler lib.mk picks, from a dry run: CC_CHECK WHAT "ARGS" TEXT.
+cc_check()
+{
+	make -n --no-print-directory -C "$sel/demo" OUTPUT="$unit_tmp/dry" $2 all \
+		> "$log" 2>&1
+	expect_text "$log" "$3"
+}
+cc_check "default" "" "gcc -std=gnu11"
+cc_check "_GNU_SOURCE as the kernel defines it" "" "-D_GNU_SOURCE= "
+cc_check "LLVM=1" "LLVM=1" "clang -fintegrated-as -std=gnu11"
+cc_check "LLVM=1 ARCH=x86" "LLVM=1 ARCH=x86" "clang --target=x86_64-linux-gnu -fintegrated-as"
+cc_check "LLVM=-14 (suffix)" "LLVM=-14" "clang-14 -fintegrated-as"
+cc_check "LLVM=/opt/llvm/bin/ (prefix)" "LLVM=/opt/llvm/bin/" "/opt/llvm/bin/clang -fintegrated-as"
+cc_check "LLVM=1 CROSS_COMPILE" "LLVM=1 CROSS_COMPILE=aarch64-linux-gnu-" \
+	"clang --target=aarch64-linux-gnu -fintegrated-as"
+cc_check "CROSS_COMPILE" "CROSS_COMPILE=aarch64-linux-gnu-" "aarch64-linux-gnu-gcc -std=gnu11"
+cc_check "CC= wins" "CC=tcc LLVM=1" "tcc -std=gnu11"
+
 unit_done

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Unit test of the ARCH handling of the kvm Makefile: x86 and x86_64 build
+# the suite (dry runs), any other ARCH builds, runs and installs nothing and
+# succeeds, as upstream's per-arch lists do.
+set -u
+kvm=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+unset MAKEFLAGS MFLAGS MAKELEVEL O KBUILD_OUTPUT OUTPUT ARCH
+fails=0 n=0
+
+check() {
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi
+}
+
+km() { make --no-print-directory -C "$kvm" OUTPUT="$tmp/out" "$@" > "$tmp/log" 2>&1; }
+
+for arch in x86 x86_64; do
+	km -n ARCH=$arch all
+	check "ARCH=$arch: make -n all exit code" $?
+	grep -q -- "-mno-red-zone.*dirty_ring_abi_test.c" "$tmp/log"
+	check "ARCH=$arch builds the suite with the guest flags" $?
+done
+
+km -n all
+grep -q "dirty_ring_abi_test.c" "$tmp/log"
+check "the host's ARCH by default" $?
+
+for arch in arm64 riscv; do
+	rm -rf "$tmp/out"
+	km ARCH=$arch all
+	check "ARCH=$arch: make all succeeds" $?
+	[ -z "$(find "$tmp/out" -type f 2>/dev/null)" ]
+	check "ARCH=$arch: nothing built" $?
+	km ARCH=$arch run_tests
+	check "ARCH=$arch: run_tests succeeds" $?
+	grep -qx "1..0" "$tmp/log"
+	check "ARCH=$arch: run_tests runs nothing" $?
+	km ARCH=$arch INSTALL_PATH="$tmp/inst" install
+	check "ARCH=$arch: install succeeds" $?
+	km ARCH=$arch COLLECTION=kvm emit_tests
+	[ ! -s "$tmp/log" ]
+	check "ARCH=$arch: no test listed" $?
+done
+
+echo "$n checks, $fails failed"
+[ $fails -eq 0 ]
