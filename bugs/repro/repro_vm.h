@@ -182,6 +182,23 @@ static inline void set_long_mode(int vcpu, int cpl)
 		die("KVM_SET_REGS");
 }
 
+/* The vCPU gets the CPUID KVM supports: without it, no long mode (EFER.LME). */
+static inline void set_supported_cpuid(int kvm, int vcpu)
+{
+	const int max_entries = 256;
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) +
+					  max_entries * sizeof(struct kvm_cpuid_entry2));
+
+	if (!cpuid)
+		die("out of memory");
+	cpuid->nent = max_entries;
+	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid))
+		die("KVM_GET_SUPPORTED_CPUID");
+	if (ioctl(vcpu, KVM_SET_CPUID2, cpuid))
+		die("KVM_SET_CPUID2");
+	free(cpuid);
+}
+
 /* A VM with a dirty ring of @ring_bytes, or 0 if KVM refuses that size. */
 static inline int repro_vm_create(struct repro_vm *v, uint32_t ring_bytes, uint64_t npages, int cpl)
 {
@@ -219,6 +236,7 @@ static inline int repro_vm_create(struct repro_vm *v, uint32_t ring_bytes, uint6
 		       KVM_DIRTY_LOG_PAGE_OFFSET * getpagesize());
 	if (v->run == MAP_FAILED || v->ring == MAP_FAILED)
 		die("mmap of kvm_run or the dirty ring");
+	set_supported_cpuid(v->kvm, v->vcpu);
 	set_long_mode(v->vcpu, cpl);
 	return 1;
 }
