@@ -12,6 +12,7 @@
 #   make vm-check the KVM suite on kvm_amd in QEMU guests (TCG), on the
 #                 newest Debian 6.1 and 6.12 kernels or on KERNEL=...;
 #                 judged by the same gate (vm/vm-check.sh -h for options)
+#   make bugs     build the standalone KVM bug reproducers (bugs/repro)
 #   make clean
 #
 # make -jN is passed on to every step; the steps themselves run in order.
@@ -82,6 +83,7 @@ endif
 
 clean:
 	$(MAKE) -C $(SELFTESTS) TARGETS="kselftest_framework kvm" clean
+	$(MAKE) -C bugs/repro clean
 	rm -rf $(CLANG_OUT)
 	rm -f $(CHECK_LOG) $(FRAMEWORK_LOG) $(CLANG_CHECK_LOG) check-build-*.log
 
@@ -112,3 +114,11 @@ vm-check:
 		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") $(if $(VM_STALL),-s "$(VM_STALL)") \
 		$(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") $(if $(VM_OUT),-O "$(VM_OUT)") \
 		$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+
+# Standalone reproducers of the KVM bugs reported in bugs/: built (not run)
+# by make check so that they stay warning-free; run them by hand.
+.PHONY: bugs
+bugs:
+	$(MAKE) -C bugs/repro
+
+check-unit: bugs

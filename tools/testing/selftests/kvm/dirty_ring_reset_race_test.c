@@ -10,7 +10,7 @@
  *     exactly the number of entries harvested (KVM serializes resets; each
  *     RESET entry is reset once).
  *   - remark_while_resetting: a thread keeps writing RESET into every entry
- *     of a ring while the VM resets.  Before 6.15 the reset was unbounded;
+ *     of a ring while the VM resets.  Before 6.17 the reset was unbounded;
  *     since then it stops at INT_MAX entries and on a pending signal.  Here
  *     the re-marking stops after a bound of its own, and the reset must
  *     return soon after on any kernel: the runner never hangs.
@@ -25,7 +25,7 @@
  * A case whose race did not happen is a SKIP saying so (after its checks,
  * which still fail it): no reset took an entry while the vCPUs ran; no
  * reset chased the re-marking thread past one ring's worth; no signal came;
- * no reset was cut short by the signal (kernels before 6.15 never stop a
+ * no reset was cut short by the signal (kernels before 6.17 never stop a
  * reset for one).
  * What the resets returned, how long they took and how often they were
  * interrupted are printed as diagnostics.
