@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # dirty_ring_harvest_smoke.sh: the harvest benchmark as a short test.
