@@ -177,12 +177,17 @@ static void check_logs(struct reaper_run *r, unsigned long *shared_seen)
 			} else if (e->offset == own_base + next) {
 				next++;
 			} else {
+				/* Own pages are stored in order: one ahead means entries were lost. */
+				TEST_ASSERT(e->offset <= own_base + next ||
+					    e->offset >= own_base + OWN_PAGES,
+					    "PAGES LOST: vCPU %u ring index %u: offset %lu, its own pages %lu to %lu never reported before it",
+					    v, e->index, e->offset, own_base + next, e->offset - 1);
 				TEST_ASSERT(next && e->offset == own_base + next - 1,
-					    "vCPU %u ring index %u: offset %lu, expected its own page %lu (pages lost or foreign)",
+					    "vCPU %u ring index %u: offset %lu, expected its own page %lu (a foreign or repeated page)",
 					    v, e->index, e->offset, own_base + next);
 			}
 		}
-		TEST_ASSERT(next == OWN_PAGES, "vCPU %u: %lu of its %u pages reported",
+		TEST_ASSERT(next == OWN_PAGES, "PAGES LOST: vCPU %u: %lu of its %u pages reported",
 			    v, next, OWN_PAGES);
 	}
 	TEST_ASSERT(bitmap_weight(shared_seen, SHARED_PAGES) == SHARED_PAGES,
