@@ -187,8 +187,8 @@ static void race_check(struct race *r)
 		for (p = (u64)v * PAGES_PER_VCPU; p < (u64)(v + 1) * PAGES_PER_VCPU; p++)
 			own += bitmap_test_bit(map, p);
 		TEST_ASSERT(own == PAGES_PER_VCPU,
-			    "vCPU %u: %lu of its %u pages harvested from its ring (pages lost)",
-			    v, own, PAGES_PER_VCPU);
+			    "PAGES LOST: vCPU %u: %lu of its %u pages harvested from its ring (%lu full exits)",
+			    v, own, PAGES_PER_VCPU, r->full_exits[v]);
 		TEST_ASSERT(bitmap_weight(map, s->slots[0].npages) == own && !s->stray,
 			    "vCPU %u's ring reported %lu foreign pages and %lu entries outside the slot (first: slot %#x offset %lu)",
 			    v, bitmap_weight(map, s->slots[0].npages) - own, s->stray,
