@@ -442,7 +442,7 @@ boot()
 	if ! "$kvmdir/ktap_check.sh" "$kvmdir/known-issues.txt" "$ktap" | tee "$kdir/$name.verdict"; then
 		boot_ok=""
 	fi
-	summary+=("$(printf '%-28s npt=%s  %-40s %5d s  %s' "$kname" "$npt" "$boot_label" \
+	summary+=("$(printf '%-24s npt=%s  %-52s %4d s  %s' "$kname" "$npt" "$boot_label" \
 		"$boot_secs" "$([ -n "$boot_ok" ] && echo green || echo FAILED)")")
 	[ -n "$boot_ok" ] || all_ok=""
 	record_results "$name"
