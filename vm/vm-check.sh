@@ -62,8 +62,9 @@ report with ktap_check.sh and known-issues.txt.
                kvm-amd.ko built out of tree for that kernel)
   -n 0|1       kvm_amd npt (1: nested paging, 0: shadow paging); default 1
   -t TEST      run this test (repeatable or a list); default: every test
-  -f TESTS     tests that get fresh boots of their own; default
-               "$fresh_spec"; "" for none
+  -f TESTS     tests that get fresh boots of their own, one per guest
+               level unless their KSELFTEST_<TEST>_ARGS has a -g (a WARN
+               fires once per boot); default "$fresh_spec"; "" for none
   -T N         KVM_SELFTEST_TIMEOUT_SCALE in the guest: case timeouts and
                vCPU watchdogs times N (nested KVM under TCG runs guests many
                times slower); default $scale
@@ -481,6 +482,11 @@ while IFS='=' read -r var _; do
 	[[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]] && guest_env[$var]=${!var}
 done < <(env)
 
+for k in "${kernels[@]}"; do
+	[[ "$k" != */* ]] || [ -e "$k" ] || die_usage "kernel '$k': no such file or directory"
+	[[ "$k" == */* ]] || [[ "$k" =~ ^[0-9]+\.[0-9]+ ]] ||
+		die_usage "kernel '$k': a Debian series or version (6.12, 6.12.117+deb12) or a path"
+done
 build_suite
 [ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
 for t in "${tests[@]}"; do
