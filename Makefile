@@ -71,7 +71,8 @@ check-kvm:
 # verdicts, case by case, as the gcc build's run just before.
 check-clang:
 ifneq ($(HAVE_CLANG),)
-	set -o pipefail; $(MAKE) -C $(SELFTESTS) TARGETS=kvm LLVM=1 O=$(CLANG_OUT) run_tests 2>&1 | \
+	set -o pipefail; { $(KVM)/host_info.sh; \
+		$(MAKE) -C $(SELFTESTS) TARGETS=kvm LLVM=1 O=$(CLANG_OUT) run_tests; } 2>&1 | \
 		tee $(CLANG_CHECK_LOG)
 	$(KVM)/ktap_check.sh $(KVM)/known-issues.txt $(CLANG_CHECK_LOG)
 	$(KVM)/ktap_compare.sh $(CHECK_LOG) $(CLANG_CHECK_LOG)
