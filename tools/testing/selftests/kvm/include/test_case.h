@@ -32,6 +32,14 @@ struct test_case {
 /* Every case run_test_cases() runs from now on is harm-sensitive. */
 void test_cases_watch_host_harm(void);
 
+/*
+ * For one harm-sensitive case among others: it calls host_harm_begin()
+ * itself (before its VM exists) and this last (after the VM is freed),
+ * which fails the case on harm and, on a blind watch, makes it a SKIP.
+ */
+struct host_harm_watch;
+void test_case_harm_watch_end(struct host_harm_watch *w);
+
 /* Print the header and plan, run the cases, exit through ksft_finished(). */
 void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 		    unsigned int cpl_mask, unsigned int timeout_s)

@@ -130,3 +130,14 @@ unsigned int test_parse_common_args(int argc, char *argv[], void (*usage)(const 
 		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 	return cpl_mask;
 }
+
+void test_case_harm_watch_end(struct host_harm_watch *w)
+{
+	struct host_harm_report r;
+
+	host_harm_end(w, test_context(), &r);
+	if (r.verdict == HARM_FOUND)
+		TEST_FAIL("host kernel: %s", r.why);
+	if (r.verdict == HARM_BLIND)
+		test_skip("%s", r.why);
+}
