@@ -19,6 +19,12 @@
  * kselftest_harness.h runs its cases through it too, so there is one fork
  * and watchdog implementation.
  *
+ * A program deadline (ksft_set_deadline()) bounds the whole run: no case
+ * runs past it, a case it cuts short is "not ok N name # TIMEOUT program
+ * deadline S seconds", and a case started after it is "not ok N name #
+ * program deadline S seconds passed, not run".  A parent stuck outside its
+ * cases is ended by a backstop alarm a little later ("Bail out!").
+ *
  * A case skips or fails with ksft_case_exit_skip() / exit(KSFT_FAIL): the
  * kernel's ksft_exit_skip() and ksft_exit_fail_msg() print result or
  * "Bail out!" lines of their own, which a case must not.
@@ -48,6 +54,15 @@
  */
 extern int ksft_in_forked_case;
 int ksft_in_forked_case __attribute__((weak));
+
+/*
+ * The program deadline (CLOCK_MONOTONIC, ms; 0: none) and its length in
+ * seconds, shared by every file of the program like ksft_in_forked_case.
+ */
+extern long long ksft_deadline_ms;
+long long ksft_deadline_ms __attribute__((weak));
+extern unsigned int ksft_deadline_s;
+unsigned int ksft_deadline_s __attribute__((weak));
 
 /*
  * Skip: in a ksft_run_forked() child, print "# SKIP reason" and end the
@@ -101,6 +116,8 @@ struct ksft_case_status {
 	int exit_status;	/* exit code, or -1 if killed by a signal */
 	int signal;		/* signal that killed the child, or 0 */
 	int timed_out;		/* the watchdog fired */
+	int deadline;		/* ... at the program deadline */
+	int not_run;		/* the program deadline had passed: not run */
 	unsigned int timeout_s;	/* the timeout the case ran with, 0: none */
 };
 
@@ -110,6 +127,8 @@ struct ksft_case_status {
 #define KSFT_REAP_GRACE_MS	5000
 /* Polling interval when pidfd_open() is not available. */
 #define KSFT_POLL_MS		10
+/* The backstop alarm: this long after the program deadline. */
+#define KSFT_BACKSTOP_S		((KSFT_KILL_GRACE_MS + KSFT_REAP_GRACE_MS) / 1000 + 3)
 
 static inline long long ksft_now_ms(void)
 {
@@ -117,6 +136,83 @@ static inline long long ksft_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char ksft_backstop_msg[128];
+
+static inline void ksft_backstop(int sig)
+{
+	ssize_t r;
+
+	(void)sig;
+	r = write(STDOUT_FILENO, ksft_backstop_msg, strlen(ksft_backstop_msg));
+	(void)r;
+	_exit(KSFT_FAIL);
+}
+
+/*
+ * ksft_set_deadline() - end the program's run seconds from now (0: never).
+ * @what: names the program in the backstop's "Bail out!" line
+ *
+ * Cases run by ksft_run_forked() from now on are cut short at the deadline.
+ * The program itself gets SIGALRM KSFT_BACKSTOP_S seconds after it, which
+ * prints "Bail out! ..." and exits KSFT_FAIL: a program must not use
+ * alarm() or SIGALRM itself once it has a deadline.
+ */
+static inline void ksft_set_deadline(unsigned int seconds, const char *what)
+{
+	ksft_deadline_s = seconds;
+	ksft_deadline_ms = seconds ? ksft_now_ms() + seconds * 1000LL : 0;
+	if (!seconds) {
+		alarm(0);
+		return;
+	}
+	snprintf(ksft_backstop_msg, sizeof(ksft_backstop_msg),
+		 "Bail out! %s: still running %u s after its %u s deadline\n",
+		 what, (unsigned int)KSFT_BACKSTOP_S, seconds);
+	signal(SIGALRM, ksft_backstop);
+	alarm(seconds + KSFT_BACKSTOP_S);
+}
+
+/* Whether the program deadline has passed. */
+static inline int ksft_deadline_passed(void)
+{
+	return ksft_deadline_ms && ksft_now_ms() >= ksft_deadline_ms;
+}
+
+/*
+ * The runner's timeout for this program: KSELFTEST_TIMEOUT (the runner's
+ * override) when set, else settings_s, the "timeout=" of the settings file
+ * the program was built with.  0 means none; a malformed value is ignored.
+ */
+static inline unsigned int ksft_runner_timeout(unsigned int settings_s)
+{
+	const char *env = getenv("KSELFTEST_TIMEOUT");
+	unsigned long v;
+	char *end;
+
+	if (!env || !*env)
+		return settings_s;
+	errno = 0;
+	v = strtoul(env, &end, 10);
+	if (errno || *end || v > 86400)
+		return settings_s;
+	return (unsigned int)v;
+}
+
+/*
+ * The deadline to set for a runner timeout: far enough below it that the
+ * case cut short is killed and reported, and the remaining cases are
+ * reported as not run, before the runner's own kill.
+ */
+static inline unsigned int ksft_deadline_below(unsigned int runner_s)
+{
+	unsigned int margin = runner_s / 10 > KSFT_BACKSTOP_S + 2 ?
+			      runner_s / 10 : KSFT_BACKSTOP_S + 2;
+
+	if (!runner_s)
+		return 0;
+	return runner_s > margin + 1 ? runner_s - margin : 1;
 }
 
 static inline int ksft_pidfd_open(pid_t pid)
@@ -189,6 +285,8 @@ void ksft_forked_child(void (*fn)(void *arg), void *arg, pid_t parent)
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	/* The backstop is the parent's; the child has the watchdog. */
+	signal(SIGALRM, SIG_DFL);
 
 	fn(arg);
 	exit(KSFT_PASS);
@@ -209,16 +307,22 @@ static inline void ksft_classify(int status, struct ksft_case_status *st)
 }
 
 /* The watchdog: wait, then SIGTERM, then SIGKILL, never for ever. */
-static inline int ksft_watch(pid_t pid, unsigned int timeout_s,
+static inline int ksft_watch(pid_t pid, long long timeout_ms,
 			     struct ksft_case_status *st, int *status)
 {
 	int pidfd = ksft_pidfd_open(pid);
-	long long deadline = timeout_s ? ksft_now_ms() + timeout_s * 1000LL : -1;
+	long long deadline = timeout_ms ? ksft_now_ms() + timeout_ms : -1;
+	int cut = 0;
 	int r;
 
+	if (ksft_deadline_ms && (deadline < 0 || ksft_deadline_ms < deadline)) {
+		deadline = ksft_deadline_ms;
+		cut = 1;
+	}
 	r = ksft_wait_until(pid, pidfd, deadline, status);
 	if (r == 0) {
 		st->timed_out = 1;
+		st->deadline = cut;
 		ksft_kill_case(pid, SIGTERM);
 		r = ksft_wait_until(pid, pidfd,
 				    ksft_now_ms() + KSFT_KILL_GRACE_MS, status);
@@ -236,9 +340,10 @@ static inline int ksft_watch(pid_t pid, unsigned int timeout_s,
 	return r;
 }
 
-static inline int ksft_run_forked(void (*fn)(void *arg), void *arg,
-				  unsigned int timeout_s,
-				  struct ksft_case_status *st)
+/* ksft_run_forked() with a timeout in milliseconds (0: none). */
+static inline int ksft_run_forked_ms(void (*fn)(void *arg), void *arg,
+				     unsigned int timeout_ms,
+				     struct ksft_case_status *st)
 {
 	struct ksft_case_status local;
 	struct sigaction old_chld, dfl_chld;
@@ -252,7 +357,11 @@ static inline int ksft_run_forked(void (*fn)(void *arg), void *arg,
 	memset(st, 0, sizeof(*st));
 	st->code = KSFT_FAIL;
 	st->exit_status = -1;
-	st->timeout_s = timeout_s;
+	st->timeout_s = (timeout_ms + 999) / 1000;
+	if (ksft_deadline_passed()) {
+		st->timed_out = st->deadline = st->not_run = 1;
+		return st->code;
+	}
 
 	/* An ignored SIGCHLD would let the kernel reap the child for us. */
 	sigaction(SIGCHLD, NULL, &old_chld);
@@ -272,7 +381,7 @@ static inline int ksft_run_forked(void (*fn)(void *arg), void *arg,
 		printf("# ksft_run_forked: fork: %s\n", strerror(errno));
 	} else {
 		setpgid(pid, pid);
-		if (ksft_watch(pid, timeout_s, st, &status) > 0)
+		if (ksft_watch(pid, timeout_ms, st, &status) > 0)
 			ksft_classify(status, st);
 		else
 			st->code = KSFT_FAIL;
@@ -282,6 +391,13 @@ static inline int ksft_run_forked(void (*fn)(void *arg), void *arg,
 		sigaction(SIGCHLD, &old_chld, NULL);
 	fflush(stdout);
 	return st->code;
+}
+
+static inline int ksft_run_forked(void (*fn)(void *arg), void *arg,
+				  unsigned int timeout_s,
+				  struct ksft_case_status *st)
+{
+	return ksft_run_forked_ms(fn, arg, timeout_s * 1000, st);
 }
 
 /* "SIGSEGV" for SIGSEGV; NULL for a signal without a known name. */
@@ -357,9 +473,17 @@ static inline void ksft_report_case_reason(int code,
 					   const char *name, const char *reason)
 {
 	const char *signame;
-	char why[64];
+	char why[80];
 
-	if (code == KSFT_FAIL && st && st->timed_out) {
+	if (code == KSFT_FAIL && st && st->not_run) {
+		snprintf(why, sizeof(why), "program deadline %u seconds passed, not run",
+			 ksft_deadline_s);
+		reason = why;
+	} else if (code == KSFT_FAIL && st && st->deadline) {
+		snprintf(why, sizeof(why), "TIMEOUT program deadline %u seconds",
+			 ksft_deadline_s);
+		reason = why;
+	} else if (code == KSFT_FAIL && st && st->timed_out) {
 		snprintf(why, sizeof(why), "TIMEOUT %u seconds", st->timeout_s);
 		reason = why;
 	} else if (code == KSFT_FAIL && st && st->signal) {
@@ -389,6 +513,8 @@ static inline void ksft_report_case_reason(int code,
  *	not ok 5 name # TIMEOUT 10 seconds
  *	not ok 6 name # killed by signal SIGSEGV
  *	not ok 7 name # exit=42
+ *	not ok 8 name # TIMEOUT program deadline 108 seconds
+ *	not ok 9 name # program deadline 108 seconds passed, not run
  */
 static inline __attribute__((format(printf, 3, 4)))
 void ksft_report_case(int code, const struct ksft_case_status *st, const char *fmt, ...)

@@ -10,6 +10,11 @@
 
 #define SKIP_REASON_MAX		512
 
+/* "timeout=" of the kvm settings file, passed by the Makefile. */
+#ifndef KVM_SETTINGS_TIMEOUT
+#define KVM_SETTINGS_TIMEOUT	45	/* the runner's default */
+#endif
+
 /* Shared with every case's child: the reason test_skip() gave. */
 static char *skip_reason;
 static bool watch_host_harm;
@@ -70,7 +75,24 @@ static void run_one(const struct test_case *tc, enum guest_cpl cpl, unsigned int
 		reason = skip_reason;
 	if (watch_host_harm)
 		code = judge_host_harm(&watch, &harm, name, code, &reason);
+	if (st.deadline && !st.not_run)
+		printf("# FAIL [%s] the program deadline (%u s, below the runner's timeout) passed while this case ran\n",
+		       name, ksft_deadline_s);
 	ksft_report_case_reason(code, &st, name, code == KSFT_SKIP ? reason : NULL);
+}
+
+/*
+ * The whole program ends before the runner would kill it: the runner's
+ * timeout (KSELFTEST_TIMEOUT, else the settings file's, times the timeout
+ * scale as vm-check.sh does), less a margin to report the cases cut short.
+ */
+static void set_program_deadline(const char *prog)
+{
+	unsigned int runner_s = ksft_runner_timeout(0);
+
+	if (!getenv("KSELFTEST_TIMEOUT"))
+		runner_s = KVM_SETTINGS_TIMEOUT * test_timeout_scale();
+	ksft_set_deadline(ksft_deadline_below(runner_s), prog);
 }
 
 void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
@@ -78,6 +100,8 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 {
 	unsigned int i, plan = 0;
 	int cpl;
+
+	set_program_deadline(program_invocation_short_name);
 
 	skip_reason = mmap(NULL, SKIP_REASON_MAX, PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -117,6 +117,27 @@ static u32 walk_skip_after_wrap(struct dirty_ring *ring, u32 max, dirty_entry_fn
 	return n;
 }
 
+/*
+ * Waits for an entry that is not DIRTY yet instead of stopping there: with
+ * no vCPU running alongside, the walk spins for ever.  Only a watchdog ends
+ * it; the mutation matrix shows it as a hang.
+ */
+static u32 walk_waits_for_dirty(struct dirty_ring *ring, u32 max, dirty_entry_fn fn,
+				void *opaque)
+{
+	u32 n;
+
+	for (n = 0; n < max; n++, ring->fetch++) {
+		struct kvm_dirty_gfn *gfn = dirty_ring_entry(ring, ring->fetch);
+
+		while (!dirty_gfn_is_dirty(load_flags(gfn)))
+			reorder_window();
+		hand_over(gfn, ring->fetch, fn, opaque);
+		__atomic_store_n(&gfn->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
 const struct ring_mutant ring_mutants[NR_RING_MUTANTS] = {
 	[MUT_NONE] = { .name = "clean", .bug = "no bug" },
 	[MUT_OVERSHOOT_BATCH] = { .name = "overshoot_batch",
@@ -173,6 +194,9 @@ const struct ring_mutant ring_mutants[NR_RING_MUTANTS] = {
 	[MUT_WALK_SKIP_AFTER_WRAP] = { .name = "walk_skip_after_wrap",
 		.bug = "harvester skips the first entry of each lap",
 		.walk = walk_skip_after_wrap },
+	[MUT_WALK_WAITS_FOR_DIRTY] = { .name = "walk_waits_for_dirty",
+		.bug = "harvester spins on an entry that is not DIRTY yet: loops for ever",
+		.walk = walk_waits_for_dirty },
 };
 
 dirty_walk_fn ring_mutant_walk(enum ring_mutant_id id)

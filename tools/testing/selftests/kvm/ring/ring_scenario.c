@@ -4,6 +4,7 @@
  */
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "ring_scenario.h"
 
@@ -281,6 +282,8 @@ int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory 
 	return code;
 }
 
+unsigned int ring_scenario_cpu_limit_s;
+
 struct forked_run {
 	const struct ring_scenario *s;
 	struct ring_target_factory *factory;
@@ -292,13 +295,18 @@ struct forked_run {
 static void forked_child(void *arg)
 {
 	struct forked_run *r = arg;
-	int code = ring_scenario_run(r->s, r->factory, r->walk, r->ring_size, r->shared);
+	struct rlimit cpu = { ring_scenario_cpu_limit_s, ring_scenario_cpu_limit_s + 1 };
+	int code;
+
+	if (ring_scenario_cpu_limit_s)
+		TEST_ASSERT(!setrlimit(RLIMIT_CPU, &cpu), "setrlimit(RLIMIT_CPU)");
+	code = ring_scenario_run(r->s, r->factory, r->walk, r->ring_size, r->shared);
 
 	exit(code);
 }
 
 int ring_scenario_run_forked(const struct ring_scenario *s, struct ring_target_factory *factory,
-			     dirty_walk_fn walk, u32 ring_size, unsigned int timeout_s,
+			     dirty_walk_fn walk, u32 ring_size, unsigned int timeout_ms,
 			     struct ring_verdict *verdict)
 {
 	struct forked_run r = { .s = s, .factory = factory, .walk = walk, .ring_size = ring_size };
@@ -310,13 +318,26 @@ int ring_scenario_run_forked(const struct ring_scenario *s, struct ring_target_f
 	memset(r.shared, 0, sizeof(*r.shared));
 	r.shared->ok = true;
 
-	ksft_run_forked(forked_child, &r, timeout_s, &st);
+	ksft_run_forked_ms(forked_child, &r, timeout_ms, &st);
 	*verdict = *r.shared;
 	munmap(r.shared, sizeof(*r.shared));
 	if (st.code == KSFT_FAIL && verdict->ok) {
 		verdict->ok = false;
-		if (st.timed_out)
-			snprintf(verdict->msg, sizeof(verdict->msg), "timed out after %u s", timeout_s);
+		if (st.not_run)
+			snprintf(verdict->msg, sizeof(verdict->msg),
+				 "not run: the program deadline of %u s had passed", ksft_deadline_s);
+		else if (st.deadline)
+			snprintf(verdict->msg, sizeof(verdict->msg),
+				 RING_HANG_MSG "still running at the program deadline of %u s",
+				 ksft_deadline_s);
+		else if (st.timed_out)
+			snprintf(verdict->msg, sizeof(verdict->msg),
+				 RING_HANG_MSG "still running after %u ms, killed by the watchdog",
+				 timeout_ms);
+		else if (st.signal == SIGXCPU || (st.signal == SIGKILL && ring_scenario_cpu_limit_s))
+			snprintf(verdict->msg, sizeof(verdict->msg),
+				 RING_HANG_MSG "used %u s of CPU, killed by the CPU watchdog",
+				 ring_scenario_cpu_limit_s);
 		else if (st.signal)
 			snprintf(verdict->msg, sizeof(verdict->msg), "crashed: signal %d (%s)",
 				 st.signal, strsignal(st.signal));

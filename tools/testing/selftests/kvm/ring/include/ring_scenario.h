@@ -106,11 +106,19 @@ int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory 
 		      dirty_walk_fn walk, u32 ring_size, struct ring_verdict *verdict);
 
 /*
- * The same in a forked child under a watchdog (ksft_run_forked()): a crash,
- * a failed assertion or a hang fails the run, and verdict->msg says which.
+ * The same in a forked child under a watchdog of timeout_ms milliseconds
+ * (ksft_run_forked_ms()): a crash, a failed assertion or a hang fails the
+ * run, and verdict->msg says which; a hang's starts with RING_HANG_MSG.
  */
+#define RING_HANG_MSG	"HANG: "
+/*
+ * When not 0, a forked run that has used this many seconds of CPU is a hang
+ * too (SIGXCPU): a loop that never ends is told from a slow run on a loaded
+ * machine, whose CPU time does not grow with the load as its wall time does.
+ */
+extern unsigned int ring_scenario_cpu_limit_s;
 int ring_scenario_run_forked(const struct ring_scenario *s, struct ring_target_factory *factory,
-			     dirty_walk_fn walk, u32 ring_size, unsigned int timeout_s,
+			     dirty_walk_fn walk, u32 ring_size, unsigned int timeout_ms,
 			     struct ring_verdict *verdict);
 
 #endif /* SELFTEST_KVM_RING_SCENARIO_H */

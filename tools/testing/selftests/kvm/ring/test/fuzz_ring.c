@@ -10,7 +10,10 @@
  * libFuzzer target.  Otherwise it is a bounded random run that prints its
  * seed, and each failing input's own seed to reproduce it with -s SEED -i 1.
  * By default the run is deterministic (seed 1, DEFAULT_RUNS inputs); -r
- * takes the seed from the clock and -t bounds the run in seconds.
+ * takes the seed from the clock and -t bounds the run in seconds.  Each
+ * input runs under a watchdog (SIGALRM after INPUT_TIMEOUT_S): an input that
+ * hangs the model, the walk or the checker ends the run with "not ok" and
+ * the input's seed.
  */
 #include <getopt.h>
 
@@ -25,6 +28,7 @@
 #define DEFAULT_SECONDS		60
 #define DEFAULT_RUNS		20000
 #define DEFAULT_SEED		1
+#define INPUT_TIMEOUT_S		10
 
 static const u16 fuzz_slot_ids[FUZZ_SLOTS] = { 1, 7, 300 };
 
@@ -199,6 +203,29 @@ static void random_input(u64 seed, u8 *buf, size_t *len)
 		buf[i] = prng_next(&seed);
 }
 
+/* The input being run, for the watchdog: "...hung: input seed N ...". */
+static char hang_msg[256];
+
+static void input_hung(int sig)
+{
+	ssize_t r;
+
+	(void)sig;
+	r = write(STDOUT_FILENO, hang_msg, strlen(hang_msg));
+	(void)r;
+	_exit(KSFT_FAIL);
+}
+
+static void watch_input(const char *prog, u64 input_seed, u64 runs)
+{
+	snprintf(hang_msg, sizeof(hang_msg),
+		 "# input seed %lu still running after %u s (reproduce: %s -s %lu -i 1)\n"
+		 "not ok 1 fuzz_ring: input %lu, seed %lu # TIMEOUT %u seconds\n",
+		 input_seed, INPUT_TIMEOUT_S, prog, input_seed, runs + 1, input_seed,
+		 INPUT_TIMEOUT_S);
+	alarm(INPUT_TIMEOUT_S);
+}
+
 int main(int argc, char **argv)
 {
 	u64 seed = DEFAULT_SEED, first_seed, seconds = DEFAULT_SECONDS, max_runs = DEFAULT_RUNS;
@@ -232,6 +259,8 @@ int main(int argc, char **argv)
 	ksft_print_header();
 	ksft_set_plan(1);
 	first_seed = seed;
+	fflush(stdout);
+	signal(SIGALRM, input_hung);
 	ksft_print_msg("seed %lu, %lu s\n", seed, seconds);
 	t_end = time_now_ns() + seconds * 1000000000ull;
 	for (runs = 0; runs < max_runs && time_now_ns() < t_end; runs++) {
@@ -239,12 +268,14 @@ int main(int argc, char **argv)
 		size_t len;
 
 		random_input(input_seed, buf, &len);
+		watch_input(argv[0], input_seed, runs);
 		if (fuzz_one(buf, len, msg, sizeof(msg)))
 			continue;
 		if (!failures++)
 			ksft_print_msg("input seed %lu (reproduce: %s -s %lu -i 1): %s\n",
 				       input_seed, argv[0], input_seed, msg);
 	}
+	alarm(0);
 	ksft_test_result(!failures, "fuzz_ring: %lu random runs, %lu failed, seed %lu\n", runs,
 			 failures, first_seed);
 	ksft_finished();

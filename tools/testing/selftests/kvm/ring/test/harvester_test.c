@@ -21,6 +21,7 @@
 #include "ring_model.h"
 
 #define CASE_TIMEOUT_S		60
+#define RUNNER_TIMEOUT_S	120	/* kvm/settings: the whole run ends below it */
 #define SMALL_RING_MAX		64
 #define LARGEST_RING_SHIFT	16
 #define RACE_ENTRIES		10000000ull
@@ -257,10 +258,12 @@ int main(int argc, char **argv)
 		race_entries = parse_u64(optarg, "-n", 1, 1ull << 40);
 	}
 	ksft_print_header();
+	ksft_set_deadline(ksft_deadline_below(ksft_runner_timeout(RUNNER_TIMEOUT_S)),
+			  "harvester_test");
 	ksft_set_plan(ARRAY_SIZE(cases));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ksft_run_forked(cases[i].fn, NULL, CASE_TIMEOUT_S, &st);
-		ksft_test_result_code(st.code, cases[i].name, NULL);
+		ksft_report_case(st.code, &st, "%s", cases[i].name);
 	}
 	ksft_finished();
 }

@@ -8,12 +8,14 @@
  * runs on the model with hardware-write semantics (a page logs once per
  * reset cycle), without the replay of the store that hit the soft limit,
  * and with emulated writes (every store logs), then full_cycles and
- * wrap_positions over ring sizes from 64 to 65536 entries.
+ * wrap_positions over ring sizes from 64 to 65536 entries.  The whole run
+ * has a deadline below the runner's timeout.
  */
 #include "ring_model.h"
 #include "ring_scenario.h"
 
 #define CASE_TIMEOUT_S		20
+#define RUNNER_TIMEOUT_S	120	/* kvm/settings */
 #define MODEL_RESERVE		64	/* KVM_DIRTY_RING_RSVD_ENTRIES */
 
 struct model_variant {
@@ -39,7 +41,7 @@ static void run_case(const struct ring_scenario *s, struct model_variant *mv, u3
 	int code;
 
 	ring_model_factory_init(&f, &mv->cfg);
-	code = ring_scenario_run_forked(s, &f, NULL, ring_size, CASE_TIMEOUT_S, &v);
+	code = ring_scenario_run_forked(s, &f, NULL, ring_size, CASE_TIMEOUT_S * 1000, &v);
 	if (ring_size)
 		snprintf(name, sizeof(name), "%s %s ring %u", mv->name, s->name, ring_size);
 	else
@@ -55,6 +57,7 @@ int main(void)
 	u32 i, j, shift;
 
 	ksft_print_header();
+	ksft_set_deadline(ksft_deadline_below(ksft_runner_timeout(RUNNER_TIMEOUT_S)), "model_test");
 	ksft_set_plan(ARRAY_SIZE(variants) * NR_RING_SCENARIOS +
 		      ARRAY_SIZE(sized_scenarios) * (MAX_RING_SHIFT - MIN_RING_SHIFT + 1));
 	for (i = 0; i < ARRAY_SIZE(variants); i++)

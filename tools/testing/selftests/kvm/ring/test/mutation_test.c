@@ -11,20 +11,46 @@
  *
  * Output: one KTAP line per scenario on the clean model, one per mutant
  * naming the first scenario that killed it and its divergence message, the
- * matrix (K: killed by the checker, C: crashed or timed out, .: survived)
- * and the kill rate.  Exits non-zero on a survivor or a clean failure.
+ * matrix (K: killed by the checker, C: crashed, H: hung, killed by the
+ * watchdog, .: survived, -: not run, the program deadline had passed) and the kill rate.  Exits non-zero on a survivor
+ * or a clean failure.
+ *
+ * Every program ends by itself: a mutant's run that has used HANG_CPU_S
+ * seconds of CPU is a hang (a loaded machine stretches wall time, not CPU
+ * time; the slowest run that ended is printed against that limit), a
+ * mutant that hung once is not run on the remaining scenarios ('-'), as
+ * each would only hang again, and the whole matrix runs under a program
+ * deadline below the runner's timeout.
  */
+#include <sys/resource.h>
+
 #include "ring_model.h"
 #include "ring_scenario.h"
 
 #define CASE_TIMEOUT_S		20
+#define HANG_CPU_S		6
+#define RUNNER_TIMEOUT_S	120	/* kvm/settings */
 #define MODEL_RESERVE		64
 
 static char matrix[NR_RING_MUTANTS][64];
+static long long slowest_cpu_ms;
+static char slowest[96];
+
+static long long children_cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000LL +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
 
 static int run_one(const struct ring_scenario *s, enum ring_mutant_id id,
 		   struct ring_verdict *v)
 {
+	long long cpu0 = children_cpu_ms(), cpu;
+	int code;
+
 	struct ring_model_target_config cfg = {
 		.reserve = MODEL_RESERVE,
 		.replay_full_store = true,
@@ -33,7 +59,14 @@ static int run_one(const struct ring_scenario *s, enum ring_mutant_id id,
 	struct ring_target_factory f;
 
 	ring_model_factory_init(&f, &cfg);
-	return ring_scenario_run_forked(s, &f, ring_mutant_walk(id), 0, CASE_TIMEOUT_S, v);
+	ring_scenario_cpu_limit_s = id == MUT_NONE ? 0 : HANG_CPU_S;
+	code = ring_scenario_run_forked(s, &f, ring_mutant_walk(id), 0, CASE_TIMEOUT_S * 1000, v);
+	cpu = children_cpu_ms() - cpu0;
+	if (strncmp(v->msg, RING_HANG_MSG, strlen(RING_HANG_MSG)) && cpu > slowest_cpu_ms) {
+		slowest_cpu_ms = cpu;
+		snprintf(slowest, sizeof(slowest), "%s on %s", ring_mutants[id].name, s->name);
+	}
+	return code;
 }
 
 static bool run_clean(void)
@@ -57,22 +90,44 @@ static bool run_mutant(enum ring_mutant_id id)
 {
 	const struct ring_mutant *m = &ring_mutants[id];
 	char killer[RING_VERDICT_MSG + 64] = "";
-	u32 j, kills = 0;
+	u32 j, kills = 0, cut = 0, hangs = 0, ran = 0;
 
 	for (j = 0; j < NR_RING_SCENARIOS; j++) {
 		struct ring_verdict v;
-		int code = run_one(&ring_scenarios[j], id, &v);
-		bool killed = code == KSFT_FAIL;
-		bool by_checker = killed && !strstr(v.msg, "crashed: ") &&
-				  !strstr(v.msg, "timed out after ") &&
+		int code;
+
+		if (hangs) {
+			matrix[id][j] = '-';
+			continue;
+		}
+		code = run_one(&ring_scenarios[j], id, &v);
+		ran++;
+		/* The program deadline cutting a run short is no kill. */
+		bool deadline = code == KSFT_FAIL && (strstr(v.msg, "not run: ") ||
+						      strstr(v.msg, "at the program deadline"));
+		bool killed = code == KSFT_FAIL && !deadline;
+		bool hung = killed && !strncmp(v.msg, RING_HANG_MSG, strlen(RING_HANG_MSG));
+		bool by_checker = killed && !hung && !strstr(v.msg, "crashed: ") &&
 				  !strstr(v.msg, "before a verdict");
 
-		matrix[id][j] = killed ? (by_checker ? 'K' : 'C') : '.';
+		cut += deadline;
+		matrix[id][j] = deadline ? '-' : killed ? (hung ? 'H' : by_checker ? 'K' : 'C') : '.';
+		hangs += hung;
+		if (hung)
+			ksft_print_msg("mutant %s, %s: %s\n", m->name, ring_scenarios[j].name, v.msg);
 		if (killed && !kills++)
 			snprintf(killer, sizeof(killer), "%s: %s", ring_scenarios[j].name, v.msg);
 	}
 	matrix[id][NR_RING_SCENARIOS] = '\0';
-	if (kills)
+	if (cut) {
+		ksft_test_result_fail("mutant %s: %u scenarios cut short by the program deadline of %u s\n",
+				      m->name, cut, ksft_deadline_s);
+		return false;
+	}
+	if (kills && hangs)
+		ksft_test_result_pass("mutant %s killed by %u/%u, first %s; %u not run after its hang\n",
+				      m->name, kills, ran, killer, NR_RING_SCENARIOS - ran);
+	else if (kills)
 		ksft_test_result_pass("mutant %s killed by %u/%u, first %s\n", m->name, kills,
 				      NR_RING_SCENARIOS, killer);
 	else
@@ -99,11 +154,15 @@ int main(void)
 	bool clean;
 
 	ksft_print_header();
+	ksft_set_deadline(ksft_deadline_below(ksft_runner_timeout(RUNNER_TIMEOUT_S)),
+			  "mutation_test");
 	ksft_set_plan(NR_RING_SCENARIOS + total);
 	clean = run_clean();
 	for (i = 1; i < NR_RING_MUTANTS; i++)
 		killed += run_mutant(i);
 	print_matrix();
+	ksft_print_msg("slowest run that ended: %s, %lld ms of CPU; a mutant's run is a hang at %u s\n",
+		       slowest, slowest_cpu_ms, HANG_CPU_S);
 	ksft_print_msg("kill rate: %u/%u mutants (%u%%), clean model %s\n", killed, total,
 		       killed * 100 / total, clean ? "passes every scenario" : "FAILS");
 	ksft_finished();
