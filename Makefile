@@ -5,6 +5,7 @@
 #   make check    every test of the project: everything built with gcc and
 #                 with clang (LLVM=1), failing on any warning; the
 #                 framework's own tests, unit tests (plain and sanitized),
+#                 the dirty guest of vmm/ booted under QEMU TCG,
 #                 the KVM suite through the kselftest runner, then the KVM
 #                 suite again from the clang build, which must give the
 #                 same verdicts; fails on any failure not listed in
@@ -20,6 +21,7 @@
 SHELL := /bin/bash
 SELFTESTS := tools/testing/selftests
 KVM := $(SELFTESTS)/kvm
+GUEST := vmm/guest
 CHECK_LOG ?= $(CURDIR)/check-run_tests.log
 FRAMEWORK_LOG ?= $(CURDIR)/check-framework.log
 # The clang build, out of tree so that the gcc build stays where it is.
@@ -27,13 +29,13 @@ CLANG_OUT ?= $(CURDIR)/build-clang
 CLANG_CHECK_LOG ?= $(CURDIR)/check-clang-run_tests.log
 HAVE_CLANG := $(shell command -v clang 2>/dev/null)
 
-.PHONY: all check check-build check-framework check-unit check-kvm check-clang clean
+.PHONY: all check check-build check-framework check-unit check-guest check-kvm check-clang clean
 .NOTPARALLEL:
 
 all:
 	$(MAKE) -C $(SELFTESTS) TARGETS=kvm all
 
-check: check-build check-framework check-unit check-kvm check-clang
+check: check-build check-framework check-unit check-guest check-kvm check-clang
 
 # $(call build_all,LOG,make arguments,kvm OUTPUT): build every target and
 # the unit programs; any warning (compiler, linker or make) fails.  Its
@@ -44,6 +46,12 @@ define build_all
 	@if grep -n 'warning' $(1); then echo "check-build: warnings in $(1)"; exit 1; fi
 endef
 
+# The dirty guest of vmm/ (a 32-bit freestanding image, gcc only).
+define build_guest
+	set -o pipefail; $(MAKE) -C $(GUEST) 2>&1 | tee $(1)
+	@if grep -n 'warning' $(1); then echo "check-build: warnings in $(1)"; exit 1; fi
+endef
+
 check-build:
 	+$(call build_all,$(CURDIR)/check-build-gcc.log)
 ifneq ($(HAVE_CLANG),)
@@ -51,6 +59,7 @@ ifneq ($(HAVE_CLANG),)
 else
 	@echo "check-build: SKIP the clang build: clang is not installed"
 endif
+	+$(call build_guest,$(CURDIR)/check-build-guest.log)
 
 # The framework's tests are a selftest target of their own; no failure is
 # known there, so the gate gets an empty list.
@@ -61,6 +70,11 @@ check-framework:
 
 check-unit:
 	$(MAKE) -C $(KVM) unit
+
+# The dirty guest's contract under QEMU TCG; a skip (no QEMU) is no failure.
+check-guest:
+	$(MAKE) -C $(GUEST)
+	$(GUEST)/guest_test.sh; rc=$$?; [ $$rc = 0 ] || [ $$rc = 4 ]
 
 # The suite exactly as the README runs it, then the known-issues gate; the
 # log starts with the kvm-host line that tells the gate which host it was.
@@ -84,6 +98,7 @@ endif
 clean:
 	$(MAKE) -C $(SELFTESTS) TARGETS="kselftest_framework kvm" clean
 	$(MAKE) -C bugs/repro clean
+	$(MAKE) -C $(GUEST) clean
 	rm -rf $(CLANG_OUT)
 	rm -f $(CHECK_LOG) $(FRAMEWORK_LOG) $(CLANG_CHECK_LOG) check-build-*.log
 
