@@ -15,35 +15,108 @@
 #define PIT_OUT2	0x20
 /* Channel 2, low then high byte, mode 0 (out goes high at terminal count). */
 #define PIT_CH2_MODE0	0xb0
-/* 50 ms: 59659 PIT ticks, within the 16-bit counter. */
-#define CAL_TICKS	(PIT_HZ / 20)
-/* Reads of port 0x61 before giving up on a PIT that never counts down. */
+#define PIT_CH2_LATCH	0x80
+/*
+ * A run reads the counter and the TSC twice, at least 20 ms apart, and
+ * takes the TSC ticks per PIT tick in between.  Each reading brackets the
+ * counter's latch between two TSC reads and keeps the tightest bracket of
+ * a few tries, so a preemption of the CPU between the readings costs
+ * nothing and one during a reading is not taken.  A run that let the
+ * counter reach zero (55 ms: the CPU was held up) does not count.  Of
+ * CAL_RUNS runs that count, the one with the tightest readings wins.
+ */
+#define CAL_START	0xffff
+#define CAL_TICKS	(PIT_HZ / 50)
+#define CAL_TRIES	4
+#define CAL_RUNS	3
+#define CAL_ATTEMPTS	50
+#define CAL_INVALID	(~0ull)
+/* Counter reads before giving up on a PIT that never counts down. */
 #define CAL_SPINS	(1u << 24)
 
 u64 tsc_hz;
 
-void tsc_calibrate(void)
+struct pit_reading {
+	u64 tsc;		/* the middle of the bracket */
+	u64 bracket;		/* TSC ticks around the latch */
+	u32 count;
+};
+
+static u32 pit_count(void)
+{
+	u32 lo;
+
+	outb(PIT_CMD, PIT_CH2_LATCH);
+	lo = inb(PIT_CH2);
+	return lo | (u32)inb(PIT_CH2) << 8;
+}
+
+static struct pit_reading pit_read(void)
+{
+	struct pit_reading best = { .bracket = ~0ull };
+	int try;
+
+	for (try = 0; try < CAL_TRIES; try++) {
+		u64 t0 = rdtsc();
+		u32 count = pit_count();
+		u64 t1 = rdtsc();
+
+		if (t1 - t0 < best.bracket) {
+			best.tsc = t0 + (t1 - t0) / 2;
+			best.bracket = t1 - t0;
+			best.count = count;
+		}
+	}
+	return best;
+}
+
+/* One run: the TSC frequency it measured, its readings' summed bracket. */
+static u64 pit_run(u64 *bracket)
 {
 	u8 gate = inb(PIT_GATE_PORT);
-	u64 t0, t1;
+	struct pit_reading a, b;
 	u32 i;
 
-	/* Gate low (stops the count), speaker off. */
+	/* Gate low, speaker off; program the count; open the gate. */
 	outb(PIT_GATE_PORT, gate & ~(PIT_GATE | PIT_SPEAKER));
 	outb(PIT_CMD, PIT_CH2_MODE0);
-	outb(PIT_CH2, CAL_TICKS & 0xff);
-	outb(PIT_CH2, CAL_TICKS >> 8);
-	/* The count starts when the gate goes high. */
+	outb(PIT_CH2, CAL_START & 0xff);
+	outb(PIT_CH2, CAL_START >> 8);
 	outb(PIT_GATE_PORT, (gate & ~PIT_SPEAKER) | PIT_GATE);
-	t0 = rdtsc();
+	a = pit_read();
 	for (i = 0; i < CAL_SPINS; i++)
-		if (inb(PIT_GATE_PORT) & PIT_OUT2)
+		if (a.count - pit_count() >= CAL_TICKS || (inb(PIT_GATE_PORT) & PIT_OUT2))
 			break;
-	t1 = rdtsc();
+	b = pit_read();
+	/* Out high: the count reached zero and may have wrapped. */
+	*bracket = (inb(PIT_GATE_PORT) & PIT_OUT2) || b.count >= a.count ?
+		   CAL_INVALID : a.bracket + b.bracket;
 	outb(PIT_GATE_PORT, gate & ~(PIT_GATE | PIT_SPEAKER));
 	if (i == CAL_SPINS)
-		dg_fail("DG FAIL timer: PIT channel 2 never reached its count\n");
-	tsc_hz = div_u64_rem((t1 - t0) * PIT_HZ, CAL_TICKS, NULL);
+		dg_fail("DG FAIL timer: PIT channel 2 does not count down\n");
+	if (*bracket == CAL_INVALID)
+		return 0;
+	return div_u64_rem((b.tsc - a.tsc) * PIT_HZ, a.count - b.count, NULL);
+}
+
+void tsc_calibrate(void)
+{
+	u64 best_bracket = CAL_INVALID, bracket, hz;
+	int attempt, runs = 0;
+
+	for (attempt = 0; attempt < CAL_ATTEMPTS && runs < CAL_RUNS; attempt++) {
+		hz = pit_run(&bracket);
+		if (bracket == CAL_INVALID)
+			continue;
+		runs++;
+		if (bracket < best_bracket) {
+			best_bracket = bracket;
+			tsc_hz = hz;
+		}
+	}
+	if (!runs)
+		dg_fail("DG FAIL timer: the CPU was held up in each of %d PIT runs\n",
+			CAL_ATTEMPTS);
 	if (!tsc_hz)
 		dg_fail("DG FAIL timer: the TSC does not advance\n");
 }
