@@ -76,15 +76,10 @@ exc_\vec:
 	.popsection
 .endm
 
-.altmacro
-.macro exc_stubs from, to
-	exc_stub \from
-	.if \to - \from
-	exc_stubs %(\from + 1), \to
-	.endif
-.endm
-	exc_stubs 0, 31
-.noaltmacro
+	.irp vec, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, \
+		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	exc_stub \vec
+	.endr
 
 exc_common:
 	/* vector, error code, eip, cs, eflags: exception_report(vector, err, eip) */
