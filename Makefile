@@ -98,6 +98,7 @@ bench:
 #   KERNEL="6.1 6.12"  Debian series or versions, or a bzImage path
 #   MODULES=dir        modules of a bzImage kernel (none: KVM built in)
 #   KVM_MODULES=dir    replacement modules (e.g. a patched kvm.ko, kvm-amd.ko)
+#   KVM_PARAMS="kvm.p=v ..."  module parameters at load (MODULE.PARAM=VALUE)
 #   NPT=1|0            kvm_amd nested or shadow paging
 #   TESTS="a b"        which tests (default all)
 #   VM_FRESH="a b"     tests that get boots of their own
@@ -108,8 +109,8 @@ bench:
 .PHONY: vm-check
 vm-check:
 	vm/vm-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
-		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(NPT),-n "$(NPT)") \
-		$(if $(TESTS),-t "$(TESTS)") \
+		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
+		$(if $(NPT),-n "$(NPT)") $(if $(TESTS),-t "$(TESTS)") \
 		$(if $(filter undefined,$(origin VM_FRESH)),,-f "$(VM_FRESH)") \
 		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") $(if $(VM_STALL),-s "$(VM_STALL)") \
 		$(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") $(if $(VM_OUT),-O "$(VM_OUT)") \
