@@ -210,6 +210,20 @@ pack_modules()
 	fi
 }
 
+# check_outer_options: a usage error unless the options both scripts
+# share are well formed: -n, -s, -d, -c, -r, -m, -M and -p.
+check_outer_options()
+{
+	[[ "$npt" =~ ^[01]$ ]] || die_usage "bad -n '$npt': 0 or 1"
+	is_number "$stall" || die_usage "bad -s '$stall': seconds"
+	is_number "$deadline" || die_usage "bad -d '$deadline': seconds"
+	is_number "$cpus" || die_usage "bad -c '$cpus': a number of vCPUs"
+	[[ "$mem" =~ ^[0-9]+[MG]?$ ]] || die_usage "bad -r '$mem': e.g. 2G or 2048M"
+	[ -z "$modules_dir" ] || [ -d "$modules_dir" ] || die_usage "-m $modules_dir: no such directory"
+	[ -z "$kvm_modules" ] || [ -d "$kvm_modules" ] || die_usage "-M $kvm_modules: no such directory"
+	check_module_params "$module_params"
+}
+
 # check_module_params PARAMS: a usage error unless every word is
 # MODULE.PARAM=VALUE (what -p takes).
 check_module_params()

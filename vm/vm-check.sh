@@ -111,17 +111,10 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die_usage "unexpected argument '$1'"
 [ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12)
-[[ "$npt" =~ ^[01]$ ]] || die_usage "bad -n '$npt': 0 or 1"
 [ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
 	die_usage "bad -o '$test_timeout': seconds"
 is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
-is_number "$stall" || die_usage "bad -s '$stall': seconds"
-is_number "$deadline" || die_usage "bad -d '$deadline': seconds"
-is_number "$cpus" || die_usage "bad -c '$cpus': a number of vCPUs"
-[[ "$mem" =~ ^[0-9]+[MG]?$ ]] || die_usage "bad -r '$mem': e.g. 2G or 2048M"
-[ -z "$modules_dir" ] || [ -d "$modules_dir" ] || die_usage "-m $modules_dir: no such directory"
-[ -z "$kvm_modules" ] || [ -d "$kvm_modules" ] || die_usage "-M $kvm_modules: no such directory"
-check_module_params "$module_params"
+check_outer_options
 if [ -n "$modules_dir" ] && [ ${#kernels[@]} -ne 1 ]; then
 	die_usage "-m goes with exactly one -k PATH kernel"
 fi

@@ -113,7 +113,6 @@ while getopts k:m:M:p:n:t:NG:g:R:a:s:d:O:c:r:h opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die_usage "unexpected argument '$1'"
-[[ "$npt" =~ ^[01]$ ]] || die_usage "bad -n '$npt': 0 or 1"
 for m in $modes; do
 	[[ "$m" =~ ^(ring[1-9][0-9]*|bitmap)(-smp2)?$ ]] ||
 		die_usage "bad mode '$m': ringN or bitmap, optionally -smp2"
@@ -121,14 +120,8 @@ done
 [ -n "$modes" ] || die_usage "-t: no mode"
 is_number "$guest_mib" || die_usage "bad -g '$guest_mib': MiB"
 [[ "$guest_rate" =~ ^[0-9]+$ ]] || die_usage "bad -R '$guest_rate': pages per second"
-is_number "$stall" || die_usage "bad -s '$stall': seconds"
-is_number "$deadline" || die_usage "bad -d '$deadline': seconds"
-is_number "$cpus" || die_usage "bad -c '$cpus': a number of vCPUs"
-[[ "$mem" =~ ^[0-9]+[MG]?$ ]] || die_usage "bad -r '$mem': e.g. 1G or 1536M"
-[ -z "$modules_dir" ] || [ -d "$modules_dir" ] || die_usage "-m $modules_dir: no such directory"
-[ -z "$kvm_modules" ] || [ -d "$kvm_modules" ] || die_usage "-M $kvm_modules: no such directory"
 [ -z "$guest" ] || [ -r "$guest" ] || die_usage "-G $guest: no such file"
-check_module_params "$module_params"
+check_outer_options
 check_kernel_spec "$kernel"
 
 require_tools qemu-system-x86_64 cpio modinfo make ldd
