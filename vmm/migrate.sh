@@ -65,8 +65,9 @@ cpus=2, each dirtying half the working set), e.g. ring4096-smp2.
   -s RATE      the same for the -smp2 modes (default $smp2_rate: two
                unpaced CPUs dirty faster than nested QEMU migrates)
   -D MS        migrate_set_parameter downtime-limit (default: QEMU's, 300)
-  -w SECONDS   window measuring the passes per second before migration
-               (default $window; by the guest's TSC: DG PASS tsc=, DG INFO tsc_khz=)
+  -w SECONDS   how long the guest runs before migration (default $window);
+               its passes per second are taken over all its passes so
+               far, by its TSC (DG PASS tsc=, DG INFO tsc_khz=)
   -P PASSES    passes the destination must complete (default $dest_passes)
   -t SECONDS   migration timeout (default $mig_timeout)
   -c CPU       QEMU's -cpu for the guest (default $cpu_model)
@@ -240,7 +241,7 @@ wait_pass()
 		elif ! kill -0 "$pid" 2>/dev/null; then
 			wait_why="$side QEMU exited: $(head -n 2 "$dir/$side.err" | tr '\n' ' ')"
 		elif [ "$(now_cs)" -ge "$limit" ]; then
-			wait_why="$side guest at pass $(last_pass "$dir/$side.serial") after $3 s, not $want"
+			wait_why="$side guest at pass $(last_pass "$dir/$side.serial") after $3 s, not $want (serial: $(wc -l < "$dir/$side.serial") lines, the last: '$(tail -n 1 "$dir/$side.serial")'; QEMU: $(head -n 2 "$dir/$side.err" | tr '\n' ' '))"
 		fi
 		[ -z "$wait_why" ] || return 1
 		sleep 0.2
@@ -321,7 +322,7 @@ info_field()
 
 run_mode()
 {
-	local ring size l0 lm0 tm0 tm1 status i side pid
+	local ring size lm0 tm0 tm1 status i side pid
 	local ready base pages why got dsrc rc stale_page
 	mode=$1
 	cpus=1 mode_rate=$rate
@@ -342,6 +343,10 @@ run_mode()
 	src_pid="" dst_pid=""
 	: > "$dir/info.migrate"
 	: > "$dir/migrate.out"
+	: > "$dir/src.serial"
+	: > "$dir/dst.serial"
+	: > "$dir/src.err"
+	: > "$dir/dst.err"
 	case_n=0 case_failed=0
 	echo "# selftests: vmm: migrate_$mode"
 	echo "# TAP version 13"
@@ -369,9 +374,8 @@ run_mode()
 
 	before="" during=""
 	if [ -z "$why" ]; then
-		l0=$(wc -l < "$dir/src.serial")
 		sleep "$window"
-		before=$(pass_rate "$dir/src.serial" "$l0" "$(wc -l < "$dir/src.serial")")
+		before=$(pass_rate "$dir/src.serial" 1 "$(wc -l < "$dir/src.serial")")
 		hmp src "info status" > "$dir/src.status0"
 		grep -q 'VM status: running' "$dir/src.status0" ||
 			why="the source is not running before migration: $(tr '\n' ' ' < "$dir/src.status0")"

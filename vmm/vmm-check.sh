@@ -205,7 +205,7 @@ results_table()
 {
 	local line key val
 	local -a cols=(mode cpus status total_ms downtime_ms transferred_kb dirty_syncs
-		pushes resets full_exits passes_per_s_before passes_per_s_during)
+		pushes resets full_exits dropped passes_per_s_before passes_per_s_during)
 	(IFS=$'\t'; echo "kernel	npt	${cols[*]}") > "$out/vmm-results.tsv"
 	while read -r line; do
 		declare -A r=()
