@@ -13,6 +13,11 @@
 #   make vm-check the KVM suite on kvm_amd in QEMU guests (TCG), on the
 #                 newest Debian 6.1 and 6.12 kernels or on KERNEL=...;
 #                 judged by the same gate (vm/vm-check.sh -h for options)
+#   make vmm-check
+#                 QEMU's live migration with the dirty ring (and with the
+#                 bitmap) checked byte for byte in a kvm_amd VM (TCG), on
+#                 Debian 6.12 or KERNEL=...; judged by the same gate
+#                 (vmm/vmm-check.sh -h for options)
 #   make bugs     build the standalone KVM bug reproducers (bugs/repro)
 #   make clean
 #
@@ -99,6 +104,7 @@ clean:
 	$(MAKE) -C $(SELFTESTS) TARGETS="kselftest_framework kvm" clean
 	$(MAKE) -C bugs/repro clean
 	$(MAKE) -C $(GUEST) clean
+	$(MAKE) -C vmm clean
 	rm -rf $(CLANG_OUT)
 	rm -f $(CHECK_LOG) $(FRAMEWORK_LOG) $(CLANG_CHECK_LOG) check-build-*.log
 
@@ -113,6 +119,7 @@ bench:
 #   KERNEL="6.1 6.12"  Debian series or versions, or a bzImage path
 #   MODULES=dir        modules of a bzImage kernel (none: KVM built in)
 #   KVM_MODULES=dir    replacement modules (e.g. a patched kvm.ko, kvm-amd.ko)
+#   KVM_PARAMS="kvm.p=v ..."  module parameters at load (MODULE.PARAM=VALUE)
 #   NPT=1|0            kvm_amd nested or shadow paging
 #   TESTS="a b"        which tests (default all)
 #   VM_FRESH="a b"     tests that get boots of their own
@@ -123,12 +130,39 @@ bench:
 .PHONY: vm-check
 vm-check:
 	vm/vm-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
-		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(NPT),-n "$(NPT)") \
-		$(if $(TESTS),-t "$(TESTS)") \
+		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
+		$(if $(NPT),-n "$(NPT)") $(if $(TESTS),-t "$(TESTS)") \
 		$(if $(filter undefined,$(origin VM_FRESH)),,-f "$(VM_FRESH)") \
 		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") $(if $(VM_STALL),-s "$(VM_STALL)") \
 		$(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") $(if $(VM_OUT),-O "$(VM_OUT)") \
 		$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+
+# QEMU's live migration with the dirty ring, checked byte for byte (vmm/).
+# Make variables (all optional; vmm/vmm-check.sh -h tells more):
+#   KERNEL=6.12        the outer VM's kernel, as for vm-check (one)
+#   MODULES=dir KVM_MODULES=dir NPT=1|0   as for vm-check
+#   KVM_PARAMS="kvm.p=v ..."  module parameters at load
+#   VMM_MODES="ring4096 ring65536 bitmap ring4096-smp2"
+#   VMM_NEGATIVE=1     negative control: ring modes must lose pages
+#   VMM_GUEST=elf VMM_MIB=64 VMM_RATE=0   the guest, its working set and pace
+#   VMM_ARGS="..."     more arguments of vmm/migrate.sh (-smp2 pacing, downtime)
+#   VM_STALL=s VM_DEADLINE=s VMM_OUT=dir VM_CPUS=n VMM_MEM=1G
+.PHONY: vmm-check vmm-unit
+vmm-check:
+	vmm/vmm-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
+		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
+		$(if $(NPT),-n "$(NPT)") $(if $(VMM_MODES),-t "$(VMM_MODES)") $(if $(VMM_NEGATIVE),-N) \
+		$(if $(VMM_GUEST),-G "$(VMM_GUEST)") $(if $(VMM_MIB),-g "$(VMM_MIB)") \
+		$(if $(VMM_RATE),-R "$(VMM_RATE)") $(if $(VMM_ARGS),-a "$(VMM_ARGS)") \
+		$(if $(VM_STALL),-s "$(VM_STALL)") \
+		$(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") $(if $(VMM_OUT),-O "$(VMM_OUT)") \
+		$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VMM_MEM),-r "$(VMM_MEM)")
+
+# ramdiff (vmm/) and its unit test, in make check.
+vmm-unit:
+	$(MAKE) -C vmm check
+
+check-unit: vmm-unit
 
 # Standalone reproducers of the KVM bugs reported in bugs/: built (not run)
 # by make check so that they stay warning-free; run them by hand.

@@ -4,7 +4,8 @@
 # /init of the vm-check guest (busybox sh, PID 1).  Loads the vendor module
 # with the MMU /vm-check.conf asks for, checks that /dev/kvm is there and
 # that the module took the MMU, prints the kvm-host line and the KTAP
-# report of the installed suite on the second serial port (the first one
+# report of the installed suite (or of VM_MAIN's command: vmm-check) on
+# the second serial port (the first one
 # is the kernel console), then powers off.  Every line of its own starts
 # with "vm-check: "; a failure before the suite ran is "vm-check: FAILED:"
 # and the host side fails on it.
@@ -40,9 +41,19 @@ die()
 . /vm-check.conf
 say "guest up after $(cut -d' ' -f1 /proc/uptime) s: $VM_LABEL"
 
+# module_params MODULE: the PARAM=VALUE words of VM_MODULE_PARAMS
+# ("MODULE.PARAM=VALUE ...", - and _ alike in MODULE) for MODULE.
+module_params()
+{
+	for p in $VM_MODULE_PARAMS; do
+		[ "$(echo "${p%%.*}" | tr - _)" = "$1" ] && printf ' %s' "${p#*.}"
+	done
+}
+
 for m in $VM_MODULE_ORDER; do
 	params=""
 	[ "$m" = "$VM_VENDOR_FILE" ] && params="$VM_VENDOR_PARAMS"
+	params="$params$(module_params "$m")"
 	# shellcheck disable=SC2086
 	out=$(insmod "/modules/$m.ko" $params 2>&1) ||
 		die "insmod $m.ko $params: $out; kernel: $(dmesg | tail -n 3 | tr '\n' ' ')"
@@ -61,7 +72,14 @@ if [ -n "$VM_NPT" ]; then
 fi
 say "$VM_VENDOR ready after $(cut -d' ' -f1 /proc/uptime) s"
 
+[ -z "$VM_MODULE_PARAMS" ] || say "module parameters: $VM_MODULE_PARAMS"
+
 /kvm/host_info.sh
+if [ -n "$VM_MAIN" ]; then
+	# shellcheck disable=SC2086
+	$VM_MAIN
+	finish
+fi
 cd /kselftest || die "no /kselftest"
 # shellcheck disable=SC2086
 ./run_kselftest.sh $VM_RUN_ARGS

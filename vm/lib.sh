@@ -1,0 +1,337 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# vm/lib.sh: what vm-check.sh and vmm/vmm-check.sh share, sourced by both:
+# Debian kernels fetched and unpacked, a kernel's release read from its
+# bzImage, kvm_amd and its dependencies packed into an initramfs (with
+# replacement modules and load-time parameters), and one boot of the
+# outer QEMU whose second serial port is streamed line by line, killed
+# when it stalls or at a deadline.
+#
+# The caller sets: prog (the prefix of messages, e.g. "vm-check"), out
+# (the output directory), modules_dir (-m), kvm_modules (-M), and before
+# pack_modules initrd_root and kmods (resolve_kernel sets kmods).
+
+die()
+{
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+is_number()
+{
+	[[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]
+}
+
+# require_tools TOOL...: each one on PATH, and busybox static.
+require_tools()
+{
+	local tool
+	for tool in "$@" busybox; do
+		command -v "$tool" > /dev/null ||
+			die "$tool is missing (Debian: apt-get install qemu-system-x86 busybox-static cpio kmod make binutils)"
+	done
+	busybox_bin=$(command -v busybox)
+	if ldd "$busybox_bin" > /dev/null 2>&1; then
+		die "$busybox_bin is linked dynamically: apt-get install busybox-static"
+	fi
+}
+
+# The outer VM's CPU: SVM with nested paging under TCG (thread=single:
+# thread=multi hangs kvm_amd guests).
+cpu_model="qemu64,+svm,+npt"
+
+# usage_modules: the help text of -m, -M, -p and -n.
+usage_modules()
+{
+	cat <<EOF
+  -m DIR       modules of a PATH kernel: a modules directory
+               (INSTALL_MOD_PATH/lib/modules/VERSION) or the kernel build
+               tree; kvm-amd.ko and what it depends on are taken from there.
+               Without -m (and no lib/modules beside the kernel), KVM is
+               built in and npt is set as kvm_amd.npt= on the command line
+  -M DIR       replacement modules: a NAME.ko[.xz|.zst|.gz] here is loaded
+               instead of the kernel's NAME module (e.g. a patched kvm.ko and
+               kvm-amd.ko built out of tree for that kernel)
+  -p PARAMS    module parameters given at load, MODULE.PARAM=VALUE words
+               (e.g. "kvm.halt_poll_ns=0"; kvm_amd's npt is -n's)
+  -n 0|1       kvm_amd npt (1: nested paging, 0: shadow paging); default 1
+EOF
+}
+
+# conf_modules: the lines of /vm-check.conf that tell /init which modules
+# to load with which parameters.
+conf_modules()
+{
+	echo "VM_MODULE_ORDER=$(conf_quote "${order[*]}")"
+	echo "VM_VENDOR=kvm_amd"
+	echo "VM_VENDOR_FILE=kvm_amd"
+	echo "VM_VENDOR_PARAMS=$(conf_quote "npt=$npt")"
+	echo "VM_MODULE_PARAMS=$(conf_quote "$module_params")"
+	echo "VM_NPT=$npt"
+}
+
+# ---- kernels ----
+
+# debian_package SPEC: the linux-image package for a series or a version.
+debian_package()
+{
+	local spec=$1 re
+	if [[ "$spec" =~ ^[0-9]+\.[0-9]+$ ]]; then
+		re="^linux-image-${spec//./\\.}\\.[0-9]+(-[0-9]+)?(\\+deb[0-9]+)?-amd64-unsigned\$"
+		apt-cache search --names-only "$re" 2>/dev/null | cut -d' ' -f1 | sort -V | tail -n 1
+	else
+		echo "linux-image-$spec-amd64-unsigned"
+	fi
+}
+
+# fetch_debian SPEC: download and unpack a Debian kernel once; prints its
+# directory (boot/vmlinuz-*, lib/modules/*).
+fetch_debian()
+{
+	local spec=$1 pkg dir deb
+	pkg=$(debian_package "$spec")
+	[ -n "$pkg" ] || die "no Debian kernel package for '$spec' (apt-get update first?)"
+	dir=$out/kernels/$pkg
+	if [ ! -e "$dir/.unpacked" ]; then
+		apt-cache show "$pkg" > /dev/null 2>&1 ||
+			die "no Debian package $pkg (apt-get update first? a series or a version like 6.12.117+deb12)"
+		echo "$prog: fetching $pkg" >&2
+		rm -rf "$dir" && mkdir -p "$dir"
+		(cd "$dir" && apt-get download "$pkg" > download.log 2>&1) ||
+			{ cat "$dir/download.log" >&2; die "apt-get download $pkg failed"; }
+		deb=$(ls "$dir"/*.deb)
+		dpkg-deb -x "$deb" "$dir/root" || die "dpkg-deb -x $deb failed"
+		rm -f "$deb"
+		touch "$dir/.unpacked"
+	fi
+	echo "$dir/root"
+}
+
+# check_kernel_spec SPEC: a usage error unless SPEC is a path that exists
+# or looks like a Debian series or version.
+check_kernel_spec()
+{
+	[[ "$1" != */* ]] || [ -e "$1" ] || die_usage "kernel '$1': no such file or directory"
+	[[ "$1" == */* ]] || [[ "$1" =~ ^[0-9]+\.[0-9]+ ]] ||
+		die_usage "kernel '$1': a Debian series or version (6.12, 6.12.117+deb12) or a path"
+}
+
+# resolve_kernel SPEC: sets bzimage, kmods (may be empty) and kname.
+resolve_kernel()
+{
+	local spec=$1 root=""
+	if [ -d "$spec" ]; then
+		root=$spec
+	elif [ -f "$spec" ]; then
+		bzimage=$spec
+		kmods=$modules_dir
+	elif [[ "$spec" =~ ^[0-9]+\.[0-9]+ ]] && [[ "$spec" != */* ]]; then
+		root=$(fetch_debian "$spec")
+	else
+		die_usage "kernel '$spec': neither a file, a directory nor a Debian version"
+	fi
+	if [ -n "$root" ]; then
+		bzimage=$(ls "$root"/boot/vmlinuz-* 2>/dev/null | head -n 1)
+		[ -n "$bzimage" ] || die "no boot/vmlinuz-* in $root"
+		kmods=$modules_dir
+		[ -n "$kmods" ] || kmods=$(ls -d "$root"/lib/modules/*/ 2>/dev/null | head -n 1)
+	fi
+	bzimage=$(cd "$(dirname "$bzimage")" && pwd)/$(basename "$bzimage")
+	kname=$(kernel_release "$bzimage")
+	[ -n "$kname" ] || die "$bzimage is not a bzImage (no setup header)"
+}
+
+# kernel_release BZIMAGE: the release string of the boot protocol header
+# (its "HdrS" magic at 0x202, the version string at 0x200 + the offset at
+# 0x20e), as uname -r will print it.
+kernel_release()
+{
+	local off
+	[ "$(dd if="$1" bs=1 skip=514 count=4 2>/dev/null)" = HdrS ] || return 0
+	off=$(od -An -tu2 -j 526 -N 2 "$1" | tr -d ' ')
+	dd if="$1" bs=1 skip=$((off + 512)) count=256 2>/dev/null | tr '\0' '\n' |
+		head -n 1 | cut -d' ' -f1
+}
+
+# ---- modules ----
+
+# find_module NAME: the file of module NAME (- and _ alike), replacements first.
+find_module()
+{
+	local base=${1//_/-} d f n
+	for d in $kvm_modules $kmods; do
+		for n in "$base" "${1//-/_}"; do
+			f=$(find -L "$d" \( -name "$n.ko" -o -name "$n.ko.xz" -o -name "$n.ko.zst" \
+				-o -name "$n.ko.gz" \) -print -quit 2>/dev/null)
+			[ -z "$f" ] || { echo "$f"; return 0; }
+		done
+	done
+	return 1
+}
+
+# add_module NAME: NAME's dependencies, then NAME, into the load order.
+add_module()
+{
+	local name=${1//-/_} file dep deps
+	[[ " ${order[*]} " == *" $name "* ]] && return 0
+	file=$(find_module "$name") || die "module $name not found in ${kvm_modules:+$kvm_modules and }$kmods"
+	deps=$(modinfo -F depends "$file" 2>/dev/null) ||
+		die "modinfo $file failed (a compressed module needs kmod with xz/zstd)"
+	for dep in ${deps//,/ }; do
+		add_module "$dep"
+	done
+	order+=("$name")
+	local dst=$initrd_root/modules/$name.ko
+	case "$file" in
+	*.xz) xz -dc "$file" > "$dst" ;;
+	*.zst) zstd -qdc "$file" > "$dst" ;;
+	*.gz) gzip -dc "$file" > "$dst" ;;
+	*) cp "$file" "$dst" ;;
+	esac || die "cannot unpack $file"
+	local from=""
+	[ -z "$kvm_modules" ] || [[ "$file" != "$kvm_modules"* ]] || from=" (replacement)"
+	echo "$prog: module $name: $file$from"
+}
+
+# pack_modules: kvm_amd and its dependencies into $initrd_root/modules in
+# load order (sets order); none when the kernel has no modules directory,
+# KVM is then built in (sets builtin_kvm).
+pack_modules()
+{
+	mkdir -p "$initrd_root/modules"
+	order=()
+	builtin_kvm=""
+	if [ -n "$kmods" ]; then
+		add_module kvm_amd
+	else
+		builtin_kvm=1
+		echo "$prog: no modules directory: KVM and kvm_amd must be built into $bzimage"
+	fi
+}
+
+# check_outer_options: a usage error unless the options both scripts
+# share are well formed: -n, -s, -d, -c, -r, -m, -M and -p.
+check_outer_options()
+{
+	[[ "$npt" =~ ^[01]$ ]] || die_usage "bad -n '$npt': 0 or 1"
+	is_number "$stall" || die_usage "bad -s '$stall': seconds"
+	is_number "$deadline" || die_usage "bad -d '$deadline': seconds"
+	is_number "$cpus" || die_usage "bad -c '$cpus': a number of vCPUs"
+	[[ "$mem" =~ ^[0-9]+[MG]?$ ]] || die_usage "bad -r '$mem': e.g. 2G or 2048M"
+	[ -z "$modules_dir" ] || [ -d "$modules_dir" ] || die_usage "-m $modules_dir: no such directory"
+	[ -z "$kvm_modules" ] || [ -d "$kvm_modules" ] || die_usage "-M $kvm_modules: no such directory"
+	check_module_params "$module_params"
+}
+
+# check_module_params PARAMS: a usage error unless every word is
+# MODULE.PARAM=VALUE (what -p takes).
+check_module_params()
+{
+	local p
+	for p in $1; do
+		[[ "$p" =~ ^[a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*=[^\ ]*$ ]] ||
+			die_usage "bad -p '$p': MODULE.PARAM=VALUE, e.g. kvm.halt_poll_ns=0"
+	done
+}
+
+# ---- one boot ----
+
+kill_qemu()
+{
+	kill -TERM "$qpid" 2>/dev/null || return 0
+	local i
+	for i in 1 2 3 4 5; do
+		kill -0 "$qpid" 2>/dev/null || return 0
+		sleep 1
+	done
+	kill -KILL "$qpid" 2>/dev/null || true
+}
+
+now_ms()
+{
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
+}
+
+# report_line LINE: a line of the report port: printed, and unless it is
+# one of /init's own ("vm-check: ...") appended to $ktap; "vm-check: end"
+# sets ended.
+report_line()
+{
+	printf '%s\n' "$1"
+	case "$1" in
+	"vm-check: end") ended=1 ;;
+	"vm-check: "*) ;;
+	*) printf '%s\n' "$1" >> "$ktap" ;;
+	esac
+}
+
+# run_outer CPIO SERIAL CONSOLE LOG LINE-HOOK: boot $bzimage with CPIO
+# in QEMU TCG ($cpu_model, $cpus, $mem; kvm_amd's npt=$npt and the -p
+# parameters on the command line when KVM is built in) in the
+# background, stdout and stderr to LOG, the kernel console to CONSOLE and
+# the report port to SERIAL, and stream SERIAL, calling LINE-HOOK LINE
+# for each line (now: the time of the line in ms).  QEMU is killed after
+# $stall s without output or after $deadline s in all.  Sets why (empty,
+# or why QEMU was killed) and boot_secs.
+run_outer()
+{
+	local cpio=$1 serial=$2 console=$3 log=$4 hook=$5
+	local append fd start last chunk buf="" line rc
+	# no_timer_check: under TCG on a loaded host the kernel's check of
+	# the IO-APIC timer can miss its ticks and panic the boot ("IO-APIC +
+	# timer doesn't work!", seen once in make vm-check at load 13).
+	append="console=ttyS0 panic=-1 rdinit=/init no_timer_check"
+	[ -z "$builtin_kvm" ] || append+=" kvm_amd.npt=$npt${module_params:+ $module_params}"
+	: > "$serial"; : > "$console"
+	qemu-system-x86_64 -accel tcg,thread=single -cpu "$cpu_model" \
+		-smp "$cpus" -m "$mem" -nodefaults -display none -no-reboot \
+		-kernel "$bzimage" -initrd "$cpio" -append "$append" \
+		-chardev file,id=con,path="$console" -serial chardev:con \
+		-chardev file,id=rep,path="$serial" -serial chardev:rep \
+		> "$log" 2>&1 &
+	qpid=$!
+	exec {fd}< <(tail -n +1 -F --pid="$qpid" "$serial" 2>/dev/null)
+	start=$(now_ms)
+	last=$start
+	why=""
+	while :; do
+		chunk=""
+		rc=0
+		IFS= read -r -t 1 -u "$fd" chunk || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			line=${buf}${chunk}
+			buf=""
+			line=${line//$'\r'/}
+			now=$(now_ms)
+			last=$now
+			"$hook" "$line"
+			continue
+		fi
+		if [ "$rc" -le 128 ]; then	# EOF: QEMU is gone
+			[ -z "$buf$chunk" ] || "$hook" "${buf}${chunk}"
+			break
+		fi
+		buf+=$chunk
+		[ -z "$chunk" ] || last=$(now_ms)
+		now=$(now_ms)
+		if [ -z "$why" ] && [ $((now - last)) -ge $((stall * 1000)) ]; then
+			why="no output for $stall s"
+		elif [ -z "$why" ] && [ $((now - start)) -ge $((deadline * 1000)) ]; then
+			why="deadline of $deadline s reached"
+		fi
+		if [ -n "$why" ]; then
+			kill_qemu
+		fi
+	done
+	exec {fd}<&-
+	wait "$qpid" 2>/dev/null || true
+	boot_secs=$(( ($(now_ms) - start) / 1000 ))
+}
+
+# conf_quote VALUE: VALUE as a single-quoted sh word.
+conf_quote()
+{
+	printf "'%s'" "${1//\'/\'\\\'\'}"
+}
