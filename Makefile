@@ -133,6 +133,13 @@ vmm-check-negative:
 		$(if $(NPT),-n "$(NPT)") $(if $(VMM_GUEST),-G "$(VMM_GUEST)") \
 		$(if $(NEG_OUT),-O "$(NEG_OUT)")
 
+# check.sh's verdicts on canned runs (no KVM, no module build): make check.
+.PHONY: vmm-negative-unit
+vmm-negative-unit:
+	vmm/negative/check_test.sh
+
+check-unit: vmm-negative-unit
+
 # Standalone reproducers of the KVM bugs reported in bugs/: built (not run)
 # by make check so that they stay warning-free; run them by hand.
 .PHONY: bugs
