@@ -18,6 +18,9 @@
 #                 bitmap) checked byte for byte in a kvm_amd VM (TCG), on
 #                 Debian 6.12 or KERNEL=...; judged by the same gate
 #                 (vmm/vmm-check.sh -h for options)
+#   make vmm-check-negative
+#                 the negative control: vmm-check with a kvm.ko that loses
+#                 dirty pages must fail in ring mode, naming the pages
 #   make bugs     build the standalone KVM bug reproducers (bugs/repro)
 #   make clean
 #
@@ -163,6 +166,27 @@ vmm-unit:
 	$(MAKE) -C vmm check
 
 check-unit: vmm-unit
+# The negative control of vmm-check (vmm/negative/README.md): a kvm.ko that
+# drops one dirty ring push in N must make the ring mode fail with the
+# lost pages named, and the bitmap mode pass.  Builds the modules first
+# (apt-get install linux-source-6.12 linux-headers-6.12.N+deb12-amd64;
+# minutes).  Make variables (all optional; vmm/negative/check.sh -h):
+#   NEG_DROP_ONE_IN=1000  kvm.dirty_ring_drop_one_in
+#   VMM_MODES="ring4096 bitmap" KERNEL=6.12.N+deb12 NPT=1 VMM_GUEST=elf
+#   NEG_OUT=dir           default vmm-check-out/negative
+.PHONY: vmm-check-negative
+vmm-check-negative:
+	vmm/negative/check.sh $(if $(NEG_DROP_ONE_IN),-N "$(NEG_DROP_ONE_IN)") \
+		$(if $(VMM_MODES),-t "$(VMM_MODES)") $(if $(KERNEL),-k "$(KERNEL)") \
+		$(if $(NPT),-n "$(NPT)") $(if $(VMM_GUEST),-G "$(VMM_GUEST)") \
+		$(if $(NEG_OUT),-O "$(NEG_OUT)")
+
+# check.sh's verdicts on canned runs (no KVM, no module build): make check.
+.PHONY: vmm-negative-unit
+vmm-negative-unit:
+	vmm/negative/check_test.sh
+
+check-unit: vmm-negative-unit
 
 # Standalone reproducers of the KVM bugs reported in bugs/: built (not run)
 # by make check so that they stay warning-free; run them by hand.
