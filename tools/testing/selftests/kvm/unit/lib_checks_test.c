@@ -12,7 +12,10 @@
  * verdict.  Here each check is fed a faulty producer, a fake KVM that gives
  * the wrong answer, and the case expects the library's exit code and its
  * diagnosis; a clean producer next to them shows the checks stay quiet when
- * KVM is right.
+ * KVM is right.  The checker (ring_check.h) gets the same treatment: one
+ * case per rule feeds it a record that breaks that rule, next to a clean
+ * record with a full exit, an early report and its replay, which it must
+ * accept.
  *
  * The fake KVM is a link-time seam: the program is linked with
  * -Wl,--wrap=ioctl,--wrap=open, so the library's ioctls and its open of
@@ -37,12 +40,14 @@
 #include "kvm_ring_target.h"
 #include "kvm_util.h"
 #include "processor.h"
+#include "ring_check.h"
 #include "test_case.h"
 #include "ucall.h"
 #include "ws_guest.h"
 
-#define CASE_TIMEOUT_S		10
-#define RUNNER_TIMEOUT_S	45	/* the deadline is below it; the program takes about 3 s */
+/* A case takes milliseconds (program_deadline_cuts_case 2 s), the program about 3 s. */
+#define CASE_TIMEOUT_S		5
+#define RUNNER_TIMEOUT_S	30	/* its deadline is below it: 18 s */
 #define OUTPUT_MAX		8192
 #define FAKE_MAX_FDS		1024
 #define FAKE_VCPUS		4
@@ -727,6 +732,126 @@ static void provoke_scenario_case(long arg)
 	cases[0].run(GUEST_CPL3, cases[0].arg);
 }
 
+/*
+ * The checker (ring/ring_check.c), fed records no correct target makes: one
+ * vCPU writes pages 0..19 of slot 0 (8 pages then a sync, then 12 more) into
+ * a ring of 16 entries with a reserve of 4, so full exits belong at 12
+ * entries used.
+ */
+enum checker_fault {
+	CHK_CLEAN,		/* two rounds and a full exit, as KVM does them */
+	CHK_INDEX_SKIPPED,	/* ring index 1 missing */
+	CHK_NEVER_WRITTEN,	/* an entry for a page no store wrote */
+	CHK_OUT_OF_ORDER,	/* pages 1 and 0 swapped */
+	CHK_PAGE_LOST,		/* the ring drained with page 7 never reported */
+	CHK_FULL_EARLY,		/* a full exit at 4 entries used */
+	CHK_EXIT_ERROR,		/* the target's run failed */
+	CHK_RAN_WHILE_FULL,	/* progress after a full exit without a reset */
+	CHK_PROGRESS_BACK,	/* progress 8, then 6 */
+	CHK_OVERSHOOT,		/* an exit with 13 entries used */
+	CHK_OVERFLOW,		/* an exit with 17 entries used */
+	CHK_AHEAD_OF_EXIT,	/* entries for 8 stores harvested, then an exit after 6 */
+	CHK_RESET_COUNT,	/* a reset that counts 7 of 8 */
+	CHK_RESET_STALE,	/* a reset that leaves a flag set */
+	CHK_VCPU_UNKNOWN,	/* an event of vCPU 1 of 1 */
+	CHK_EVENT_UNKNOWN,	/* an event of no known kind */
+	CHK_BAD_CONFIG,		/* a reserve as large as the ring */
+};
+
+#define CHK_RING	16
+#define CHK_RESERVE	4
+
+static void record_entries(struct ring_record *rec, u32 *index, u64 from, u64 n)
+{
+	u64 i;
+
+	for (i = from; i < from + n; i++) {
+		struct dirty_entry e = { .index = (*index)++, .slot = 0, .offset = i };
+
+		ring_record_entry(rec, 0, &e);
+	}
+}
+
+static void record_exit(struct ring_record *rec, enum ring_exit exit, u64 stores, u32 op,
+			u32 occupancy)
+{
+	struct ring_progress progress = { .stores = stores, .op = op };
+
+	ring_record_run(rec, 0);
+	ring_record_exit(rec, 0, exit, &progress, occupancy);
+}
+
+static void provoke_checker(long fault)
+{
+	const struct ws_op script[] = {
+		{ .kind = WS_WRITE, .slot = 0, .page = 0, .count = 8 },
+		{ .kind = WS_SYNC },
+		{ .kind = WS_WRITE, .slot = 0, .page = 8, .count = 12 },
+		{ .kind = WS_END },
+	};
+	struct ring_check_config cfg = {
+		.ring_size = CHK_RING, .reserve_min = CHK_RESERVE, .reserve_max = CHK_RESERVE,
+		.nr_vcpus = 1, .script = { script },
+	};
+	struct ring_verdict v;
+	struct ring_record rec;
+	u32 index = 0;
+
+	if (fault == CHK_BAD_CONFIG)
+		cfg.reserve_min = cfg.reserve_max = CHK_RING;
+	ring_record_init(&rec);
+	ring_record_slot(&rec, RING_SLOT_ADD, 0, 20, KVM_MEM_LOG_DIRTY_PAGES);
+	/* Round 1: 8 stores, a sync exit, 8 entries, a reset. */
+	if (fault == CHK_AHEAD_OF_EXIT) {
+		/* A reaper harvests the 8 entries while the vCPU runs; it exits after 6. */
+		ring_record_run(&rec, 0);
+		record_entries(&rec, &index, 0, 8);
+		ring_record_exit(&rec, 0, RING_EXIT_SYNC, &(struct ring_progress){ 6, 0 }, 0);
+	}
+	record_exit(&rec, fault == CHK_EXIT_ERROR ? RING_EXIT_ERROR :
+		    fault == CHK_FULL_EARLY ? RING_EXIT_FULL : RING_EXIT_SYNC,
+		    fault == CHK_AHEAD_OF_EXIT ? 6 : 8, 2,
+		    fault == CHK_OVERSHOOT ? 13 : fault == CHK_OVERFLOW ? 17 :
+		    fault == CHK_FULL_EARLY ? 4 : 8);
+	if (fault == CHK_OUT_OF_ORDER) {
+		record_entries(&rec, &index, 1, 1);
+		record_entries(&rec, &index, 0, 1);
+		record_entries(&rec, &index, 2, 6);
+	} else if (fault == CHK_INDEX_SKIPPED) {
+		record_entries(&rec, &index, 0, 1);
+		index++;
+		record_entries(&rec, &index, 1, 7);
+	} else {
+		record_entries(&rec, &index, 0, fault == CHK_PAGE_LOST ? 7 : 8);
+	}
+	if (fault == CHK_NEVER_WRITTEN)
+		record_entries(&rec, &index, 15, 1);
+	ring_record_drained(&rec, 0);
+	ring_record_reset(&rec, fault == CHK_RESET_COUNT ? 7 : 8, fault == CHK_RESET_STALE);
+	if (fault == CHK_PROGRESS_BACK)
+		record_exit(&rec, RING_EXIT_SYNC, 6, 2, 0);
+	/* Round 2: a full exit at 12 used, the 12th store logged before it retired. */
+	record_exit(&rec, RING_EXIT_FULL, 8 + 11, 2, 12);
+	record_entries(&rec, &index, 8, 12);
+	ring_record_drained(&rec, 0);
+	if (fault != CHK_RAN_WHILE_FULL)
+		ring_record_reset(&rec, 12, 0);
+	record_exit(&rec, RING_EXIT_DONE, 20, 3, fault == CHK_RAN_WHILE_FULL ? 0 : 1);
+	if (fault != CHK_RAN_WHILE_FULL)
+		record_entries(&rec, &index, 19, 1);
+	ring_record_drained(&rec, 0);
+	if (fault == CHK_VCPU_UNKNOWN)
+		ring_record_run(&rec, 1);
+	if (fault == CHK_EVENT_UNKNOWN) {
+		ring_record_run(&rec, 0);
+		rec.ev[rec.nr - 1].kind = 99;
+	}
+	TEST_ASSERT(ring_check(&cfg, &rec, &v), "%s", v.msg);
+	TEST_ASSERT_EQ(v.early, 1);
+	TEST_ASSERT_EQ(v.replays, 1);
+	ring_record_free(&rec);
+}
+
 /* The case runner (test_case.c) */
 
 static void slow_case(enum guest_cpl cpl, const void *arg)
@@ -931,6 +1056,40 @@ static const struct lib_check checks[] = {
 	/* kvm_ring_target.c: a shared scenario's verdict on KVM */
 	FIRES("scenario_verdict_reported", provoke_scenario_case, 0,
 		"code == KSFT_PASS: first_write_order ("),
+	/* ring/ring_check.c: the one checker */
+	QUIET("checker_clean_record", provoke_checker, CHK_CLEAN),
+	FIRES("checker_index_skipped", provoke_checker, CHK_INDEX_SKIPPED,
+		"vcpu 0 entry 1: ring index 2, expected 1 (entries skipped or repeated)"),
+	FIRES("checker_entry_never_written", provoke_checker, CHK_NEVER_WRITTEN,
+		"vcpu 0 entry 8 (ring index 8): expected nothing (8 stores executed, all reported), observed slot 0 offset 0xf"),
+	FIRES("checker_entries_out_of_order", provoke_checker, CHK_OUT_OF_ORDER,
+		"vcpu 0 entry 0 (ring index 0): expected slot 0 offset 0 (op 0, store 0), observed slot 0 offset 0x1"),
+	FIRES("checker_page_lost", provoke_checker, CHK_PAGE_LOST,
+		"expected slot 0 offset 0x7 (op 0, store 7), observed nothing: ring drained with 1 pages lost"),
+	FIRES("checker_full_exit_early", provoke_checker, CHK_FULL_EARLY,
+		"vcpu 0: full exit with 4 entries used, below the lowest soft limit 12 (ring 16, reserve at most 4)"),
+	FIRES("checker_exit_error", provoke_checker, CHK_EXIT_ERROR,
+		"vcpu 0: unexpected exit at op 2 after 8 stores"),
+	FIRES("checker_ran_while_full", provoke_checker, CHK_RAN_WHILE_FULL,
+		"vcpu 0: ran while its ring was full: done exit after 20 stores, expected a full exit after 19"),
+	FIRES("checker_progress_back", provoke_checker, CHK_PROGRESS_BACK,
+		"vcpu 0: progress went back from 8 to 6 stores"),
+	FIRES("checker_soft_limit_overshoot", provoke_checker, CHK_OVERSHOOT,
+		"vcpu 0: SOFT LIMIT OVERSHOOT: sync exit with 13 entries used (13 not harvested), above the soft limit 12 (ring 16, reserve at least 4)"),
+	FIRES("checker_ring_overflow", provoke_checker, CHK_OVERFLOW,
+		"vcpu 0: RING OVERFLOW: sync exit with 17 entries used (17 not harvested), above the soft limit 12 (ring 16, reserve at least 4): entries were overwritten"),
+	FIRES("checker_entries_ahead_of_exit", provoke_checker, CHK_AHEAD_OF_EXIT,
+		"vcpu 0: entries were reported for 8 stores, but the vCPU exited (sync) after 6"),
+	FIRES("checker_reset_count", provoke_checker, CHK_RESET_COUNT,
+		"reset returned 7, but 8 entries were harvested since the last reset"),
+	FIRES("checker_reset_stale", provoke_checker, CHK_RESET_STALE,
+		"reset left 1 harvested entries with flags not 0"),
+	FIRES("checker_vcpu_unknown", provoke_checker, CHK_VCPU_UNKNOWN,
+		"record names vCPU 1 of 1"),
+	FIRES("checker_event_unknown", provoke_checker, CHK_EVENT_UNKNOWN,
+		"unknown record event 99"),
+	FIRES("checker_bad_config", provoke_checker, CHK_BAD_CONFIG,
+		"bad reserve bounds 16..16 for a ring of 16"),
 	/* test_case.c: the case runner */
 	FIRES("program_deadline_cuts_case", provoke_program_deadline, 0,
 		"# FAIL [slow] the program deadline (2 s, below the runner's timeout) passed while this case ran"),
