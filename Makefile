@@ -12,6 +12,11 @@
 #   make vm-check the KVM suite on kvm_amd in QEMU guests (TCG), on the
 #                 newest Debian 6.1 and 6.12 kernels or on KERNEL=...;
 #                 judged by the same gate (vm/vm-check.sh -h for options)
+#   make check-hang-proof
+#                 proof that make check ends, red, in bounded time when the
+#                 ring walk loops for ever: make check on a scratch copy of
+#                 the tree with that bug (scripts/hang-proof.sh; at most
+#                 HANG_PROOF_LIMIT seconds, default 600)
 #   make bugs     build the standalone KVM bug reproducers (bugs/repro)
 #   make clean
 #
@@ -114,6 +119,10 @@ vm-check:
 		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") $(if $(VM_STALL),-s "$(VM_STALL)") \
 		$(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") $(if $(VM_OUT),-O "$(VM_OUT)") \
 		$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+
+.PHONY: check-hang-proof
+check-hang-proof:
+	scripts/hang-proof.sh $(if $(HANG_PROOF_LIMIT),-l "$(HANG_PROOF_LIMIT)")
 
 # Standalone reproducers of the KVM bugs reported in bugs/: built (not run)
 # by make check so that they stay warning-free; run them by hand.
