@@ -611,6 +611,18 @@ static void provoke_memslot(long arg)
 	vm_mem_region_add(vm, BACKING_ANON, 3, TEST_MEM_BASE_GPA, 16, KVM_MEM_LOG_DIRTY_PAGES);
 }
 
+/* The asserting ioctl wrappers, one on each kind of fd (arg: the VM is dead). */
+static void provoke_ioctl_wrappers(long arg)
+{
+	struct kvm_vm *vm = fake_vm(1, 0);
+	struct kvm_regs regs;
+
+	fake.vm_dead = arg;
+	kvm_ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, (void *)KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP);
+	vm_ioctl(vm, KVM_RESET_DIRTY_RINGS, NULL);
+	vcpu_regs_get(vm->vcpus[0], &regs);
+}
+
 /* KVM_RUN exits with reason arg; vcpu_run() and then vcpu_assert_exit(HLT). */
 static void provoke_run_exit(long arg)
 {
@@ -1023,6 +1035,19 @@ static const struct lib_check checks[] = {
 		"guest physical address 0x40000000 is in no memslot"),
 	FIRES("gva_not_mapped", provoke_lookup, 2,
 		"guest virtual address 0x40000000 is not mapped"),
+	QUIET("ioctl_wrappers", provoke_ioctl_wrappers, false),
+	FIRES("kvm_ioctl_fails", provoke_ioctl_wrappers, false,
+		"ioctl KVM_CHECK_EXTENSION failed, rc: -1 (errno 22",
+		FAULT(KVM_CHECK_EXTENSION, FAKE_KVM, EINVAL)),
+	FIRES("vm_ioctl_fails", provoke_ioctl_wrappers, false,
+		"ioctl KVM_RESET_DIRTY_RINGS failed, rc: -1 (errno 22",
+		FAULT(KVM_RESET_DIRTY_RINGS, FAKE_VM, EINVAL)),
+	FIRES("vcpu_ioctl_fails", provoke_ioctl_wrappers, false,
+		"ioctl KVM_GET_REGS failed, rc: -1 (errno 14", FAULT(KVM_GET_REGS, FAKE_VCPU, EFAULT)),
+	FIRES("vm_ioctl_on_dead_vm", provoke_ioctl_wrappers, true,
+		"ioctl KVM_RESET_DIRTY_RINGS failed, rc: -1; VM dead: KVM answers EIO to every ioctl on it"),
+	FIRES("vcpu_ioctl_sets_cpuid_fails", provoke_vcpu_setup, 0,
+		"ioctl KVM_SET_CPUID2 failed, rc: -1", FAULT(KVM_SET_CPUID2, FAKE_VCPU, EINVAL)),
 	QUIET("run_exit_expected", provoke_run_exit, KVM_EXIT_HLT),
 	FIRES("run_stuck", provoke_run_exit, KVM_EXIT_HLT,
 		"vCPU 0: KVM_RUN did not return within", FAULT(KVM_RUN, FAKE_VCPU, EINTR)),
