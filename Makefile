@@ -21,6 +21,11 @@
 #   make vmm-check-negative
 #                 the negative control: vmm-check with a kvm.ko that loses
 #                 dirty pages must fail in ring mode, naming the pages
+#   make check-hang-proof
+#                 proof that make check ends, red, in bounded time when the
+#                 ring walk loops for ever: make check on a scratch copy of
+#                 the tree with that bug (scripts/hang-proof.sh; at most
+#                 HANG_PROOF_LIMIT seconds, default 600)
 #   make bugs     build the standalone KVM bug reproducers (bugs/repro)
 #   make clean
 #
@@ -187,6 +192,9 @@ vmm-negative-unit:
 	vmm/negative/check_test.sh
 
 check-unit: vmm-negative-unit
+.PHONY: check-hang-proof
+check-hang-proof:
+	scripts/hang-proof.sh $(if $(HANG_PROOF_LIMIT),-l "$(HANG_PROOF_LIMIT)")
 
 # Standalone reproducers of the KVM bugs reported in bugs/: built (not run)
 # by make check so that they stay warning-free; run them by hand.
