@@ -534,7 +534,8 @@ int main(int argc, char *argv[])
 	for (m = 0; m < NR_LOG_MODES; m++)
 		if (mode_mask & (1u << m))
 			cases[n++] = (struct test_case) { log_modes[m].name, run_stress_case,
-							  &log_modes[m], true };
+							  &log_modes[m], true,
+							  m == LOG_MODE_RING };
 	ksft_print_msg("seed %lu (rerun with -s %lu), %u vCPUs, %lu pages, %u iterations of %lu stores per vCPU, ring %u entries\n",
 		       seed, seed, nr_vcpus, nr_pages, nr_iterations, writes_per_iteration,
 		       ring_entries);

@@ -62,7 +62,7 @@
 
 static u32 ring_entries(void)
 {
-	u32 min = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
+	u32 min = dirty_ring_min_entries();
 
 	return min > RING_ENTRIES_MIN ? min : RING_ENTRIES_MIN;
 }
@@ -117,7 +117,7 @@ static void test_as1_memslots(enum guest_cpl cpl, const void *arg)
 	require_as1();
 	n = nr_address_spaces();
 	vm = __vm_create_bare();
-	vm_enable_dirty_ring_entries(vm, ring_entries(), false);
+	vm_enable_dirty_ring(vm, ring_entries());
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
@@ -194,7 +194,7 @@ static void test_forged_as1(enum guest_cpl cpl, const void *arg)
 	require_as1();
 	host_harm_begin(&harm, NULL, NULL);
 	vm = vm_create(cpl);
-	vm_enable_dirty_ring_entries(vm, ring_entries(), false);
+	vm_enable_dirty_ring(vm, ring_entries());
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	as1_mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
@@ -325,7 +325,7 @@ static void test_smm_entries(enum guest_cpl cpl, const void *arg)
 	if (!kvm_check_cap(KVM_CAP_X86_SMM))
 		test_skip("no SMM (KVM_CAP_X86_SMM 0)");
 	vm = vm_create(cpl);
-	vm_enable_dirty_ring_entries(vm, ring_entries(), false);
+	vm_enable_dirty_ring(vm, ring_entries());
 	smram = anon_pages(SMRAM_PAGES);
 	smram_slots_add(vm, smram);
 	memcpy(smram + 0x8000, smi_handler, sizeof(smi_handler));
@@ -343,9 +343,11 @@ static void test_smm_entries(enum guest_cpl cpl, const void *arg)
 }
 
 static const struct test_case cases[] = {
-	{ .name = "as1_memslots_logged", .run = test_as1_memslots },
-	{ .name = "forged_entries_name_as1", .run = test_forged_as1, .guest = true },
-	{ .name = "smm_writes_pushed_as1", .run = test_smm_entries, .guest = true },
+	{ .name = "as1_memslots_logged", .run = test_as1_memslots, .ring_caps = true },
+	{ .name = "forged_entries_name_as1", .run = test_forged_as1, .guest = true,
+	  .ring_caps = true },
+	{ .name = "smm_writes_pushed_as1", .run = test_smm_entries, .guest = true,
+	  .ring_caps = true },
 };
 
 static void usage(const char *prog)

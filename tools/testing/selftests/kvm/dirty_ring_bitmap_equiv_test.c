@@ -354,8 +354,9 @@ static const struct equiv_case clear_log = { .initially_set = false };
 static const struct equiv_case clear_log_initially_set = { .initially_set = true };
 
 static const struct test_case cases[] = {
-	{ "ring_get_log_clear_log", run_equiv_case, &clear_log, true },
-	{ "ring_get_log_clear_log_initially_set", run_equiv_case, &clear_log_initially_set, true },
+	{ "ring_get_log_clear_log", run_equiv_case, &clear_log, true, true },
+	{ "ring_get_log_clear_log_initially_set", run_equiv_case, &clear_log_initially_set, true,
+	  true },
 };
 
 static void usage(const char *prog)

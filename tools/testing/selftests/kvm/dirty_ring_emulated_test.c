@@ -319,7 +319,7 @@ static void setup(struct emu_run *r, enum guest_cpl cpl)
 	gva_t src = 0, dst = gpa + c->start, value = STOS_QWORD;
 
 	r->vm = vm_create(cpl);
-	vm_enable_dirty_ring_entries(r->vm, ring_entries, false);
+	vm_enable_dirty_ring(r->vm, ring_entries);
 	r->vcpu = vm_vcpu_add(r->vm, 0, guest_code);
 	r->ring = vcpu_map_dirty_ring(r->vcpu);
 
@@ -431,13 +431,13 @@ static const struct emu_case stosq = { OP_STOSQ, 8, GUEST_PAGE_SIZE - 3, 2, 1 };
 static const struct emu_case mmio = { OP_MMIO, 8, 0, 1, 1 };
 
 static const struct test_case cases[] = {
-	{ "rep_insb", run_emulated_case, &insb, true },
-	{ "rep_insw", run_emulated_case, &insw, true },
-	{ "rep_movsb", run_emulated_case, &movsb, true },
-	{ "rep_movsq", run_emulated_case, &movsq, true },
-	{ "rep_stosb", run_emulated_case, &stosb, true },
-	{ "rep_stosq", run_emulated_case, &stosq, true },
-	{ "mmio_straddle", run_emulated_case, &mmio, true },
+	{ "rep_insb", run_emulated_case, &insb, true, true },
+	{ "rep_insw", run_emulated_case, &insw, true, true },
+	{ "rep_movsb", run_emulated_case, &movsb, true, true },
+	{ "rep_movsq", run_emulated_case, &movsq, true, true },
+	{ "rep_stosb", run_emulated_case, &stosb, true, true },
+	{ "rep_stosq", run_emulated_case, &stosq, true, true },
+	{ "mmio_straddle", run_emulated_case, &mmio, true, true },
 };
 
 static void usage(const char *prog)

@@ -83,7 +83,7 @@ struct forge_vm {
 
 static u32 ring_entries(void)
 {
-	u32 min = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
+	u32 min = dirty_ring_min_entries();
 
 	return min > RING_ENTRIES_MIN ? min : RING_ENTRIES_MIN;
 }
@@ -93,7 +93,7 @@ static void forge_vm_create(struct forge_vm *fv, enum guest_cpl cpl)
 	const gpa_t valid_gpa = TEST_MEM_BASE_GPA + SLOT_PAGES * GUEST_PAGE_SIZE;
 
 	fv->vm = vm_create(cpl);
-	vm_enable_dirty_ring_entries(fv->vm, ring_entries(), false);
+	vm_enable_dirty_ring(fv->vm, ring_entries());
 	vm_mem_region_add(fv->vm, BACKING_ANON, FORGE_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	vm_mem_region_add(fv->vm, BACKING_ANON, VALID_SLOT, valid_gpa, SLOT_PAGES,
@@ -488,8 +488,9 @@ int main(int argc, char *argv[])
 	test_cases_watch_host_harm();
 	for (i = 0; i < ARRAY_SIZE(forge_kinds); i++)
 		cases[n++] = (struct test_case) { .name = forge_kinds[i].what, .run = test_forged,
-						  .arg = &forge_kinds[i], .guest = true };
+						  .arg = &forge_kinds[i], .guest = true,
+						  .ring_caps = true };
 	cases[n++] = (struct test_case) { .name = "random_bytes", .run = test_random_bytes,
-					  .guest = true };
+					  .guest = true, .ring_caps = true };
 	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -65,7 +65,7 @@ static struct kvm_vm *ring_vm(enum guest_cpl cpl, struct kvm_vcpu **vcpu, void *
 {
 	struct kvm_vm *vm = vm_create(cpl);
 
-	vm_enable_dirty_ring_entries(vm, RING_ENTRIES, false);
+	vm_enable_dirty_ring(vm, RING_ENTRIES);
 	*vcpu = vm_vcpu_add(vm, 0, guest_code);
 	vcpu_map_dirty_ring(*vcpu);
 	return vm;
@@ -207,10 +207,13 @@ int main(int argc, char *argv[])
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_READONLY_MEM));
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);
 	cases[n++] = (struct test_case) { .name = "readonly_slot_mmio_no_entry",
-					  .run = test_readonly_mmio, .guest = true };
+					  .run = test_readonly_mmio, .guest = true,
+					  .ring_caps = true };
 	cases[n++] = (struct test_case) { .name = "move_slot_unharvested",
-					  .run = test_move_unharvested, .guest = true };
+					  .run = test_move_unharvested, .guest = true,
+					  .ring_caps = true };
 	cases[n++] = (struct test_case) { .name = "thp_reported_per_4k_page",
-					  .run = test_thp_per_4k, .guest = true };
+					  .run = test_thp_per_4k, .guest = true,
+					  .ring_caps = true };
 	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

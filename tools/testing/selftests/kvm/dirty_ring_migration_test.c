@@ -862,7 +862,8 @@ int main(int argc, char *argv[])
 			snprintf(names[n], sizeof(names[n]), "%s_%s", log_modes[mode].name,
 				 access_names[access]);
 			cases[n] = (struct test_case) { .name = names[n], .run = run_migration_case,
-							.arg = &mcs[n], .guest = true };
+							.arg = &mcs[n], .guest = true,
+							.ring_caps = mode == LOG_MODE_RING };
 			n++;
 		}
 	}

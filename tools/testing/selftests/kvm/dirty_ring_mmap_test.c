@@ -91,9 +91,9 @@ struct matrix {
 /* The ring size tried: a few pages if the host allows, else its smallest. */
 static u64 ring_bytes(long page)
 {
-	u64 min = kvm_dirty_ring_min_bytes(false);
+	u64 min = (u64)dirty_ring_min_entries() * DIRTY_GFN_SIZE;
 	u64 want = RING_PAGES_WANTED * page;
-	u64 max = kvm_dirty_ring_max_bytes(false);
+	u64 max = (u64)dirty_ring_max_entries() * DIRTY_GFN_SIZE;
 
 	return want >= min && want <= max ? want : min;
 }
@@ -105,7 +105,7 @@ static void ctx_init(struct ring_ctx *c, struct kvm_vm *vm, void *guest_code)
 	c->page = sysconf(_SC_PAGESIZE);
 	bytes = ring_bytes(c->page);
 	c->vm = vm;
-	vm_enable_dirty_ring_entries(vm, bytes / DIRTY_GFN_SIZE, false);
+	vm_enable_dirty_ring(vm, bytes / DIRTY_GFN_SIZE);
 	c->vcpu = vm_vcpu_add(vm, 0, guest_code);
 	c->ref = vcpu_map_dirty_ring(c->vcpu);
 	c->first = KVM_DIRTY_LOG_PAGE_OFFSET;
@@ -663,8 +663,10 @@ static const struct test_case cases[] = {
 	{ .name = "mprotect_add_write", .run = test_mprotect_write },
 	{ .name = "mprotect_add_exec", .run = test_mprotect_exec },
 	{ .name = "mremap_move_dup_grow_shrink", .run = test_mremap },
-	{ .name = "mapping_outlives_fds", .run = test_outlives_fds, .guest = true },
-	{ .name = "forked_child_harvests", .run = test_forked_child, .guest = true },
+	{ .name = "mapping_outlives_fds", .run = test_outlives_fds, .guest = true,
+	  .ring_caps = true },
+	{ .name = "forked_child_harvests", .run = test_forked_child, .guest = true,
+	  .ring_caps = true },
 };
 
 static void usage(const char *prog)

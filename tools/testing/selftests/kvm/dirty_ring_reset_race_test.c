@@ -70,7 +70,7 @@ static struct kvm_vm *script_vm_create(enum guest_cpl cpl, u32 nr_vcpus, u32 rin
 	struct kvm_vm *vm = vm_create(cpl);
 	u32 v;
 
-	vm_enable_dirty_ring_entries(vm, ring_entries, false);
+	vm_enable_dirty_ring(vm, ring_entries);
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
@@ -284,7 +284,7 @@ static struct kvm_vm *remark_vm_create(struct remark *rm)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 
-	vm_enable_dirty_ring_entries(vm, kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE, false);
+	vm_enable_dirty_ring(vm, dirty_ring_min_entries());
 	rm->vcpu = vm_vcpu_add(vm, 0, NULL);
 	vcpu_map_dirty_ring(rm->vcpu);
 	return vm;
@@ -551,10 +551,10 @@ int main(int argc, char *argv[])
 {
 	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
 	const struct test_case cases[] = {
-		{ "concurrent_reset_harvest", test_concurrent_reset_harvest, NULL, true },
-		{ "remark_while_resetting", test_remark_while_resetting, NULL, false },
-		{ "signal_during_remark_reset", test_signal_during_remark_reset, NULL, false },
-		{ "signal_during_long_reset", test_signal_during_long_reset, NULL, true },
+		{ "concurrent_reset_harvest", test_concurrent_reset_harvest, NULL, true, true },
+		{ "remark_while_resetting", test_remark_while_resetting, NULL, false, true },
+		{ "signal_during_remark_reset", test_signal_during_remark_reset, NULL, false, true },
+		{ "signal_during_long_reset", test_signal_during_long_reset, NULL, true, true },
 	};
 
 	kvm_require_dirty_ring(LONG_RING_ENTRIES);

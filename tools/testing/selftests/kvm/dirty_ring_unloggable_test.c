@@ -92,7 +92,7 @@ struct kvm_create_guest_memfd {
 
 static u32 ring_entries(void)
 {
-	u32 min = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
+	u32 min = dirty_ring_min_entries();
 
 	return min > RING_ENTRIES_MIN ? min : RING_ENTRIES_MIN;
 }
@@ -118,8 +118,7 @@ static void test_with_bitmap_refused(enum guest_cpl cpl, const void *arg)
 	TEST_ASSERT_EQ(sys, 0);
 	TEST_ASSERT_EQ(on_vm, 0);
 	expect_with_bitmap_refused(vm, "without a ring");
-	vm_enable_dirty_ring_entries(vm, kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE,
-			     false);
+	vm_enable_dirty_ring(vm, dirty_ring_min_entries());
 	expect_with_bitmap_refused(vm, "after the ring");
 	kvm_vm_free(vm);
 }
@@ -309,7 +308,7 @@ static void gmem_slot_add(struct gmem_vm *g, const struct gmem_variant *v)
 static void gmem_vm_create(struct gmem_vm *g, enum guest_cpl cpl, const struct gmem_variant *v)
 {
 	g->vm = vm_create(cpl);
-	vm_enable_dirty_ring_entries(g->vm, ring_entries(), false);
+	vm_enable_dirty_ring(g->vm, ring_entries());
 	vm_mem_region_add(g->vm, BACKING_ANON, LOG_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	gmem_slot_add(g, v);
@@ -411,12 +410,13 @@ static const struct gmem_variant gmem_only = {
 };
 
 static const struct test_case cases[] = {
-	{ .name = "with_bitmap_cap_0_enable_refused", .run = test_with_bitmap_refused },
+	{ .name = "with_bitmap_cap_0_enable_refused", .run = test_with_bitmap_refused,
+	  .ring_caps = true },
 	{ .name = "gmem_slot_logging_refused", .run = test_gmem_logging_refused },
 	{ .name = "forged_entries_name_gmem_slot", .run = test_forged_gmem_entries,
-	  .arg = &gmem_shared, .guest = true },
+	  .arg = &gmem_shared, .guest = true, .ring_caps = true },
 	{ .name = "forged_entries_name_gmem_only_slot", .run = test_forged_gmem_entries,
-	  .arg = &gmem_only, .guest = true },
+	  .arg = &gmem_only, .guest = true, .ring_caps = true },
 };
 
 static void usage(const char *prog)

@@ -210,7 +210,7 @@ static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 	cond_init_monotonic(&r->reaper_wake);
 	cond_init_monotonic(&r->vcpu_wake);
 	r->vm = vm_create(cpl);
-	vm_enable_dirty_ring_entries(r->vm, kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE, false);
+	vm_enable_dirty_ring(r->vm, dirty_ring_min_entries());
 	vm_mem_region_add(r->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(r->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
@@ -300,7 +300,8 @@ int main(int argc, char *argv[])
 	for (i = 0; i < nr_vcpu_counts; i++) {
 		snprintf(names[i], sizeof(names[i]), "reaper_%u_vcpus", vcpu_counts[i]);
 		cases[n++] = (struct test_case) { .name = names[i], .run = run_reaper_case,
-						  .arg = &vcpu_counts[i], .guest = true };
+						  .arg = &vcpu_counts[i], .guest = true,
+						  .ring_caps = true };
 	}
 	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -13,6 +13,9 @@
  *   - an ioctl on a VM that KVM answers with EIO on every ioctl (a dead VM;
  *     here provoked by using it from a process that did not create it) says
  *     so and points at the kernel log;
+ *   - a ring case (run once per ring cap, test_case.h) that has KVM enable a
+ *     ring with the other cap fails, and so does one that enables none: the
+ *     ACQ_REL variants of the other tests cannot pass on the plain cap;
  * and that host and guest share globals through sync_global_to/from_guest().
  */
 #include <sys/wait.h>
@@ -148,6 +151,53 @@ static void test_dead_vm_reported(enum guest_cpl cpl, const void *arg)
 			     "check the kernel log");
 }
 
+/* A ring on a VM of its own, enabled with the case's cap or the other one. */
+static void enable_ring(bool other_cap)
+{
+	struct kvm_vm *vm = __vm_create_bare();
+	bool acq_rel = dirty_ring_cap_acq_rel() != other_cap;
+
+	vm_enable_dirty_ring_entries(vm, kvm_dirty_ring_min_bytes(acq_rel) / DIRTY_GFN_SIZE,
+				     acq_rel);
+	kvm_vm_free(vm);
+}
+
+static void ring_with_other_cap(enum guest_cpl cpl, void *guest_code)
+{
+	enable_ring(true);
+}
+
+/* What the case runner does around a ring case, with nothing in between. */
+static void no_ring(enum guest_cpl cpl, void *guest_code)
+{
+	dirty_ring_cap_select(dirty_ring_cap_acq_rel());
+	dirty_ring_assert_cap_used();
+}
+
+static void test_ring_other_cap_reported(enum guest_cpl cpl, const void *arg)
+{
+	bool acq_rel = dirty_ring_cap_acq_rel();
+	char want[160];
+
+	if (!kvm_dirty_ring_max_bytes(!acq_rel))
+		test_skip("KVM does not offer the other ring cap, %s", dirty_ring_cap_name(!acq_rel));
+	/* The case's own cap passes the check (and the case needs a ring of it). */
+	enable_ring(false);
+	snprintf(want, sizeof(want), "a case of %s: KVM_ENABLE_CAP enabled a ring with %s",
+		 dirty_ring_cap_name(acq_rel), dirty_ring_cap_name(!acq_rel));
+	expect_child_failure(cpl, ring_with_other_cap, NULL, want, "lib/dirty_ring.c:");
+}
+
+static void test_no_ring_reported(enum guest_cpl cpl, const void *arg)
+{
+	char want[160];
+
+	enable_ring(false);
+	snprintf(want, sizeof(want), "a case of %s: KVM_ENABLE_CAP never enabled a ring with it",
+		 dirty_ring_cap_name(dirty_ring_cap_acq_rel()));
+	expect_child_failure(cpl, no_ring, NULL, want, "lib/dirty_ring.c:");
+}
+
 static void test_shared_globals(enum guest_cpl cpl, const void *arg)
 {
 	struct kvm_vm *vm = vm_create(cpl);
@@ -168,14 +218,19 @@ static const struct test_case cases[] = {
 	{ .name = "guest_assert_eq_names_values", .run = test_assert_eq_reported, .guest = true },
 	{ .name = "stuck_guest_stopped_by_watchdog", .run = test_stuck_guest_reported, .guest = true },
 	{ .name = "dead_vm_reported_as_dead", .run = test_dead_vm_reported },
+	{ .name = "ring_case_given_other_cap_fails", .run = test_ring_other_cap_reported,
+	  .ring_caps = true },
+	{ .name = "ring_case_without_ring_fails", .run = test_no_ring_reported,
+	  .ring_caps = true },
 	{ .name = "globals_shared_with_guest", .run = test_shared_globals, .guest = true },
 };
 
 static void usage(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
-	       "Checks that guest exceptions, guest assertions, stuck guests and a dead VM\n"
-	       "fail a test with a diagnosis.\n" TEST_COMMON_USAGE, prog);
+	       "Checks that guest exceptions, guest assertions, stuck guests, a dead VM and\n"
+	       "ring cases on the wrong ring cap fail a test with a diagnosis.\n"
+	       TEST_COMMON_USAGE, prog);
 }
 
 int main(int argc, char *argv[])

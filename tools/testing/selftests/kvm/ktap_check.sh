@@ -120,13 +120,18 @@ load_host() {
 	echo "ktap_check: host: ${line#\# kvm-host: }"
 }
 
+# A ring case's ACQ_REL variant: the case run with the other ring cap.
+ACQ_REL_SUFFIX=" acq_rel"
+
 # covering_issue TEST CASE OUTPUT: print the id of an entry covering it.
+# The ACQ_REL variant of a case is matched as the case too: KVM handles both
+# ring caps alike, and the variant must still print the entry's signature.
 covering_issue() {
-	local i sig sig_list
+	local i sig sig_list base=${2%"$ACQ_REL_SUFFIX"}
 	for i in "${!ids[@]}"; do
 		[ "${tests[$i]}" = "$1" ] || continue
 		# shellcheck disable=SC2053
-		[[ "$2" == ${globs[$i]} ]] || continue
+		[[ "$2" == ${globs[$i]} || "$base" == ${globs[$i]} ]] || continue
 		[[ ",$host_modules," == *",${modules[$i]},"* ]] || continue
 		kernel_in "${kernels[$i]}" || continue
 		IFS=$SEP read -r -a sig_list <<< "${sigs[$i]}"

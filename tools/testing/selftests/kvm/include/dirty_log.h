@@ -42,7 +42,10 @@ struct log_mode {
 	const char *requires;	/* what supported() checks, for the skip */
 	/* Whether this host's KVM offers the mode. */
 	bool (*supported)(void);
-	/* After vm_create(), before any memslot: enable the log. */
+	/*
+	 * After vm_create(), before any memslot: enable the log (ring mode:
+	 * with the running case's ring cap, see dirty_ring.h).
+	 */
 	void (*setup)(struct kvm_vm *vm, u32 ring_entries);
 	/* After vm_vcpu_add(): ring mode maps the vCPU's ring. */
 	void (*vcpu_setup)(struct kvm_vcpu *vcpu);

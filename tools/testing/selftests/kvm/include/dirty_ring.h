@@ -31,6 +31,33 @@ struct kvm_vcpu;
 
 /* Max ring bytes KVM reports for the cap (0: no dirty ring). */
 int kvm_dirty_ring_max_bytes(bool acq_rel);
+const char *dirty_ring_cap_name(bool acq_rel);
+
+/*
+ * The ring cap of the running case.  A case that test_case.h runs once per
+ * ring cap (.ring_caps) enables its rings with KVM_CAP_DIRTY_LOG_RING, and
+ * in its ACQ_REL variant with KVM_CAP_DIRTY_LOG_RING_ACQ_REL.  KVM handles
+ * both alike; the second is userspace's promise that it acquire-loads the
+ * flags of an entry before reading it and store-releases RESET after, as
+ * dirty_ring_walk() does.
+ *
+ * Such a case sizes and enables its rings with the helpers below, which use
+ * the case's cap.  The library sees every cap KVM_ENABLE_CAP accepts: a
+ * ring enabled with the other cap fails the case at once, and a case that
+ * passes must have had a ring enabled with its own
+ * (dirty_ring_assert_cap_used()).
+ */
+void dirty_ring_cap_select(bool acq_rel);
+bool dirty_ring_cap_acq_rel(void);
+/* __vm_enable_cap() reports every cap KVM accepted on a VM. */
+void dirty_ring_cap_enabled(struct kvm_vm *vm, u32 cap);
+/* At the end of a case: KVM_ENABLE_CAP enabled a ring with the case's cap. */
+void dirty_ring_assert_cap_used(void);
+/* The smallest and largest ring, in entries, KVM takes with the case's cap. */
+u32 dirty_ring_min_entries(void);
+u32 dirty_ring_max_entries(void);
+/* Enable a ring of `entries` entries with the case's cap. */
+void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries);
 /*
  * The prologue of a dirty-ring test: skip (exit 4) with the reason unless
  * /dev/kvm opens and KVM offers KVM_CAP_DIRTY_LOG_RING with rings of at
@@ -50,7 +77,7 @@ u64 kvm_dirty_ring_min_bytes(bool acq_rel);
  */
 u32 dirty_ring_entries_option(u64 asked, const char *opt);
 int __vm_enable_dirty_ring(struct kvm_vm *vm, u64 bytes, bool acq_rel);
-/* Enable a ring of `entries` entries; prefers ACQ_REL when asked and offered. */
+/* Enable a ring of `entries` entries with KVM_CAP_DIRTY_LOG_RING or _ACQ_REL. */
 void vm_enable_dirty_ring_entries(struct kvm_vm *vm, u32 entries, bool acq_rel);
 /* Raw mmap of a vCPU's ring: returns MAP_FAILED with errno on failure. */
 void *__vcpu_mmap_dirty_ring(struct kvm_vcpu *vcpu, int prot, int flags);

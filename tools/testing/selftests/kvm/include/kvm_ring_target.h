@@ -26,8 +26,9 @@ struct kvm_scenario_arg {
 };
 
 /*
- * Fill cases[] (and args[]) with one guest case per scenario in ids[], with
- * rings of ring_size entries (0: each scenario's own); returns how many.
+ * Fill cases[] (and args[]) with one guest ring case (both ring caps, see
+ * test_case.h) per scenario in ids[], with rings of ring_size entries (0:
+ * each scenario's own); returns how many.
  */
 unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int nr_ids, u32 ring_size,
 				struct kvm_scenario_arg *args, struct test_case *cases);

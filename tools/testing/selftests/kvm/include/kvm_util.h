@@ -78,6 +78,7 @@ struct kvm_vm {
 	gva_t next_virt;	/* bump allocator for library-owned GVAs */
 	gva_t gdt, idt;
 	u32 dirty_ring_entries;	/* 0: no dirty ring */
+	u32 dirty_ring_cap;	/* the cap KVM_ENABLE_CAP enabled the ring with */
 };
 
 struct kvm_vcpu {

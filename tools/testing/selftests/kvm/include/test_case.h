@@ -7,6 +7,13 @@
  * A case that skips (test_skip(), TEST_REQUIRE()) gets its reason on its
  * KTAP line: "ok 3 cpl0 name # SKIP reason".
  *
+ * A ring case (.ring_caps) runs once per dirty-ring cap (dirty_ring.h):
+ * with KVM_CAP_DIRTY_LOG_RING under its name, then with
+ * KVM_CAP_DIRTY_LOG_RING_ACQ_REL as "<name> acq_rel", a SKIP with the
+ * reason where KVM does not offer that cap.  Both must map a ring of a VM
+ * given their cap (dirty_ring_assert_cap_used()) to pass.  known-issues.txt
+ * matches the ACQ_REL variant as the case itself.
+ *
  * A harm-sensitive case is one whose purpose includes "the host kernel does
  * not WARN, BUG or Oops" (host_harm.h): the parent watches the kernel log
  * and taint flags around the whole child, VM teardown included.  Harm fails
@@ -27,7 +34,11 @@ struct test_case {
 	void (*run)(enum guest_cpl cpl, const void *arg);
 	const void *arg;	/* handed to run(): the case's parameters */
 	bool guest;		/* once per guest privilege level */
+	bool ring_caps;		/* once per dirty-ring cap: plain, ACQ_REL */
 };
+
+/* What a ring case's ACQ_REL variant appends to its name. */
+#define RING_CAP_ACQ_REL_SUFFIX	" acq_rel"
 
 /* Every case run_test_cases() runs from now on is harm-sensitive. */
 void test_cases_watch_host_harm(void);

@@ -8,9 +8,68 @@
 #include "dirty_ring.h"
 #include "kvm_util.h"
 
+static u32 ring_cap(bool acq_rel)
+{
+	return acq_rel ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING;
+}
+
+const char *dirty_ring_cap_name(bool acq_rel)
+{
+	return acq_rel ? "KVM_CAP_DIRTY_LOG_RING_ACQ_REL" : "KVM_CAP_DIRTY_LOG_RING";
+}
+
 int kvm_dirty_ring_max_bytes(bool acq_rel)
 {
-	return kvm_check_cap(acq_rel ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING);
+	return kvm_check_cap(ring_cap(acq_rel));
+}
+
+/* The running case's ring cap, once a case selected one; see dirty_ring.h. */
+static struct {
+	bool selected;
+	bool acq_rel;
+	u32 enabled;	/* rings KVM_ENABLE_CAP enabled with the case's cap */
+} case_cap;
+
+void dirty_ring_cap_select(bool acq_rel)
+{
+	case_cap.selected = true;
+	case_cap.acq_rel = acq_rel;
+	case_cap.enabled = 0;
+}
+
+bool dirty_ring_cap_acq_rel(void)
+{
+	return case_cap.selected && case_cap.acq_rel;
+}
+
+void dirty_ring_cap_enabled(struct kvm_vm *vm, u32 cap)
+{
+	if (cap != KVM_CAP_DIRTY_LOG_RING && cap != KVM_CAP_DIRTY_LOG_RING_ACQ_REL)
+		return;
+	vm->dirty_ring_cap = cap;
+	if (!case_cap.selected)
+		return;
+	TEST_ASSERT(cap == ring_cap(case_cap.acq_rel),
+		    "a case of %s: KVM_ENABLE_CAP enabled a ring with %s",
+		    dirty_ring_cap_name(case_cap.acq_rel),
+		    dirty_ring_cap_name(cap == KVM_CAP_DIRTY_LOG_RING_ACQ_REL));
+	case_cap.enabled++;
+}
+
+void dirty_ring_assert_cap_used(void)
+{
+	TEST_ASSERT(case_cap.enabled, "a case of %s: KVM_ENABLE_CAP never enabled a ring with it",
+		    dirty_ring_cap_name(case_cap.acq_rel));
+}
+
+u32 dirty_ring_min_entries(void)
+{
+	return kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
+}
+
+u32 dirty_ring_max_entries(void)
+{
+	return kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
 }
 
 void kvm_require_dirty_ring(u32 min_entries)
@@ -28,8 +87,7 @@ void kvm_require_dirty_ring(u32 min_entries)
 
 int __vm_enable_dirty_ring(struct kvm_vm *vm, u64 bytes, bool acq_rel)
 {
-	return __vm_enable_cap(vm, acq_rel ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL :
-			       KVM_CAP_DIRTY_LOG_RING, bytes);
+	return __vm_enable_cap(vm, ring_cap(acq_rel), bytes);
 }
 
 u64 kvm_dirty_ring_min_bytes(bool acq_rel)
@@ -72,6 +130,11 @@ void vm_enable_dirty_ring_entries(struct kvm_vm *vm, u32 entries, bool acq_rel)
 	TEST_ASSERT(!ret, "enabling a dirty ring of %u entries (%lu bytes, %s) failed, rc: %d%s",
 		    entries, bytes, acq_rel ? "ACQ_REL" : "plain", ret, vm_dead_note(vm));
 	vm->dirty_ring_entries = entries;
+}
+
+void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries)
+{
+	vm_enable_dirty_ring_entries(vm, entries, dirty_ring_cap_acq_rel());
 }
 
 void *__vcpu_mmap_dirty_ring(struct kvm_vcpu *vcpu, int prot, int flags)

@@ -155,8 +155,8 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 				     const struct ring_target_params *p)
 {
 	const struct kvm_ring_target_config *cfg = f->opaque;
-	u64 max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
-	u64 min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
+	u64 max_entries = dirty_ring_max_entries();
+	u64 min_entries = dirty_ring_min_entries();
 	struct kvm_target *kt;
 	u32 i;
 
@@ -192,7 +192,7 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 	kt->vm = vm_create(cfg->cpl);
 	/* every id below the system slot */
 	kt->t.max_slot_id = kt->vm->system_slot - 1;
-	vm_enable_dirty_ring_entries(kt->vm, size, false);
+	vm_enable_dirty_ring(kt->vm, size);
 	for (i = 0; i < p->nr_vcpus; i++) {
 		kt->vcpus[i] = vm_vcpu_add(kt->vm, i, guest_ws_main);
 		vcpu_map_dirty_ring(kt->vcpus[i]);
@@ -248,6 +248,7 @@ unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int n
 			.run = run_scenario_case,
 			.arg = a,
 			.guest = true,
+			.ring_caps = true,
 		};
 	}
 	return nr_ids;

@@ -86,8 +86,13 @@ const char *vm_dead_note(struct kvm_vm *vm)
 int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0)
 {
 	struct kvm_enable_cap ec = { .cap = cap, .args[0] = arg0 };
+	int ret = __vm_ioctl(vm, KVM_ENABLE_CAP, &ec);
+	int err = errno;
 
-	return __vm_ioctl(vm, KVM_ENABLE_CAP, &ec);
+	if (!ret)
+		dirty_ring_cap_enabled(vm, cap);
+	errno = err;
+	return ret;
 }
 
 void vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0)

@@ -27,17 +27,24 @@ void test_cases_watch_host_harm(void)
 struct case_run {
 	const struct test_case *tc;
 	enum guest_cpl cpl;
+	bool acq_rel;		/* a ring case's ACQ_REL variant */
+	char name[256];		/* as on the KTAP line */
 };
 
 static void case_child(void *arg)
 {
 	struct case_run *cr = arg;
 
-	if (cr->tc->guest)
-		test_set_context("%s %s", guest_cpl_name(cr->cpl), cr->tc->name);
-	else
-		test_set_context("%s", cr->tc->name);
+	test_set_context("%s", cr->name);
+	if (cr->tc->ring_caps) {
+		if (!kvm_dirty_ring_max_bytes(cr->acq_rel))
+			test_skip("KVM does not offer %s%s", dirty_ring_cap_name(cr->acq_rel),
+				  cr->acq_rel ? " (Linux 6.2 added it)" : "");
+		dirty_ring_cap_select(cr->acq_rel);
+	}
 	cr->tc->run(cr->cpl, cr->tc->arg);
+	if (cr->tc->ring_caps)
+		dirty_ring_assert_cap_used();
 }
 
 /* The host kernel's verdict (into *harm) joins the case's; a blind watch gives a SKIP reason. */
@@ -52,20 +59,21 @@ static int judge_host_harm(struct host_harm_watch *watch, struct host_harm_repor
 	return host_harm_case_code(code, harm);
 }
 
-static void run_one(const struct test_case *tc, enum guest_cpl cpl, unsigned int timeout_s)
+static void run_one(const struct test_case *tc, enum guest_cpl cpl, bool acq_rel,
+		    unsigned int timeout_s)
 {
-	struct case_run cr = { .tc = tc, .cpl = cpl };
+	struct case_run cr = { .tc = tc, .cpl = cpl, .acq_rel = acq_rel };
+	const char *name = cr.name;
 	struct host_harm_report harm;
 	struct host_harm_watch watch;
 	struct ksft_case_status st;
 	const char *reason = NULL;
-	char name[256];
-	int code;
+	int code, len = 0;
 
 	if (tc->guest)
-		snprintf(name, sizeof(name), "%s %s", guest_cpl_name(cpl), tc->name);
-	else
-		snprintf(name, sizeof(name), "%s", tc->name);
+		len = snprintf(cr.name, sizeof(cr.name), "%s ", guest_cpl_name(cpl));
+	snprintf(cr.name + len, sizeof(cr.name) - len, "%s%s", tc->name,
+		 acq_rel ? RING_CAP_ACQ_REL_SUFFIX : "");
 	skip_reason[0] = '\0';
 	if (watch_host_harm)
 		host_harm_begin(&watch, NULL, NULL);
@@ -95,11 +103,26 @@ static void set_program_deadline(const char *prog)
 	ksft_set_deadline(ksft_deadline_below(runner_s), prog);
 }
 
+/* A case at every selected guest privilege level (once if not a guest case). */
+static void run_levels(const struct test_case *tc, unsigned int cpl_mask, bool acq_rel,
+		       unsigned int timeout_s)
+{
+	int cpl;
+
+	if (!tc->guest) {
+		run_one(tc, GUEST_CPL0, acq_rel, timeout_s);
+		return;
+	}
+	for (cpl = 0; cpl < NR_GUEST_CPLS; cpl++)
+		if (cpl_mask & (1u << cpl))
+			run_one(tc, cpl, acq_rel, timeout_s);
+}
+
 void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 		    unsigned int cpl_mask, unsigned int timeout_s)
 {
 	unsigned int i, plan = 0;
-	int cpl;
+	int acq_rel;
 
 	set_program_deadline(program_invocation_short_name);
 
@@ -109,18 +132,13 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 		ksft_exit_fail_msg("mmap of the skip reason: %s\n", strerror(errno));
 	test_set_skip_reason_buffer(skip_reason, SKIP_REASON_MAX);
 	for (i = 0; i < nr_cases; i++)
-		plan += cases[i].guest ? __builtin_popcount(cpl_mask) : 1;
+		plan += (cases[i].guest ? __builtin_popcount(cpl_mask) : 1) *
+			(cases[i].ring_caps ? 2 : 1);
 	ksft_print_header();
 	ksft_set_plan(plan);
-	for (i = 0; i < nr_cases; i++) {
-		if (!cases[i].guest) {
-			run_one(&cases[i], GUEST_CPL0, timeout_s);
-			continue;
-		}
-		for (cpl = 0; cpl < NR_GUEST_CPLS; cpl++)
-			if (cpl_mask & (1u << cpl))
-				run_one(&cases[i], cpl, timeout_s);
-	}
+	for (i = 0; i < nr_cases; i++)
+		for (acq_rel = 0; acq_rel <= cases[i].ring_caps; acq_rel++)
+			run_levels(&cases[i], cpl_mask, acq_rel, timeout_s);
 	ksft_finished();
 	/* ksft_finished() exits; the kernel's 6.1 header does not say so. */
 	__builtin_unreachable();

@@ -39,6 +39,12 @@ kernel: 0 - 99
 match: full_test cpl3 *
 signature: RING OVERFLOW
 
+id: exact-case
+host-module: kvm_amd
+kernel: 6.12.110 - 6.12.117
+match: full_test cpl3 exact
+signature: EXACT BUG
+
 id: this-machine
 host-module: $local_module
 kernel: $local_version
@@ -91,7 +97,7 @@ bad_issues() {
 }
 
 echo "TAP version 13"
-echo "1..20"
+echo "1..25"
 log known "$AMD612" "# # FAIL RING OVERFLOW: ring 256" "# not ok 1 cpl0 tight" "# exit=1"
 expect 0 known
 log second_signature "$AMD612" "# # FAIL SOFT LIMIT OVERSHOOT: 200 used" "# not ok 1 cpl0 tight" "# exit=1"
@@ -136,6 +142,19 @@ expect 0 local_host
 log local_not_amd "" "# # FAIL RING OVERFLOW" "# not ok 1 cpl0 tight" "# exit=1"
 [ "$local_module" = kvm_amd ] && [ "$local_version" = 6.12.117 ] && sed -i 's/RING OVERFLOW/OTHER/' "$tmp/local_not_amd"
 expect 1 local_not_amd
+
+# A ring case's ACQ_REL variant is matched as the case, with the same
+# signature; nothing else about the name is loosened.
+log exact_case "$AMD612" "# # FAIL EXACT BUG" "# not ok 1 cpl3 exact" "# exit=1"
+expect 0 exact_case
+log acq_rel_variant "$AMD612" "# # FAIL EXACT BUG" "# not ok 1 cpl3 exact acq_rel" "# exit=1"
+expect 0 acq_rel_variant
+log acq_rel_other_bug "$AMD612" "# # FAIL ORDER MISMATCH" "# not ok 1 cpl3 exact acq_rel" "# exit=1"
+expect 1 acq_rel_other_bug
+log acq_rel_other_case "$AMD612" "# # FAIL EXACT BUG" "# not ok 1 cpl3 exactly acq_rel" "# exit=1"
+expect 1 acq_rel_other_case
+log other_suffix "$AMD612" "# # FAIL EXACT BUG" "# not ok 1 cpl3 exact r256" "# exit=1"
+expect 1 other_suffix
 
 # Every entry names its kernel range, in numbers.
 bad_issues no_kernel ""
