@@ -11,7 +11,10 @@
  *   - ring:      harvest every vCPU's ring (the library walk), then
  *                KVM_RESET_DIRTY_RINGS; a vCPU whose ring fills up exits
  *                and its thread harvests and resets at once (full-exit
- *                handling, timed apart);
+ *                handling, timed apart).  The library's overflow checks
+ *                scan each whole ring after the walk: they run between
+ *                the timed walk and the timed reset, as a VMM would not
+ *                run them;
  *   - get_log:   KVM_GET_DIRTY_LOG, which also re-protects;
  *   - clear_log: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: KVM_GET_DIRTY_LOG, then
  *                KVM_CLEAR_DIRTY_LOG of what it returned.
@@ -130,6 +133,7 @@ struct vcpu_thread {
 	struct kvm_vcpu *vcpu;
 	pthread_t thread;
 	u64 full_ns, full_exits, full_entries;	/* this iteration; read while parked */
+	u32 harvested;				/* by the last walk of its ring */
 };
 
 struct perf_vm {
@@ -146,14 +150,50 @@ struct perf_vm {
 	bool done;
 };
 
-/* Harvest every ring into the bitmap; returns the entries harvested. */
-static u64 harvest_rings(struct perf_vm *p, struct ring_collect *rc)
+/* Walk every ring into the bitmap; returns the entries harvested. */
+static u64 harvest_rings(struct perf_vm *p)
 {
 	u64 n = 0;
 	u32 v;
 
+	for (v = 0; v < nr_vcpus; v++) {
+		struct vcpu_thread *vt = &p->vt[v];
+
+		vt->harvested = dirty_ring_walk(&vt->vcpu->ring, vt->vcpu->ring.size,
+						dirty_bitmap_set_entry, &p->set);
+		n += vt->harvested;
+	}
+	return n;
+}
+
+/* After harvest_rings(), untimed: what the rings show of an overflow. */
+static void check_rings(struct perf_vm *p, struct ring_collect *rc)
+{
+	u32 v;
+
 	for (v = 0; v < nr_vcpus; v++)
-		n += vcpu_harvest_ring(p->vt[v].vcpu, dirty_bitmap_set_entry, &p->set, rc);
+		vcpu_harvest_check(p->vt[v].vcpu, p->vt[v].harvested, false, rc);
+}
+
+/*
+ * The ring collection, with every vCPU parked: harvest (timed), the checks,
+ * then the reset (timed).  Returns the entries harvested.
+ */
+static u64 collect_rings(struct perf_vm *p, u64 *harvest_ns, u64 *reset_ns, u32 *reset)
+{
+	struct ring_collect rc = {};
+	u64 t0, n;
+
+	pthread_mutex_lock(&p->ring_lock);
+	t0 = time_now_ns();
+	n = harvest_rings(p);
+	*harvest_ns = time_now_ns() - t0;
+	check_rings(p, &rc);
+	t0 = time_now_ns();
+	*reset = vm_reset_harvested(p->vm, n, &rc);
+	*reset_ns = time_now_ns() - t0;
+	pthread_mutex_unlock(&p->ring_lock);
+	ring_collect_assert(&rc);
 	return n;
 }
 
@@ -288,18 +328,9 @@ static void perf_vm_free(struct perf_vm *p)
  */
 static void idle_collect(struct perf_vm *p, struct iter_stats *st)
 {
-	struct ring_collect rc = {};
-	u64 t0 = time_now_ns(), t1, n;
 	u32 reset;
+	u64 n = collect_rings(p, &st->idle_harvest_ns, &st->idle_reset_ns, &reset);
 
-	pthread_mutex_lock(&p->ring_lock);
-	n = harvest_rings(p, &rc);
-	t1 = time_now_ns();
-	reset = vm_reset_harvested(p->vm, n, &rc);
-	st->idle_reset_ns = time_now_ns() - t1;
-	st->idle_harvest_ns = t1 - t0;
-	pthread_mutex_unlock(&p->ring_lock);
-	ring_collect_assert(&rc);
 	TEST_ASSERT(!n && !reset,
 		    "iteration %lu: the rings held %lu entries after the collection, the reset reset %u",
 		    p->iteration, n, reset);
@@ -308,19 +339,14 @@ static void idle_collect(struct perf_vm *p, struct iter_stats *st)
 /* With every vCPU parked: the iteration's dirty pages into p->dirty. */
 static void collect(struct perf_vm *p, struct iter_stats *st)
 {
-	u64 t0 = time_now_ns(), t1, n;
-	struct ring_collect rc = {};
+	u64 t0 = time_now_ns(), t1;
+	u32 reset;
 
 	switch (p->mode) {
 	case LOG_MODE_RING:
-		pthread_mutex_lock(&p->ring_lock);
-		n = harvest_rings(p, &rc);
-		t1 = time_now_ns();
-		vm_reset_harvested(p->vm, n, &rc);
-		pthread_mutex_unlock(&p->ring_lock);
-		ring_collect_assert(&rc);
-		st->entries += n;
-		break;
+		st->entries += collect_rings(p, &st->harvest_ns, &st->reset_ns, &reset);
+		idle_collect(p, st);
+		return;
 	case LOG_MODE_GET_LOG:
 		vm_get_dirty_log(p->vm, TEST_SLOT, p->dirty);
 		t1 = time_now_ns();
@@ -335,8 +361,6 @@ static void collect(struct perf_vm *p, struct iter_stats *st)
 	}
 	st->harvest_ns = t1 - t0;
 	st->reset_ns = time_now_ns() - t1;
-	if (p->mode == LOG_MODE_RING)
-		idle_collect(p, st);
 }
 
 /* Every page written this iteration was collected, and nothing else. */

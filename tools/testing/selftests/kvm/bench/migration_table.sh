@@ -9,13 +9,17 @@
 # rate (HEAVY, about 0.6 of the link's bandwidth, as 800 MB/s was of 10 Gbit)
 # and a light one (LIGHT), across a LINK MiB/s link with QEMU's default
 # 300 ms downtime budget; each mode (the ring once per size in RINGS) runs
-# REPS times per rate, the modes taking turns within each repetition so that
-# a change in the machine's load falls on all of them.  Prints a markdown
-# table of averages and the exact commands; with CSV=file also writes every
-# run's MIGRATION line as a CSV row.
+# REPS times per rate, the modes taking turns within each repetition (and
+# the rates within each repetition) so that a change in the machine's load
+# falls on all of them.  Prints a markdown table of averages and the exact
+# commands; with CSV=file also writes every run's MIGRATION line as a CSV
+# row.  LINES=file keeps the MIGRATION lines as they come (appended); FROM=
+# file makes the table from such lines without running anything.  LOCK=
+# file runs each migration under flock(1) of that file (run_scale.sh gives
+# /tmp/bigmem.lock for guests above 4 GiB, so that two never overlap).
 #
 # usage: bench/migration_table.sh   (environment: BIN MEM LINK HEAVY LIGHT
-#        DOWNTIME RINGS VCPUS REPS MODES SEED CSV)
+#        DOWNTIME RINGS VCPUS REPS MODES SEED CSV LINES FROM LOCK)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,12 +35,15 @@ REPS=${REPS:-3}
 MODES=${MODES:-"ring clear get"}
 SEED=${SEED:-1}
 CSV=${CSV:-}
+LINES=${LINES:-}
+FROM=${FROM:-}
+LOCK=${LOCK:-}
 
-[ -x "$BIN" ] || { echo "$0: $BIN not built (make -C $here/..)" >&2; exit 1; }
+[ -n "$FROM" ] || [ -x "$BIN" ] || { echo "$0: $BIN not built (make -C $here/..)" >&2; exit 1; }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-echo "load before: $(uptime)"
+[ -z "$FROM" ] && echo "load before: $(uptime)"
 # every mode to run, the ring once per size: mode:ring
 runs=
 for mode in $MODES; do
@@ -49,26 +56,32 @@ for mode in $MODES; do
 	fi
 done
 
-for rate in "$HEAVY" "$LIGHT"; do
-	rep=1
-	while [ "$rep" -le "$REPS" ]; do
+rep=1
+while [ -z "$FROM" ] && [ "$rep" -le "$REPS" ]; do
+	for rate in "$HEAVY" "$LIGHT"; do
 		for run in $runs; do
 			mode=${run%:*}
 			cmd="$BIN -g cpl3 -m $mode -a random -v $VCPUS -M $MEM -R $rate -B $LINK -D $DOWNTIME -c ${run#*:} -s $((SEED + rep))"
 			echo "run: $cmd" >&2
-			if ! $cmd > "$out.run" 2>&1 || ! grep -q '^ok 1 ' "$out.run"; then
+			# shellcheck disable=SC2086
+			if ! ${LOCK:+flock "$LOCK"} $cmd > "$out.run" 2>&1 || ! grep -q '^ok 1 ' "$out.run"; then
 				cat "$out.run" >&2
 				rm -f "$out.run"
 				echo "$0: a migration failed: $cmd" >&2
 				exit 1
 			fi
 			grep '^# MIGRATION ' "$out.run" >> "$out"
+			[ -z "$LINES" ] || grep '^# MIGRATION ' "$out.run" >> "$LINES"
 		done
-		rep=$((rep + 1))
 	done
+	rep=$((rep + 1))
 done
 rm -f "$out.run"
-echo "load after: $(uptime)"
+if [ -n "$FROM" ]; then
+	cp "$FROM" "$out"
+else
+	echo "load after: $(uptime)"
+fi
 echo
 
 if [ -n "$CSV" ]; then
@@ -115,6 +128,6 @@ END {
 	}
 }' "$out"
 echo
-echo "Each row: $REPS runs of"
+echo "Each row averages its runs of"
 echo "    dirty_ring_migration_test -g cpl3 -m MODE -a random -v $VCPUS -M $MEM -R RATE -B $LINK -D $DOWNTIME -c RING -s SEED"
 echo "with RATE = $HEAVY (heavy) or $LIGHT (light) MiB/s, RING = $RINGS and SEED = $((SEED + 1))..$((SEED + REPS)); pages are 4 KiB."
