@@ -34,14 +34,21 @@
 #   SCALE_PARTS        which parts (default "memory vcpus stall migration")
 #   SCALE_MEM          total guest memory sizes (default 256M 512M 1G 2G 4G 8G 16G)
 #   SCALE_DIRTY        pages per vCPU per collection in the memory part
-#                      (default 64,512,4096,32768)
+#                      (default 32,256,2048,16384)
 #   SCALE_VCPUS        vCPU counts (default 1 2 4 ... up to KVM_CAP_MAX_VCPUS)
 #   SCALE_VCPU_DIRTY   pages per vCPU per collection in the vCPU part (default 16,128)
 #   SCALE_RATES        dirty rates in MiB/s of the stall part, 0 = unpaced
 #                      (default 20 40 80 160 320 640 0)
-#   SCALE_ITERS        iterations per point (default 8)
-#   SCALE_REPS         repetitions of each comparison (default 2; migration 3)
-#   SCALE_MIGRATION_MEM  memory of the migration table (default 8G)
+#   SCALE_ITERS        iterations per point (default 4)
+#   SCALE_REPS         repetitions of each comparison (default 2)
+#   SCALE_STALL_MEM    memory migrated in the stall part (default 512M)
+#   SCALE_STALL_REPS   its repetitions (default SCALE_REPS)
+#   SCALE_MIGRATION_MEM   memory of the migration table (default 8G)
+#   SCALE_MIGRATION_REPS  its repetitions (default 3)
+#   KVM_SELFTEST_TIMEOUT_SCALE  the programs' case timeouts and watchdogs
+#                      (default 20 here: a loaded machine dirties pages 10-50x
+#                      slower than an idle one, and a benchmark must not be
+#                      cut short for it)
 
 set -eu
 
@@ -50,12 +57,15 @@ TOP=$(cd "$KVM_DIR/../../../.." && pwd)
 OUT=${BENCH_OUT:-$TOP/bench-results}/scale
 PARTS=${SCALE_PARTS:-"memory vcpus stall migration"}
 MEMS=${SCALE_MEM:-"256M 512M 1G 2G 4G 8G 16G"}
-DIRTY=${SCALE_DIRTY:-64,512,4096,32768}
+DIRTY=${SCALE_DIRTY:-32,256,2048,16384}
 VCPU_DIRTY=${SCALE_VCPU_DIRTY:-16,128}
 RATES=${SCALE_RATES:-"20 40 80 160 320 640 0"}
-ITERS=${SCALE_ITERS:-8}
+ITERS=${SCALE_ITERS:-4}
 REPS=${SCALE_REPS:-2}
+STALL_MEM=${SCALE_STALL_MEM:-512M}
+STALL_REPS=${SCALE_STALL_REPS:-$REPS}
 MIG_MEM=${SCALE_MIGRATION_MEM:-8G}
+MIG_REPS=${SCALE_MIGRATION_REPS:-3}
 BIGMEM_LOCK=/tmp/bigmem.lock
 
 PERF=$KVM_DIR/dirty_ring_perf_test
@@ -63,6 +73,7 @@ MIGRATION=$KVM_DIR/dirty_ring_migration_test
 BENCH=$KVM_DIR/bench
 # Benchmarks run longer than the runner's timeout the tests keep to.
 export KSELFTEST_TIMEOUT=${KSELFTEST_TIMEOUT:-3600}
+export KVM_SELFTEST_TIMEOUT_SCALE=${KVM_SELFTEST_TIMEOUT_SCALE:-20}
 
 make -s -C "$KVM_DIR" "$PERF" "$MIGRATION"
 mkdir -p "$OUT"
@@ -208,11 +219,11 @@ stall_part() {
 	note "== stall: load before $(uptime)"
 	: > "$OUT/stall.lines"
 	rep=1
-	while [ "$rep" -le "$REPS" ]; do
+	while [ "$rep" -le "$STALL_REPS" ]; do
 		for rate in $RATES; do
 			for ring in 4096 65536; do
 				log=$OUT/stall-$rate-$ring-$rep.log
-				if ! run "$MIGRATION" -g cpl3 -m ring -a random -v 2 -M 1G -R "$rate" \
+				if ! run "$MIGRATION" -g cpl3 -m ring -a random -v 2 -M "$STALL_MEM" -R "$rate" \
 				    -B 512 -D 300 -r 4 -c "$ring" -s "$rep" > "$log" 2>&1 ||
 				    ! grep -q '^ok 1 ' "$log"; then
 					cat "$log" >&2
@@ -241,7 +252,7 @@ stall_part() {
 		print "ring " ring line
 	}' "$OUT/stall.lines" > "$OUT/stall.csv"
 	rm -f "$OUT/stall.lines"
-	awk -v title="Share of vCPU time stopped in full exits (2 vCPUs, 1 GiB migration, CPL3)" \
+	awk -v title="Share of vCPU time stopped in full exits (2 vCPUs, $STALL_MEM migration, CPL3)" \
 	    -v x=dirty_mib_s -v y=stall_share -v ylog=0 -v xlabel="dirty rate achieved, MiB/s" \
 	    -v ylabel="vCPU time stopped full, %" \
 	    -f "$BENCH/svg_chart.awk" "$OUT/stall.csv" > "$OUT/stall.svg"
@@ -250,8 +261,8 @@ stall_part() {
 
 migration_part() {
 	note "== migration: load before $(uptime)"
-	echo "+ MEM=$MIG_MEM RINGS=\"4096 65536\" REPS=${SCALE_MIGRATION_REPS:-3} bench/migration_table.sh" >> "$OUT/commands.txt"
-	MEM=$MIG_MEM RINGS="4096 65536" REPS=${SCALE_MIGRATION_REPS:-3} BIN=$MIGRATION \
+	echo "+ MEM=$MIG_MEM RINGS=\"4096 65536\" REPS=$MIG_REPS bench/migration_table.sh" >> "$OUT/commands.txt"
+	MEM=$MIG_MEM RINGS="4096 65536" REPS=$MIG_REPS BIN=$MIGRATION \
 		CSV="$OUT/migration.csv" LOCK=$BIGMEM_LOCK "$BENCH/migration_table.sh" \
 		> "$OUT/migration_table.md"
 	cat "$OUT/migration_table.md"
