@@ -49,6 +49,8 @@
 #                      (default 20 here: a loaded machine dirties pages 10-50x
 #                      slower than an idle one, and a benchmark must not be
 #                      cut short for it)
+#   SCALE_RESUME=1     keep the runs of the memory and vCPU parts that an
+#                      interrupted run_scale.sh finished, with the same settings
 
 set -eu
 
@@ -97,7 +99,7 @@ run() {
 bytes() {
 	awk -v s="$1" 'BEGIN {
 		n = s + 0; u = toupper(substr(s, length(s)))
-		print n * (u == "G" ? 2^30 : u == "M" ? 2^20 : u == "K" ? 2^10 : 1)
+		printf "%.0f\n", n * (u == "G" ? 2^30 : u == "M" ? 2^20 : u == "K" ? 2^10 : 1)
 	}'
 }
 
@@ -106,6 +108,9 @@ bytes() {
 perf() {
 	csv=$1
 	shift
+	if [ "${SCALE_RESUME:-0}" = 1 ] && [ -s "$csv" ] && grep -q '^ok 1 ' "$csv.log" 2>/dev/null; then
+		return
+	fi
 	if ! run "$PERF" -g cpl3 "$@" --csv "$csv" > "$csv.log" 2>&1 ||
 	    grep -q '^not ok' "$csv.log"; then
 		cat "$csv.log" >&2
@@ -125,7 +130,7 @@ join_csv() {
 
 memory_part() {
 	note "== memory: load before $(uptime)"
-	rm -f "$OUT"/mem-*.csv*
+	[ "${SCALE_RESUME:-0}" = 1 ] || rm -f "$OUT"/mem-*.csv*
 	for mem in $MEMS; do
 		total=$(bytes "$mem")
 		big=$(awk -v t="$total" 'BEGIN { print (t > 4 * 2^30) }')
@@ -187,7 +192,7 @@ vcpus_part() {
 		[ $((n / 2)) -eq "$max" ] || counts="$counts $max"
 	fi
 	note "vCPU counts: $counts (KVM_CAP_MAX_VCPUS $max)"
-	rm -f "$OUT"/vcpus-*.csv*
+	[ "${SCALE_RESUME:-0}" = 1 ] || rm -f "$OUT"/vcpus-*.csv*
 	for n in $counts; do
 		per=$(( (1 << 30) / n / 262144 * 262144 ))
 		rep=1
@@ -269,7 +274,7 @@ migration_part() {
 	note "== migration: load after $(uptime)"
 }
 
-: > "$OUT/commands.txt"
+[ "${SCALE_RESUME:-0}" = 1 ] || : > "$OUT/commands.txt"
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "host: $(uname -srm), $(getconf _NPROCESSORS_ONLN) CPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 2^20 }' /proc/meminfo)"
