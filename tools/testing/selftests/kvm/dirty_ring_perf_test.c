@@ -22,7 +22,9 @@
  * split into harvest (or get), reset (or clear) and full-exit handling, and
  * the pages collected, which must be exactly the pages written; at the end
  * averages and one "summary:" line of key=value pairs.  --csv writes every
- * iteration.  In ring mode each collection is followed by an idle one (every
+ * iteration, with the collecting thread's CPU time (kernel time included)
+ * next to each wall-clock time: on a loaded machine a collection of a few
+ * milliseconds is preempted, and its wall-clock time measures the load.  In ring mode each collection is followed by an idle one (every
  * ring empty, a reset with nothing to reset), timed too: the cost that does
  * not depend on the pages, only on the vCPUs.
  *
@@ -43,6 +45,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
+#include <time.h>
 
 #include "dirty_log.h"
 #include "dirty_ring.h"
@@ -124,7 +127,34 @@ struct iter_stats {
 	u64 entries;		/* ring entries harvested (ring mode) */
 	u64 idle_harvest_ns;	/* ring: harvesting every ring when all are empty */
 	u64 idle_reset_ns;	/* ring: KVM_RESET_DIRTY_RINGS with nothing to reset */
+	/* The same four, in CPU time of the collecting thread. */
+	u64 harvest_cpu_ns, reset_cpu_ns, idle_harvest_cpu_ns, idle_reset_cpu_ns;
 };
+
+/* A span timed in wall-clock time and in this thread's CPU time. */
+struct span {
+	u64 ns, cpu_ns;
+};
+
+static u64 thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static struct span span_start(void)
+{
+	return (struct span) { .ns = time_now_ns(), .cpu_ns = thread_cpu_ns() };
+}
+
+/* Since span_start() returned start: wall into *ns, CPU into *cpu_ns. */
+static void span_end(struct span start, u64 *ns, u64 *cpu_ns)
+{
+	*cpu_ns = thread_cpu_ns() - start.cpu_ns;
+	*ns = time_now_ns() - start.ns;
+}
 
 struct perf_vm;
 
@@ -177,21 +207,29 @@ static void check_rings(struct perf_vm *p, struct ring_collect *rc)
 
 /*
  * The ring collection, with every vCPU parked: harvest (timed), the checks,
- * then the reset (timed).  Returns the entries harvested.
+ * then the reset (timed), into st's idle or its normal times.  Returns the
+ * entries harvested.
  */
-static u64 collect_rings(struct perf_vm *p, u64 *harvest_ns, u64 *reset_ns, u32 *reset)
+static u64 collect_rings(struct perf_vm *p, struct iter_stats *st, bool idle, u32 *reset)
 {
 	struct ring_collect rc = {};
-	u64 t0, n;
+	struct span t;
+	u64 n;
 
 	pthread_mutex_lock(&p->ring_lock);
-	t0 = time_now_ns();
+	t = span_start();
 	n = harvest_rings(p);
-	*harvest_ns = time_now_ns() - t0;
+	if (idle)
+		span_end(t, &st->idle_harvest_ns, &st->idle_harvest_cpu_ns);
+	else
+		span_end(t, &st->harvest_ns, &st->harvest_cpu_ns);
 	check_rings(p, &rc);
-	t0 = time_now_ns();
+	t = span_start();
 	*reset = vm_reset_harvested(p->vm, n, &rc);
-	*reset_ns = time_now_ns() - t0;
+	if (idle)
+		span_end(t, &st->idle_reset_ns, &st->idle_reset_cpu_ns);
+	else
+		span_end(t, &st->reset_ns, &st->reset_cpu_ns);
 	pthread_mutex_unlock(&p->ring_lock);
 	ring_collect_assert(&rc);
 	return n;
@@ -329,7 +367,7 @@ static void perf_vm_free(struct perf_vm *p)
 static void idle_collect(struct perf_vm *p, struct iter_stats *st)
 {
 	u32 reset;
-	u64 n = collect_rings(p, &st->idle_harvest_ns, &st->idle_reset_ns, &reset);
+	u64 n = collect_rings(p, st, true, &reset);
 
 	TEST_ASSERT(!n && !reset,
 		    "iteration %lu: the rings held %lu entries after the collection, the reset reset %u",
@@ -339,28 +377,28 @@ static void idle_collect(struct perf_vm *p, struct iter_stats *st)
 /* With every vCPU parked: the iteration's dirty pages into p->dirty. */
 static void collect(struct perf_vm *p, struct iter_stats *st)
 {
-	u64 t0 = time_now_ns(), t1;
+	struct span t;
 	u32 reset;
 
 	switch (p->mode) {
 	case LOG_MODE_RING:
-		st->entries += collect_rings(p, &st->harvest_ns, &st->reset_ns, &reset);
+		st->entries += collect_rings(p, st, false, &reset);
 		idle_collect(p, st);
 		return;
 	case LOG_MODE_GET_LOG:
-		vm_get_dirty_log(p->vm, TEST_SLOT, p->dirty);
-		t1 = time_now_ns();
-		break;
 	case LOG_MODE_CLEAR_LOG:
+		t = span_start();
 		vm_get_dirty_log(p->vm, TEST_SLOT, p->dirty);
-		t1 = time_now_ns();
+		span_end(t, &st->harvest_ns, &st->harvest_cpu_ns);
+		if (p->mode == LOG_MODE_GET_LOG)
+			return;
+		t = span_start();
 		vm_clear_dirty_log(p->vm, TEST_SLOT, p->dirty, 0, p->npages);
-		break;
+		span_end(t, &st->reset_ns, &st->reset_cpu_ns);
+		return;
 	default:
 		TEST_FAIL("unknown mode %d", p->mode);
 	}
-	st->harvest_ns = t1 - t0;
-	st->reset_ns = time_now_ns() - t1;
 }
 
 /* Every page written this iteration was collected, and nothing else. */
@@ -444,13 +482,14 @@ static void csv_append(const struct perf_vm *p, const struct iter_stats *st)
 		return;
 	f = fopen(csv_path, "a");
 	TEST_ASSERT(f, "cannot append to %s", csv_path);
-	fprintf(f, "%s,%s,%u,%lu,%.6g,%s,%u,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%.2f,%lu,%lu,%lu,%d\n",
+	fprintf(f, "%s,%s,%u,%lu,%.6g,%s,%u,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%.2f,%lu,%lu,%lu,%d,%lu,%lu,%lu,%lu\n",
 		log_modes[p->mode].name, guest_cpl_name(p->vm->cpl), nr_vcpus, vcpu_pages,
 		(double)pages_per_iter / vcpu_pages, random_access ? "random" : "sequential",
 		p->ring_entries, p->iteration, st->dirty_ns, st->harvest_ns, st->reset_ns,
 		st->full_ns, st->full_exits, st->pages, st->entries,
 		(double)collect_ns(st) / st->pages, pages_per_iter, st->idle_harvest_ns,
-		st->idle_reset_ns, !unpopulated);
+		st->idle_reset_ns, !unpopulated, st->harvest_cpu_ns, st->reset_cpu_ns,
+		st->idle_harvest_cpu_ns, st->idle_reset_cpu_ns);
 	fclose(f);
 }
 
@@ -471,6 +510,10 @@ static void stats_add(struct iter_stats *sum, const struct iter_stats *st)
 	sum->entries += st->entries;
 	sum->idle_harvest_ns += st->idle_harvest_ns;
 	sum->idle_reset_ns += st->idle_reset_ns;
+	sum->harvest_cpu_ns += st->harvest_cpu_ns;
+	sum->reset_cpu_ns += st->reset_cpu_ns;
+	sum->idle_harvest_cpu_ns += st->idle_harvest_cpu_ns;
+	sum->idle_reset_cpu_ns += st->idle_reset_cpu_ns;
 }
 
 /* nr_iterations iterations of `pages` pages per vCPU, then their summary. */
@@ -492,7 +535,7 @@ static void run_phase(struct perf_vm *p, u64 pages)
 		stats_add(&sum, &st);
 	}
 	print_iteration(p, &sum, "total");
-	ksft_print_msg("summary: mode=%s cpl=%s vcpus=%u pages_per_vcpu=%lu fraction=%g access=%s ring_entries=%u iterations=%u pages=%lu dirty_us_per_page=%.3f collect_ns_per_page=%.1f harvest_ns_per_page=%.1f reset_ns_per_page=%.1f full_exit_ns_per_page=%.1f full_exits=%lu entries=%lu pages_per_vcpu_iteration=%lu idle_harvest_us=%.3f idle_reset_us=%.3f\n",
+	ksft_print_msg("summary: mode=%s cpl=%s vcpus=%u pages_per_vcpu=%lu fraction=%g access=%s ring_entries=%u iterations=%u pages=%lu dirty_us_per_page=%.3f collect_ns_per_page=%.1f harvest_ns_per_page=%.1f reset_ns_per_page=%.1f full_exit_ns_per_page=%.1f full_exits=%lu entries=%lu pages_per_vcpu_iteration=%lu idle_harvest_us=%.3f idle_reset_us=%.3f collect_cpu_ns_per_page=%.1f\n",
 		       log_modes[p->mode].name, guest_cpl_name(p->vm->cpl), nr_vcpus, vcpu_pages,
 		       (double)pages / vcpu_pages, random_access ? "random" : "sequential",
 		       p->ring_entries, nr_iterations, sum.pages,
@@ -500,7 +543,8 @@ static void run_phase(struct perf_vm *p, u64 pages)
 		       (double)collect_ns(&sum) / sum.pages, (double)sum.harvest_ns / sum.pages,
 		       (double)sum.reset_ns / sum.pages, (double)sum.full_ns / sum.pages,
 		       sum.full_exits, sum.entries, pages, sum.idle_harvest_ns / 1e3 / nr_iterations,
-		       sum.idle_reset_ns / 1e3 / nr_iterations);
+		       sum.idle_reset_ns / 1e3 / nr_iterations,
+		       (double)(sum.harvest_cpu_ns + sum.reset_cpu_ns) / sum.pages);
 }
 
 static void run_perf_case(enum guest_cpl cpl, const void *arg)
@@ -680,7 +724,7 @@ static void csv_create(const char *prog)
 		fprintf(stderr, "%s: cannot write %s: %s\n", prog, csv_path, strerror(errno));
 		exit(KSFT_FAIL);
 	}
-	fprintf(f, "mode,cpl,vcpus,pages_per_vcpu,fraction,access,ring_entries,iteration,dirty_ns,harvest_or_get_ns,reset_or_clear_ns,full_exit_ns,full_exits,pages,entries,collect_ns_per_page,pages_per_vcpu_iteration,idle_harvest_ns,idle_reset_ns,populated\n");
+	fprintf(f, "mode,cpl,vcpus,pages_per_vcpu,fraction,access,ring_entries,iteration,dirty_ns,harvest_or_get_ns,reset_or_clear_ns,full_exit_ns,full_exits,pages,entries,collect_ns_per_page,pages_per_vcpu_iteration,idle_harvest_ns,idle_reset_ns,populated,harvest_or_get_cpu_ns,reset_or_clear_cpu_ns,idle_harvest_cpu_ns,idle_reset_cpu_ns\n");
 	fclose(f);
 }
 

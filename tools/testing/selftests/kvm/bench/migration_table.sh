@@ -19,7 +19,8 @@
 # /tmp/bigmem.lock for guests above 4 GiB, so that two never overlap).
 #
 # usage: bench/migration_table.sh   (environment: BIN MEM LINK HEAVY LIGHT
-#        DOWNTIME RINGS VCPUS REPS MODES SEED CSV LINES FROM LOCK)
+#        DOWNTIME RINGS VCPUS REPS MODES SEED CSV LINES FROM LOCK RATES)
+#        RATES: the rates run (default "$HEAVY $LIGHT")
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +39,7 @@ CSV=${CSV:-}
 LINES=${LINES:-}
 FROM=${FROM:-}
 LOCK=${LOCK:-}
+RATES=${RATES:-"$HEAVY $LIGHT"}
 
 [ -n "$FROM" ] || [ -x "$BIN" ] || { echo "$0: $BIN not built (make -C $here/..)" >&2; exit 1; }
 out=$(mktemp)
@@ -58,7 +60,7 @@ done
 
 rep=1
 while [ -z "$FROM" ] && [ "$rep" -le "$REPS" ]; do
-	for rate in "$HEAVY" "$LIGHT"; do
+	for rate in $RATES; do
 		for run in $runs; do
 			mode=${run%:*}
 			cmd="$BIN -g cpl3 -m $mode -a random -v $VCPUS -M $MEM -R $rate -B $LINK -D $DOWNTIME -c ${run#*:} -s $((SEED + rep))"

@@ -51,6 +51,8 @@
 #                      cut short for it)
 #   SCALE_RESUME=1     keep the runs of the memory and vCPU parts that an
 #                      interrupted run_scale.sh finished, with the same settings
+#   SCALE_REPORT_ONLY=1  measure nothing: the summaries and charts again from
+#                      the CSVs of an earlier run
 
 set -eu
 
@@ -119,6 +121,17 @@ perf() {
 	fi
 }
 
+# chart SVG AWK-ARGS...: svg_chart.awk with those variables and inputs
+# (stdin if none) into SVG; with no data points, no chart and a note
+chart() {
+	svg=$1
+	shift
+	if ! awk "$@" -f "$BENCH/svg_chart.awk" > "$svg" 2>/dev/null; then
+		rm -f "$svg"
+		echo "run_scale: nothing to draw in $(basename "$svg")"
+	fi
+}
+
 # join OUT FILES...: the per-run CSVs into one, with a leading run column
 join_csv() {
 	dst=$1
@@ -129,6 +142,11 @@ join_csv() {
 }
 
 memory_part() {
+	[ "${SCALE_REPORT_ONLY:-0}" = 1 ] || memory_measure
+	memory_report
+}
+
+memory_measure() {
 	note "== memory: load before $(uptime)"
 	[ "${SCALE_RESUME:-0}" = 1 ] || rm -f "$OUT"/mem-*.csv*
 	for mem in $MEMS; do
@@ -146,22 +164,24 @@ memory_part() {
 	done
 	join_csv "$OUT/memory.csv" "$OUT"/mem-*.csv
 	rm -f "$OUT"/mem-*.csv.log
+	note "== memory: load after $(uptime)"
+}
+
+memory_report() {
 	awk -f "$BENCH/scale_summary.awk" -v by=memory "$OUT/memory.csv" > "$OUT/memory_summary.csv"
 	awk -f "$BENCH/scale_fit.awk" "$OUT/memory_summary.csv" > "$OUT/memory_slopes.csv"
 	memory_crossings > "$OUT/memory_crossover.csv"
 	for d in $(echo "$DIRTY" | tr , ' '); do
 		pages=$((2 * d))
 		awk -F, -v OFS=, -v p="$pages" 'NR == 1 || $3 == p' "$OUT/memory_summary.csv" |
-			awk -v title="Collection cost per collection, $pages dirty pages (2 vCPUs, random writes, CPL3)" \
+			chart "$OUT/memory_$pages.svg" -v title="Collection cost per collection, $pages dirty pages (2 vCPUs, random writes, CPL3)" \
 			    -v x=mem_gib -v y=collect_us -v xlabel="guest memory, GiB" \
-			    -v ylabel="collection cost, us per collection" \
-			    -f "$BENCH/svg_chart.awk" > "$OUT/memory_$pages.svg"
+			    -v ylabel="collection cost, us per collection"
 	done
-	awk -v title="Where the ring stops being cheaper: dirty pages per collection at the crossing" \
+	chart "$OUT/memory_crossover.svg" -v title="Where the ring stops being cheaper: dirty pages per collection at the crossing" \
 	    -v x=mem_gib -v y=pages -v series=bitmap_series -v xlabel="guest memory, GiB" \
 	    -v ylabel="dirty pages per collection at the crossing" \
-	    -f "$BENCH/svg_chart.awk" "$OUT/memory_crossover.csv" > "$OUT/memory_crossover.svg"
-	note "== memory: load after $(uptime)"
+	    "$OUT/memory_crossover.csv"
 }
 
 # At each memory size, the ring against each bitmap mode over the dirty
@@ -178,6 +198,11 @@ memory_crossings() {
 }
 
 vcpus_part() {
+	[ "${SCALE_REPORT_ONLY:-0}" = 1 ] || vcpus_measure
+	vcpus_report
+}
+
+vcpus_measure() {
 	note "== vcpus: load before $(uptime)"
 	# the perf test names KVM's limit when asked for more
 	max=$("$PERF" -v 4294967295 2>&1 | sed -n 's/.*takes at most \([0-9]*\) vCPUs.*/\1/p')
@@ -205,6 +230,10 @@ vcpus_part() {
 	done
 	join_csv "$OUT/vcpus.csv" "$OUT"/vcpus-*.csv
 	rm -f "$OUT"/vcpus-*.csv.log
+	note "== vcpus: load after $(uptime)"
+}
+
+vcpus_report() {
 	awk -f "$BENCH/scale_summary.awk" -v by=vcpus "$OUT/vcpus.csv" > "$OUT/vcpus_summary.csv"
 	awk -F, -v OFS=, '
 		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print "series,vcpus,us"; next }
@@ -214,13 +243,16 @@ vcpus_part() {
 			print "harvest, rings empty", $c["vcpus"], $c["idle_harvest_us"]
 			print "reset, nothing to reset", $c["vcpus"], $c["idle_reset_us"]
 		}' max="$(echo "$VCPU_DIRTY" | tr , '\n' | sort -n | tail -1)" "$OUT/vcpus_summary.csv" |
-		awk -v title="Ring collection cost against vCPUs (1 GiB in all, random writes, CPL3)" \
-		    -v x=vcpus -v y=us -v xlabel="vCPUs" -v ylabel="time per collection, us" \
-		    -f "$BENCH/svg_chart.awk" > "$OUT/vcpus.svg"
-	note "== vcpus: load after $(uptime)"
+		chart "$OUT/vcpus.svg" -v title="Ring collection cost against vCPUs (1 GiB in all, random writes, CPL3)" \
+		    -v x=vcpus -v y=us -v xlabel="vCPUs" -v ylabel="time per collection, us"
 }
 
 stall_part() {
+	[ "${SCALE_REPORT_ONLY:-0}" = 1 ] || stall_measure
+	stall_report
+}
+
+stall_measure() {
 	note "== stall: load before $(uptime)"
 	: > "$OUT/stall.lines"
 	rep=1
@@ -257,14 +289,18 @@ stall_part() {
 		print "ring " ring line
 	}' "$OUT/stall.lines" > "$OUT/stall.csv"
 	rm -f "$OUT/stall.lines"
-	awk -v title="Share of vCPU time stopped in full exits (2 vCPUs, $STALL_MEM migration, CPL3)" \
-	    -v x=dirty_mib_s -v y=stall_share -v ylog=0 -v xlabel="dirty rate achieved, MiB/s" \
-	    -v ylabel="vCPU time stopped full, %" \
-	    -f "$BENCH/svg_chart.awk" "$OUT/stall.csv" > "$OUT/stall.svg"
 	note "== stall: load after $(uptime)"
 }
 
+stall_report() {
+	chart "$OUT/stall.svg" -v title="Share of vCPU time stopped in full exits (2 vCPUs, $STALL_MEM migration, CPL3)" \
+	    -v x=dirty_mib_s -v y=stall_share -v ylog=0 -v xlabel="dirty rate achieved, MiB/s" \
+	    -v ylabel="vCPU time stopped full, %" \
+	    "$OUT/stall.csv"
+}
+
 migration_part() {
+	[ "${SCALE_REPORT_ONLY:-0}" = 1 ] && return
 	note "== migration: load before $(uptime)"
 	echo "+ MEM=$MIG_MEM RINGS=\"4096 65536\" REPS=$MIG_REPS bench/migration_table.sh" >> "$OUT/commands.txt"
 	MEM=$MIG_MEM RINGS="4096 65536" REPS=$MIG_REPS BIN=$MIGRATION \
@@ -274,8 +310,8 @@ migration_part() {
 	note "== migration: load after $(uptime)"
 }
 
-[ "${SCALE_RESUME:-0}" = 1 ] || : > "$OUT/commands.txt"
-{
+[ "${SCALE_RESUME:-0}" = 1 ] || [ "${SCALE_REPORT_ONLY:-0}" = 1 ] || : > "$OUT/commands.txt"
+[ "${SCALE_REPORT_ONLY:-0}" = 1 ] || {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "host: $(uname -srm), $(getconf _NPROCESSORS_ONLN) CPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 2^20 }' /proc/meminfo)"
 	echo "commit: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -288,5 +324,5 @@ for part in $PARTS; do
 	*) echo "run_scale: unknown part '$part'" >&2; exit 1 ;;
 	esac
 done
-note "took $(( $(date +%s) - start )) s"
+[ "${SCALE_REPORT_ONLY:-0}" = 1 ] || note "took $(( $(date +%s) - start )) s"
 echo "results in $OUT"

@@ -21,6 +21,7 @@ BEGIN {
 	ncolors = split("#d62728 #ff7f0e #1f77b4 #2ca02c #9467bd #8c564b", color, " ")
 	label["ring-4096"] = "ring, 4096 entries"
 	label["ring-auto"] = "ring, sized not to fill (up to 65536)"
+	label["ring"] = "dirty ring, sized not to fill"
 	label["get_log"] = "KVM_GET_DIRTY_LOG"
 	label["clear_log"] = "KVM_GET_DIRTY_LOG + KVM_CLEAR_DIRTY_LOG"
 	if (x == "") x = "fraction"
