@@ -171,6 +171,14 @@ memory_report() {
 	awk -f "$BENCH/scale_summary.awk" -v by=memory "$OUT/memory.csv" > "$OUT/memory_summary.csv"
 	awk -f "$BENCH/scale_fit.awk" "$OUT/memory_summary.csv" > "$OUT/memory_slopes.csv"
 	memory_crossings > "$OUT/memory_crossover.csv"
+	awk -f "$BENCH/scale_model.awk" "$OUT/memory_summary.csv" > "$OUT/memory_model.csv"
+	for t in memory slopes crossover; do
+		f=$OUT/memory_summary.csv
+		[ "$t" = slopes ] && f=$OUT/memory_slopes.csv
+		[ "$t" = crossover ] && f=$OUT/memory_crossover.csv
+		awk -v table=$t -f "$BENCH/scale_tables.awk" "$f"
+		echo
+	done > "$OUT/memory_tables.md"
 	for d in $(echo "$DIRTY" | tr , ' '); do
 		pages=$((2 * d))
 		awk -F, -v OFS=, -v p="$pages" 'NR == 1 || $3 == p' "$OUT/memory_summary.csv" |
@@ -235,6 +243,7 @@ vcpus_measure() {
 
 vcpus_report() {
 	awk -f "$BENCH/scale_summary.awk" -v by=vcpus "$OUT/vcpus.csv" > "$OUT/vcpus_summary.csv"
+	awk -v table=vcpus -f "$BENCH/scale_tables.awk" "$OUT/vcpus_summary.csv" > "$OUT/vcpus_table.md"
 	awk -F, -v OFS=, '
 		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print "series,vcpus,us"; next }
 		$c["pages_per_vcpu_iteration"] == max {
@@ -293,6 +302,7 @@ stall_measure() {
 }
 
 stall_report() {
+	awk -v table=stall -f "$BENCH/scale_tables.awk" "$OUT/stall.csv" > "$OUT/stall_table.md"
 	chart "$OUT/stall.svg" -v title="Share of vCPU time stopped in full exits (2 vCPUs, $STALL_MEM migration, CPL3)" \
 	    -v x=dirty_mib_s -v y=stall_share -v ylog=0 -v xlabel="dirty rate achieved, MiB/s" \
 	    -v ylabel="vCPU time stopped full, %" \
