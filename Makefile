@@ -27,6 +27,8 @@
 #                 the tree with that bug (scripts/hang-proof.sh; at most
 #                 HANG_PROOF_LIMIT seconds, default 600)
 #   make bugs     build the standalone KVM bug reproducers (bugs/repro)
+#   make bench    the benchmarks (a few minutes); make bench-scale the long
+#                 ones, ring against bitmap as the VM grows
 #   make clean
 #
 # make -jN is passed on to every step; the steps themselves run in order.
@@ -121,6 +123,14 @@ clean:
 .PHONY: bench
 bench:
 	$(KVM)/bench/run_bench.sh
+
+# The ring against the bitmap as the VM grows (memory to 16 GiB, vCPUs to
+# KVM_CAP_MAX_VCPUS, full-exit stalls by dirty rate, migration at 8 GiB):
+# long (see the README's Scale section); writes bench-results/scale/.
+# Settings: $(KVM)/bench/run_scale.sh.
+.PHONY: bench-scale
+bench-scale:
+	$(KVM)/bench/run_scale.sh
 
 # The KVM suite on kvm_amd in QEMU guests, judged as check-kvm is.  Make
 # variables (all optional; vm/vm-check.sh -h tells more):

@@ -49,7 +49,6 @@
 #include "ucall.h"
 
 #define TEST_SLOT		1
-#define MAX_VCPUS		16
 #define DEFAULT_VCPUS		2
 #define DEFAULT_PAGES		4096
 #define DEFAULT_ITERATIONS	8
@@ -97,7 +96,7 @@ struct stress_vcpu {
 struct stress {
 	enum log_mode_id mode;
 	struct kvm_vm *vm;
-	struct stress_vcpu vcpus[MAX_VCPUS];
+	struct stress_vcpu *vcpus;	/* nr_vcpus of them */
 	u64 *pages;		/* host view of the test slot */
 	unsigned long *reported;	/* this iteration */
 	unsigned long *bitmap;		/* one KVM_GET_DIRTY_LOG */
@@ -415,6 +414,8 @@ static void setup(struct stress *s, enum guest_cpl cpl)
 	pthread_mutex_init(&s->lock, NULL);
 	cond_init_monotonic(&s->vcpu_wake);
 	cond_init_monotonic(&s->collector_wake);
+	s->vcpus = calloc(nr_vcpus, sizeof(*s->vcpus));
+	TEST_ASSERT(s->vcpus, "out of memory");
 	s->vm = vm_create(cpl);
 	log_modes[s->mode].setup(s->vm, ring_entries);
 	vm_mem_region_add(s->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, nr_pages,
@@ -458,6 +459,7 @@ static void run_stress_case(enum guest_cpl cpl, const void *arg)
 	free(s.reported);
 	free(s.bitmap);
 	kvm_vm_free(s.vm);
+	free(s.vcpus);
 	if (!s.found_running)
 		test_skip("no collector pass found a dirty page while the vCPUs ran: nothing was collected concurrently");
 }
@@ -469,14 +471,14 @@ static void usage(const char *prog)
 	       "vCPUs store the iteration number to random pages while a collector harvests the dirty log concurrently; every iteration is verified by page contents.\n"
 	       TEST_COMMON_USAGE
 	       LOG_MODE_USAGE
-	       "  -v N      vCPUs, 1..%d (default %d)\n"
+	       "  -v N      vCPUs, 1 to KVM_CAP_MAX_VCPUS (default %d)\n"
 	       "  -p N      pages in the test slot (default %d)\n"
 	       "  -M SIZE   test slot size in bytes (K/M/G suffixes), instead of -p\n"
 	       "  -i N      iterations (default %d)\n"
 	       "  -w N      stores per vCPU and iteration (default %d)\n"
 	       "  -r N      ring size in entries, a power of two KVM accepts (default: the smallest)\n"
 	       "  -s SEED   seed of the page choice (default: from the clock, printed)\n",
-	       prog, MAX_VCPUS, DEFAULT_VCPUS, DEFAULT_PAGES, DEFAULT_ITERATIONS, DEFAULT_WRITES);
+	       prog, DEFAULT_VCPUS, DEFAULT_PAGES, DEFAULT_ITERATIONS, DEFAULT_WRITES);
 }
 
 int main(int argc, char *argv[])
@@ -497,7 +499,12 @@ int main(int argc, char *argv[])
 			}
 			break;
 		case 'v':
-			nr_vcpus = parse_u64(optarg, "-v", 1, MAX_VCPUS);
+			nr_vcpus = parse_u64(optarg, "-v", 1, UINT32_MAX);
+			if (nr_vcpus > kvm_max_vcpus()) {
+				fprintf(stderr, "%s: -v %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
+					argv[0], optarg, kvm_max_vcpus());
+				test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+			}
 			break;
 		case 'p':
 			nr_pages = parse_u64(optarg, "-p", 1, MAX_PAGES);

@@ -57,7 +57,6 @@
 #define MIB			(1ul << 20)
 #define NSEC_PER_SEC		1000000000ull
 #define NSEC_PER_MSEC		1000000ull
-#define MAX_VCPUS		16
 #define MIN_PAGES_PER_VCPU	16
 #define MAX_MEM_BYTES		(8ul << 30)
 #define MAX_RATE_MIB_S		(1ul << 20)
@@ -108,13 +107,13 @@ static struct guest_params {
 	u32 nr_vcpus;
 	enum access access;
 	u64 seed;
+	/*
+	 * Per vCPU, in guest memory of its own: how many stores it may have
+	 * made in all by its next GUEST_SYNC.  The host writes it while the
+	 * vCPU waits at a sync.
+	 */
+	u64 *budget;
 } guest_params;
-
-/*
- * Per vCPU: how many stores it may have made in all by its next GUEST_SYNC.
- * The host writes it in guest memory while the vCPU waits at a sync.
- */
-static u64 guest_budget[MAX_VCPUS];
 
 static inline u64 store_value(u32 idx, u64 store)
 {
@@ -149,7 +148,7 @@ static void guest_code(u32 idx)
 	char *word = (char *)p->mem + idx * sizeof(u64);
 
 	for (;;) {
-		u64 limit = READ_ONCE(guest_budget[idx]);
+		u64 limit = READ_ONCE(p->budget[idx]);
 
 		if (p->access == ACCESS_RANDOM)
 			stores = guest_dirty_random(word, p->npages, &rng, tag, stores, limit);
@@ -166,12 +165,13 @@ struct vcpu_state {
 	struct migration *m;
 	struct kvm_vcpu *vcpu;
 	u32 idx;
-	u64 *budget;		/* guest_budget[idx] in guest memory */
+	u64 *budget;		/* guest_params.budget[idx], host view */
 	pthread_t thread;
 	u64 stores;		/* at the last sync, under m->lock */
 	u64 syncs;		/* under m->lock */
 	u64 sync_mark;		/* syncs when the migration last looked */
 	u64 full_exits;
+	u64 stall_ns;		/* from a full exit until KVM_RUN again */
 };
 
 /* The simulated link: the copier may not run ahead of free_at_ns. */
@@ -184,7 +184,7 @@ struct migration {
 	enum log_mode_id mode;
 	enum access access;
 	struct kvm_vm *vm;
-	struct vcpu_state vcpus[MAX_VCPUS];
+	struct vcpu_state *vcpus;	/* nr_vcpus of them */
 	u64 npages;
 	u8 *src, *dst;
 	unsigned long *pending;		/* collected, not sent yet */
@@ -215,6 +215,7 @@ struct migration_result {
 	u64 final_pages;
 	u64 total_ns, downtime_ns;
 	u64 stores, full_exits;
+	u64 stall_ns;			/* summed over the vCPUs */
 	u64 mismatches;
 };
 
@@ -379,12 +380,18 @@ static s64 vcpu_run_to_sync(struct vcpu_state *vs)
 	struct ucall uc;
 	u64 gen, cmd;
 
+	u64 full_ns;
+	bool ok;
+
 	do {
 		gen = __atomic_load_n(&vs->m->reset_gen, __ATOMIC_ACQUIRE);
 		vcpu_run(vcpu);
 		if (!log_modes[vs->m->mode].after_run(vcpu))
 			break;
-		if (!wait_for_reset(vs, gen))
+		full_ns = time_now_ns();
+		ok = wait_for_reset(vs, gen);
+		vs->stall_ns += time_now_ns() - full_ns;
+		if (!ok)
 			return -1;
 	} while (true);
 	cmd = get_ucall(vcpu, &uc);
@@ -637,6 +644,8 @@ static void migration_setup(struct migration *m, enum guest_cpl cpl,
 	cond_init_monotonic(&m->wake_vcpus);
 	cond_init_monotonic(&m->wake_migration);
 
+	m->vcpus = calloc(nr_vcpus, sizeof(*m->vcpus));
+	TEST_ASSERT(m->vcpus, "out of memory");
 	m->vm = vm_create(cpl);
 	log_modes[m->mode].setup(m->vm, ring_entries);
 	vm_mem_region_add(m->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, m->npages,
@@ -645,6 +654,8 @@ static void migration_setup(struct migration *m, enum guest_cpl cpl,
 	guest_params = (struct guest_params) {
 		.mem = TEST_MEM_BASE_GPA, .npages = m->npages, .nr_vcpus = nr_vcpus,
 		.access = m->access, .seed = seed,
+		.budget = (u64 *)vm_vaddr_alloc(m->vm, DIV_ROUND_UP(nr_vcpus * sizeof(u64),
+								    GUEST_PAGE_SIZE)),
 	};
 	sync_global_to_guest(m->vm, guest_params);
 	for (v = 0; v < nr_vcpus; v++) {
@@ -654,7 +665,7 @@ static void migration_setup(struct migration *m, enum guest_cpl cpl,
 		vs->idx = v;
 		vs->vcpu = vm_vcpu_add(m->vm, v, guest_code);
 		vcpu_args_set(vs->vcpu, 1, (u64)v);
-		vs->budget = addr_gva2hva(m->vm, (gva_t)&guest_budget[v]);
+		vs->budget = addr_gva2hva(m->vm, (gva_t)&guest_params.budget[v]);
 		log_modes[m->mode].vcpu_setup(vs->vcpu);
 	}
 
@@ -681,6 +692,7 @@ static void migration_free(struct migration *m)
 	free(m->pending);
 	munmap(m->dst, mem_bytes);
 	kvm_vm_free(m->vm);
+	free(m->vcpus);
 }
 
 static void print_result(struct migration *m, const struct migration_result *r)
@@ -688,19 +700,22 @@ static void print_result(struct migration *m, const struct migration_result *r)
 	double total_ms = (double)r->total_ns / NSEC_PER_MSEC;
 	double running_s = (double)(r->total_ns - r->downtime_ns) / NSEC_PER_SEC;
 	double dirty_mib_s = (double)r->stores * GUEST_PAGE_SIZE / MIB / running_s;
+	double stall_share = (double)r->stall_ns / NSEC_PER_SEC / running_s / nr_vcpus;
 
-	ksft_print_msg("[%s] %u rounds (%s), %lu pages sent, total %.1f ms, downtime %.2f ms for %lu pages; guest made %lu stores by its last sync (%.1f MiB/s); ring: %lu entries, %lu full exits\n",
+	ksft_print_msg("[%s] %u rounds (%s), %lu pages sent, total %.1f ms, downtime %.2f ms for %lu pages; guest made %lu stores by its last sync (%.1f MiB/s); ring: %lu entries, %lu full exits, vCPUs stopped full %.1f ms (%.2f%% of their time)\n",
 		       test_context(), r->rounds,
 		       r->converged ? "converged" : r->overflow ? "stopped at a ring overflow" : "round limit",
 		       r->pages_sent, total_ms, (double)r->downtime_ns / NSEC_PER_MSEC,
-		       r->final_pages, r->stores, dirty_mib_s, m->entries, r->full_exits);
-	ksft_print_msg("MIGRATION mode=%s access=%s cpl=%s vcpus=%u mem_mib=%lu rate_mib_s=%lu link_mib_s=%lu downtime_budget_ms=%lu ring=%u rounds=%u converged=%d pages_sent=%lu total_ms=%.1f downtime_ms=%.2f final_pages=%lu stores=%lu dirty_mib_s=%.1f full_exits=%lu mismatches=%lu\n",
+		       r->final_pages, r->stores, dirty_mib_s, m->entries, r->full_exits,
+		       (double)r->stall_ns / NSEC_PER_MSEC, 100 * stall_share);
+	ksft_print_msg("MIGRATION mode=%s access=%s cpl=%s vcpus=%u mem_mib=%lu rate_mib_s=%lu link_mib_s=%lu downtime_budget_ms=%lu ring=%u rounds=%u converged=%d pages_sent=%lu total_ms=%.1f downtime_ms=%.2f final_pages=%lu stores=%lu dirty_mib_s=%.1f full_exits=%lu stall_ms=%.1f stall_share=%.5f mismatches=%lu\n",
 		       log_modes[m->mode].name, access_names[m->access],
 		       guest_cpl_name(m->vm->cpl), nr_vcpus, mem_bytes / MIB, rate_mib_s,
 		       link_mib_s, downtime_ms, m->mode == LOG_MODE_RING ? ring_entries : 0,
 		       r->rounds, r->converged, r->pages_sent, total_ms,
 		       (double)r->downtime_ns / NSEC_PER_MSEC, r->final_pages, r->stores,
-		       dirty_mib_s, r->full_exits, r->mismatches);
+		       dirty_mib_s, r->full_exits, (double)r->stall_ns / NSEC_PER_MSEC, stall_share,
+		       r->mismatches);
 }
 
 static void run_migration_case(enum guest_cpl cpl, const void *arg)
@@ -718,6 +733,7 @@ static void run_migration_case(enum guest_cpl cpl, const void *arg)
 	for (v = 0; v < nr_vcpus; v++) {
 		res.stores += m->vcpus[v].stores;
 		res.full_exits += m->vcpus[v].full_exits;
+		res.stall_ns += m->vcpus[v].stall_ns;
 	}
 	res.mismatches = compare_memory(m, res.rounds, lost, sizeof(lost));
 	print_result(m, &res);
@@ -741,7 +757,7 @@ static void usage(const char *prog)
 	       TEST_COMMON_USAGE
 	       LOG_MODE_USAGE
 	       "  -a ORDER  pages the vCPUs store to: random, sequential or all (default)\n"
-	       "  -v N      vCPUs, 1..%d (default %d)\n"
+	       "  -v N      vCPUs, 1 to KVM_CAP_MAX_VCPUS (default %d)\n"
 	       "  -M SIZE   guest memory migrated, a multiple of 4K, K/M/G suffixes, up to 8G (default 32M)\n"
 	       "  -R MIB_S  guest dirty rate in MiB/s of stores to pages, 0 for unpaced (default %d)\n"
 	       "  -B MIB_S  simulated link bandwidth in MiB/s (default %d)\n"
@@ -749,7 +765,7 @@ static void usage(const char *prog)
 	       "  -r N      most precopy rounds, 1..%d (default %d)\n"
 	       "  -c N      dirty ring entries, a power of two KVM accepts (default: the smallest)\n"
 	       "  -s SEED   seed of the random page order (default: from the clock, printed)\n",
-	       prog, MAX_VCPUS, DEFAULT_VCPUS, DEFAULT_RATE_MIB_S, DEFAULT_LINK_MIB_S,
+	       prog, DEFAULT_VCPUS, DEFAULT_RATE_MIB_S, DEFAULT_LINK_MIB_S,
 	       DEFAULT_DOWNTIME_MS, MAX_ROUNDS, DEFAULT_MAX_ROUNDS);
 }
 
@@ -783,6 +799,9 @@ static void check_options(const char *prog)
 {
 	u64 min_bytes = (u64)nr_vcpus * MIN_PAGES_PER_VCPU * GUEST_PAGE_SIZE;
 
+	if (nr_vcpus > kvm_max_vcpus())
+		bad_usage(prog, "-v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
+			  nr_vcpus, kvm_max_vcpus());
 	if (mem_bytes % GUEST_PAGE_SIZE || mem_bytes < min_bytes || mem_bytes > MAX_MEM_BYTES)
 		bad_usage(prog, "-M must be a multiple of %lu from %lu (%d pages per vCPU) to %lu, got %lu",
 			  GUEST_PAGE_SIZE, min_bytes, MIN_PAGES_PER_VCPU, MAX_MEM_BYTES, mem_bytes);
@@ -822,7 +841,7 @@ int main(int argc, char *argv[])
 				bad_usage(argv[0], "bad access order '%s'", optarg);
 			break;
 		case 'v':
-			nr_vcpus = parse_u64(optarg, "-v", 1, MAX_VCPUS);
+			nr_vcpus = parse_u64(optarg, "-v", 1, UINT32_MAX);
 			break;
 		case 'M':
 			mem_bytes = parse_size(optarg, "-M");

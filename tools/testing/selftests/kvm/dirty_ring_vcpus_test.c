@@ -9,7 +9,7 @@
  *   - reaper_concurrent: a thread harvests a vCPU's ring while it runs.
  * KVM-only, the way a VMM runs it:
  *   - reaper_N_vcpus: N vCPU threads (2 and 8 by default: more than this
- *     machine's cores) store to pages of their own and to pages they all
+ *     machine's cores; -n up to KVM_CAP_MAX_VCPUS) store to pages of their own and to pages they all
  *     share, while one reaper thread harvests every ring and resets; a vCPU
  *     that exits full wakes the reaper and runs again once it reset.  Each
  *     vCPU's own pages come back from its own ring in store order (the store
@@ -31,7 +31,6 @@
 #define TEST_SLOT		1
 #define OWN_PAGES		1024	/* per vCPU */
 #define SHARED_PAGES		256
-#define MAX_VCPUS		8
 #define MAX_VCPU_COUNTS		4
 #define WAIT_SLICE_US		20000
 
@@ -48,9 +47,9 @@ struct vcpu_log {
 struct reaper_run {
 	struct kvm_vm *vm;
 	u32 nr_vcpus;
-	struct kvm_vcpu *vcpus[MAX_VCPUS];
-	struct vcpu_log log[MAX_VCPUS];
-	u64 full_exits[MAX_VCPUS];
+	struct kvm_vcpu **vcpus;	/* nr_vcpus of each */
+	struct vcpu_log *log;
+	u64 *full_exits;
 	u32 vcpus_done;		/* under lock */
 	u64 resets;		/* reset calls that reset something, under lock */
 	u64 resets_running;	/* those made while a vCPU thread still ran, under lock */
@@ -206,6 +205,10 @@ static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 	u32 v;
 
 	r->nr_vcpus = nr_vcpus;
+	r->vcpus = calloc(nr_vcpus, sizeof(*r->vcpus));
+	r->log = calloc(nr_vcpus, sizeof(*r->log));
+	r->full_exits = calloc(nr_vcpus, sizeof(*r->full_exits));
+	TEST_ASSERT(r->vcpus && r->log && r->full_exits, "out of memory");
 	pthread_mutex_init(&r->lock, NULL);
 	cond_init_monotonic(&r->reaper_wake);
 	cond_init_monotonic(&r->vcpu_wake);
@@ -232,12 +235,13 @@ static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 static void run_reaper_case(enum guest_cpl cpl, const void *arg)
 {
 	u32 nr_vcpus = *(const u32 *)arg, v;
-	struct vcpu_thread_arg targs[MAX_VCPUS];
-	pthread_t threads[MAX_VCPUS];
+	struct vcpu_thread_arg *targs = calloc(nr_vcpus, sizeof(*targs));
+	pthread_t *threads = calloc(nr_vcpus, sizeof(*threads));
 	unsigned long *shared_seen = bitmap_alloc(SHARED_PAGES);
 	struct reaper_run r = {};
 	u64 full = 0;
 
+	TEST_ASSERT(targs && threads, "out of memory");
 	setup(&r, cpl, nr_vcpus);
 	for (v = 0; v < nr_vcpus; v++) {
 		targs[v] = (struct vcpu_thread_arg) { .r = &r, .idx = v };
@@ -256,6 +260,11 @@ static void run_reaper_case(enum guest_cpl cpl, const void *arg)
 		free(r.log[v].e);
 	free(shared_seen);
 	kvm_vm_free(r.vm);
+	free(r.vcpus);
+	free(r.log);
+	free(r.full_exits);
+	free(targs);
+	free(threads);
 	if (!r.resets_running)
 		test_skip("the reaper never reset while the vCPUs ran: nothing was harvested concurrently");
 }
@@ -265,8 +274,8 @@ static void usage(const char *prog)
 	printf("usage: %s [-g cpl0|cpl3|all] [-n vcpus]...\n"
 	       "Checks per-vCPU dirty rings, lockstep and with a concurrent reaper thread.\n"
 	       TEST_COMMON_USAGE
-	       "  -n N      vCPUs of a reaper case, 1..%d (repeatable; default 2 and 8)\n",
-	       prog, MAX_VCPUS);
+	       "  -n N      vCPUs of a reaper case, 1 to KVM_CAP_MAX_VCPUS (repeatable; default 2 and 8)\n",
+	       prog);
 }
 
 int main(int argc, char *argv[])
@@ -290,7 +299,12 @@ int main(int argc, char *argv[])
 			fprintf(stderr, "%s: at most %d -n options\n", argv[0], MAX_VCPU_COUNTS);
 			test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 		}
-		vcpu_counts[nr_vcpu_counts++] = parse_u64(optarg, "-n", 1, MAX_VCPUS);
+		vcpu_counts[nr_vcpu_counts] = parse_u64(optarg, "-n", 1, UINT32_MAX);
+		if (vcpu_counts[nr_vcpu_counts++] > kvm_max_vcpus()) {
+			fprintf(stderr, "%s: -n %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
+				argv[0], optarg, kvm_max_vcpus());
+			test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		}
 	}
 	if (optind < argc)
 		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);

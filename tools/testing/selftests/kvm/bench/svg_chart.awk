@@ -5,6 +5,13 @@
 # with the crossings of crossover.awk marked.  POSIX awk, no dependencies:
 #
 #   awk -v title=TEXT -f svg_chart.awk collection_summary.csv crossover.csv
+#
+# Other charts name their columns and axes (the crossings file is optional):
+#   -v x=COLUMN -v y=COLUMN -v series=COLUMN   (default fraction,
+#                                   collect_ns_per_page, series)
+#   -v xlabel=TEXT -v ylabel=TEXT
+#   -v ylog=0                       linear y from 0 (default log); a log axis
+#                                   leaves out points that are not above 0
 
 BEGIN {
 	FS = ","
@@ -14,8 +21,15 @@ BEGIN {
 	ncolors = split("#d62728 #ff7f0e #1f77b4 #2ca02c #9467bd #8c564b", color, " ")
 	label["ring-4096"] = "ring, 4096 entries"
 	label["ring-auto"] = "ring, sized not to fill (up to 65536)"
+	label["ring"] = "dirty ring, sized not to fill"
 	label["get_log"] = "KVM_GET_DIRTY_LOG"
 	label["clear_log"] = "KVM_GET_DIRTY_LOG + KVM_CLEAR_DIRTY_LOG"
+	if (x == "") x = "fraction"
+	if (y == "") y = "collect_ns_per_page"
+	if (series == "") series = "series"
+	if (xlabel == "") xlabel = "fraction of memory dirtied per iteration"
+	if (ylabel == "") ylabel = "collection cost per dirty page, ns"
+	if (ylog == "") ylog = 1
 }
 
 FNR == 1 {
@@ -25,13 +39,13 @@ FNR == 1 {
 	next
 }
 
-file == 1 {
-	s = $col[1, "series"]
+file == 1 && (!ylog || $col[1, y] + 0 > 0) && $col[1, x] + 0 > 0 {
+	s = $col[1, series]
 	if (!(s in npts))
-		series[++nseries] = s
+		names[++nseries] = s
 	n = ++npts[s]
-	px[s, n] = $col[1, "fraction"] + 0
-	py[s, n] = $col[1, "collect_ns_per_page"] + 0
+	px[s, n] = $col[1, x] + 0
+	py[s, n] = $col[1, y] + 0
 	track(px[s, n], py[s, n])
 }
 
@@ -64,8 +78,18 @@ function sx(x) {
 	return L + PW * (lg(x) - lx0) / (lx1 - lx0)
 }
 
-function sy(y) {
-	return T + PH * (1 - (lg(y) - ly0) / (ly1 - ly0))
+function sy(v) {
+	if (!ylog)
+		return T + PH * (1 - v / ytop)
+	return T + PH * (1 - (lg(v) - ly0) / (ly1 - ly0))
+}
+
+# A linear axis from 0: the top and the step of its grid (1, 2 or 5 times a power of ten).
+function linear_step(top,    d) {
+	d = floor10(top / 5)
+	if (top / d > 25) return d * 5
+	if (top / d > 10) return d * 2
+	return d
 }
 
 function esc(t) {
@@ -115,18 +139,31 @@ END {
 	}
 	lx0 = lg(floor10(xmin)); lx1 = lg(xmax) + 0.02
 	ly0 = lg(floor10(ymin)); ly1 = lg(ymax) + 0.1
+	if (!ylog) {
+		if (ymax <= 0)
+			ymax = 1
+		ystep = linear_step(ymax * 1.1)
+		ytop = ystep * (int(ymax * 1.1 / ystep) + 1)
+	}
 	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H, W, H
 	print "<style>.grid{stroke:#ddd;stroke-width:1}.axis{stroke:#333;stroke-width:1.5}.cross{stroke:#555;stroke-dasharray:4 3}</style>"
 	printf "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H
 	printf "<text x=\"%d\" y=\"28\" font-size=\"15\" font-weight=\"bold\">%s</text>\n", L, esc(title)
 	ticks(exp(log(10) * lx0), xmax, 1)
-	ticks(exp(log(10) * ly0), exp(log(10) * ly1), 0)
+	if (ylog) {
+		ticks(exp(log(10) * ly0), exp(log(10) * ly1), 0)
+	} else {
+		for (v = 0; v <= ytop * 1.0001; v += ystep) {
+			printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>\n", L, sy(v), L + PW, sy(v)
+			printf "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", L - 6, sy(v) + 4, v
+		}
+	}
 	printf "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" class=\"axis\"/>\n", L, T, PW, PH
-	printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">fraction of memory dirtied per iteration (log)</text>\n", L + PW / 2, H - 22
-	printf "<text transform=\"translate(24 %d) rotate(-90)\" text-anchor=\"middle\">collection cost per dirty page, ns (log)</text>\n", T + PH / 2
+	printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s (log)</text>\n", L + PW / 2, H - 22, esc(xlabel)
+	printf "<text transform=\"translate(24 %d) rotate(-90)\" text-anchor=\"middle\">%s%s</text>\n", T + PH / 2, esc(ylabel), (ylog ? " (log)" : "")
 
 	for (k = 1; k <= nseries; k++) {
-		s = series[k]
+		s = names[k]
 		c = color[(k - 1) % ncolors + 1]
 		sort_series(s)
 		printf "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", c
@@ -134,7 +171,7 @@ END {
 			printf "%s%.1f,%.1f", (i > 1 ? " " : ""), sx(px[s, idx[i]]), sy(py[s, idx[i]])
 		print "\"/>"
 		for (i = 1; i <= npts[s]; i++)
-			printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s: %g, %g ns/page</title></circle>\n", sx(px[s, idx[i]]), sy(py[s, idx[i]]), c, esc(s), px[s, idx[i]], py[s, idx[i]]
+			printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s: %g, %g</title></circle>\n", sx(px[s, idx[i]]), sy(py[s, idx[i]]), c, esc(s), px[s, idx[i]], py[s, idx[i]]
 		ly = T + 10 + 22 * (k - 1)
 		printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>\n", L + PW + 16, ly, L + PW + 40, ly, c
 		printf "<text x=\"%d\" y=\"%d\">%s</text>\n", L + PW + 46, ly + 4, esc(s in label ? label[s] : s)

@@ -113,6 +113,15 @@ u32 vcpu_harvest_full_ring(struct kvm_vcpu *vcpu, dirty_entry_fn fn, void *opaqu
 			   struct ring_collect *rc);
 
 /*
+ * The checks vcpu_harvest_ring() makes after its walk, on their own, for a
+ * caller that times the walk apart: `harvested` entries were just taken from
+ * the ring by dirty_ring_walk() (full: the vCPU exited full).  A scan of the
+ * ring, so as costly as a walk of all of it.
+ */
+void vcpu_harvest_check(struct kvm_vcpu *vcpu, u32 harvested, bool full,
+			struct ring_collect *rc);
+
+/*
  * The same rules on a stopped vCPU's ring before it is harvested (full: it
  * exited full), without harvesting; returns rc->failed.
  */

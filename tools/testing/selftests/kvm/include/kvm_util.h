@@ -42,7 +42,13 @@ bool guest_cpl_parse(const char *arg, unsigned int *mask);
  * VM accepts (KVM_CAP_NR_MEMSLOTS - 1), so tests may use every id below it,
  * 0 included.
  */
-#define SYSTEM_SLOT_BYTES	(64ul << 20)
+#define SYSTEM_SLOT_BYTES	(128ul << 20)
+/*
+ * Test memory the system slot can map: its page tables may take half of
+ * it (8 bytes of page table per 4 KiB page), the rest is for the image and
+ * each vCPU's stacks and TSS.  32 GiB.
+ */
+#define VM_MAX_TEST_PAGES	(SYSTEM_SLOT_BYTES / 2 / 8)
 /* Test memslots live above this guest physical address, mapped at GVA == GPA. */
 #define TEST_MEM_BASE_GPA	(1ul << 30)
 
@@ -62,7 +68,6 @@ struct mem_region {
 struct kvm_vcpu;
 
 #define VM_MAX_REGIONS		64
-#define VM_MAX_VCPUS		64
 
 struct kvm_vm {
 	int kvm_fd;
@@ -71,8 +76,9 @@ struct kvm_vm {
 	u32 system_slot;
 	u32 nr_memslots;	/* KVM_CAP_NR_MEMSLOTS: valid ids are below it */
 	struct mem_region regions[VM_MAX_REGIONS];
-	struct kvm_vcpu *vcpus[VM_MAX_VCPUS];
+	struct kvm_vcpu **vcpus;	/* room for max_vcpus */
 	unsigned int nr_vcpus;
+	unsigned int max_vcpus;	/* KVM_CAP_MAX_VCPUS of this VM */
 	gpa_t pgd;		/* top-level page table */
 	gpa_t next_phys;	/* bump allocator within the system slot */
 	gva_t next_virt;	/* bump allocator for library-owned GVAs */
@@ -146,6 +152,11 @@ do {										\
 int open_kvm_dev_path_or_exit(void);
 /* KVM_CHECK_EXTENSION: the capability's value (0: not supported); an ioctl error fails. */
 int kvm_check_cap(long cap);
+/*
+ * The most vCPUs a VM may have: KVM_CAP_MAX_VCPUS, or KVM_CAP_NR_VCPUS where
+ * that is missing, or 4 where both are (the API documentation's rule).
+ */
+u32 kvm_max_vcpus(void);
 
 /* VMs */
 struct kvm_vm *vm_create(enum guest_cpl cpl);

@@ -185,6 +185,12 @@ u32 vcpu_harvest_ring(struct kvm_vcpu *vcpu, dirty_entry_fn fn, void *opaque,
 	return n;
 }
 
+void vcpu_harvest_check(struct kvm_vcpu *vcpu, u32 harvested, bool full,
+			struct ring_collect *rc)
+{
+	check_ring(vcpu, harvested, full, rc);
+}
+
 u32 vcpu_harvest_full_ring(struct kvm_vcpu *vcpu, dirty_entry_fn fn, void *opaque,
 			   struct ring_collect *rc)
 {

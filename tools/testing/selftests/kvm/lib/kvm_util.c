@@ -62,6 +62,16 @@ int kvm_check_cap(long cap)
 	return ret;
 }
 
+static u32 max_vcpus_of(int max, int nr)
+{
+	return max > 0 ? max : nr > 0 ? nr : 4;
+}
+
+u32 kvm_max_vcpus(void)
+{
+	return max_vcpus_of(kvm_check_cap(KVM_CAP_MAX_VCPUS), kvm_check_cap(KVM_CAP_NR_VCPUS));
+}
+
 int vm_check_cap(struct kvm_vm *vm, long cap)
 {
 	int ret = __vm_ioctl(vm, KVM_CHECK_EXTENSION, (void *)cap);
@@ -113,6 +123,10 @@ struct kvm_vm *__vm_create_bare(void)
 	TEST_ASSERT(vm->fd >= 0, "KVM_CREATE_VM failed, rc: %d", vm->fd);
 	vm->nr_memslots = vm_check_cap(vm, KVM_CAP_NR_MEMSLOTS);
 	TEST_ASSERT(vm->nr_memslots >= 2, "KVM_CAP_NR_MEMSLOTS is %u", vm->nr_memslots);
+	vm->max_vcpus = max_vcpus_of(vm_check_cap(vm, KVM_CAP_MAX_VCPUS),
+				     vm_check_cap(vm, KVM_CAP_NR_VCPUS));
+	vm->vcpus = calloc(vm->max_vcpus, sizeof(*vm->vcpus));
+	TEST_ASSERT(vm->vcpus, "out of memory");
 	return vm;
 }
 
@@ -206,6 +220,7 @@ void kvm_vm_free(struct kvm_vm *vm)
 		if (vm->regions[i].in_use)
 			munmap(vm->regions[i].mmap_start, vm->regions[i].mmap_size);
 	close(vm->kvm_fd);
+	free(vm->vcpus);
 	free(vm);
 }
 
@@ -452,7 +467,8 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u32 id, void *guest_code)
 	int size;
 
 	TEST_ASSERT(vcpu, "out of memory");
-	TEST_ASSERT(vm->nr_vcpus < VM_MAX_VCPUS, "too many vCPUs");
+	TEST_ASSERT(vm->nr_vcpus < vm->max_vcpus, "vCPU %u: the VM takes %u vCPUs (KVM_CAP_MAX_VCPUS)",
+		    id, vm->max_vcpus);
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->watchdog_s = DEFAULT_WATCHDOG_S * test_timeout_scale();
