@@ -181,6 +181,7 @@ vmm-unit:
 	$(MAKE) -C vmm check
 
 check-unit: vmm-unit
+
 # The negative control of vmm-check (vmm/negative/README.md): a kvm.ko that
 # drops one dirty ring push in N must make the ring mode fail with the
 # lost pages named, and the bitmap mode pass.  Builds the modules first
@@ -202,6 +203,7 @@ vmm-negative-unit:
 	vmm/negative/check_test.sh
 
 check-unit: vmm-negative-unit
+
 .PHONY: check-hang-proof
 check-hang-proof:
 	scripts/hang-proof.sh $(if $(HANG_PROOF_LIMIT),-l "$(HANG_PROOF_LIMIT)")
