@@ -71,7 +71,9 @@ echo "hang-proof: make -j$jobs check there, at most $limit s"
 start=$(date +%s)
 rc=0
 # Each line of the log gets the second it was printed (a bash builtin, no fork).
-(cd "$copy" && timeout -k 30 "$limit" make -j"$jobs" check) 2>&1 |
+# It is a make check of its own: none of the caller's make flags (make -k, a jobserver).
+(cd "$copy" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	timeout -k 30 "$limit" make -j"$jobs" check) 2>&1 |
 	while IFS= read -r line; do printf '%(%s)T %s\n' -1 "$line"; done > "$log" ||
 	rc=$?
 end=$(date +%s)
