@@ -102,7 +102,7 @@ passes_ok()
 # Every line is one of the contract's.
 lines_parse()
 {
-	! lines | grep -vqE '^DG (INFO tsc_khz=[0-9]+ every=[0-9]+ selftest=(none|stale)|READY cpus=[0-9]+ mib=[0-9]+ pages=[0-9]+ base=0x[0-9a-f]+ rate=[0-9]+|PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+|SELFTEST stale cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ n=[0-9]+|STALE cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ want=0x[0-9a-f]+ got=0x[0-9a-f]+|FAIL .*)$'
+	! lines | grep -vqE '^DG (BOOT|INFO tsc_khz=[0-9]+ every=[0-9]+ selftest=(none|stale)|READY cpus=[0-9]+ mib=[0-9]+ pages=[0-9]+ base=0x[0-9a-f]+ rate=[0-9]+|PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+|SELFTEST stale cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ n=[0-9]+|STALE cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ want=0x[0-9a-f]+ got=0x[0-9a-f]+|FAIL .*)$'
 }
 
 echo "1..9"
