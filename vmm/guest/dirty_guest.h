@@ -17,6 +17,7 @@
  * Serial lines on COM1, one line each, fields key=value, numbers decimal
  * unless written 0x...:
  *
+ *   DG BOOT
  *   DG INFO tsc_khz=K every=E selftest=none|stale
  *   DG READY cpus=N mib=N pages=N base=0xHEX rate=N
  *   DG PASS cpu=C n=P tsc=T           (after passes E, 2E, ...: every=E)
@@ -24,6 +25,8 @@
  *   DG STALE cpu=C page=I gpa=0xHEX want=0xHEX got=0xHEX
  *   DG FAIL reason [key=value ...]    (then that CPU halts)
  *
+ * BOOT comes first, INFO after the TSC calibration, READY once every CPU
+ * runs: a guest stuck before READY shows where.
  * page=I is the index from the base over the whole working set, so that
  * gpa = base + I * DG_PAGE_SIZE.  Every STALE is followed by a FAIL
  * (stale cpu=C n=P pages=N: N stale pages of pass P, at most

@@ -102,7 +102,7 @@ passes_ok()
 # Every line is one of the contract's.
 lines_parse()
 {
-	! lines | grep -vqE '^DG (INFO tsc_khz=[0-9]+ every=[0-9]+ selftest=(none|stale)|READY cpus=[0-9]+ mib=[0-9]+ pages=[0-9]+ base=0x[0-9a-f]+ rate=[0-9]+|PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+|SELFTEST stale cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ n=[0-9]+|STALE cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ want=0x[0-9a-f]+ got=0x[0-9a-f]+|FAIL .*)$'
+	! lines | grep -vqE '^DG (BOOT|INFO tsc_khz=[0-9]+ every=[0-9]+ selftest=(none|stale)|READY cpus=[0-9]+ mib=[0-9]+ pages=[0-9]+ base=0x[0-9a-f]+ rate=[0-9]+|PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+|SELFTEST stale cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ n=[0-9]+|STALE cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ want=0x[0-9a-f]+ got=0x[0-9a-f]+|FAIL .*)$'
 }
 
 echo "1..9"
@@ -165,20 +165,28 @@ else
 	result two_cpus_selftest_stale 0
 fi
 
-# rate=2560 over 256 pages: 100 ms a pass.  Faster than 190 ms for two
-# passes is broken pacing (the schedule catches up 10 ms at most); slower
-# is the host's load (5 s: gross errors only).
-boot rate '^DG PASS cpu=0 ' 4 -append "mib=1 rate=2560"
+# rate=2560 over 256 pages: 100 ms a pass.  The fastest of passes 2-6
+# under 85 ms is broken pacing (a CPU catches up 10 ms at most, and 5 ms
+# of margin); a slow pass is the host's load, so only the fastest one is
+# held to an upper bound (2.5 s: gross errors only).
+boot rate '^DG PASS cpu=0 ' 6 -append "mib=1 rate=2560"
 khz=$(lines | sed -nE 's/^DG INFO tsc_khz=([0-9]+) .*/\1/p')
-ms=$(lines | awk -v khz="${khz:-0}" '$2 == "PASS" && $4 == "n=2" { split($5, a, "="); t2 = a[2] }
-	$2 == "PASS" && $4 == "n=4" { split($5, a, "="); t4 = a[2] }
-	END { if (khz > 0 && t2 && t4) printf "%d", (t4 - t2) / khz }')
+ms=$(lines | awk -v khz="${khz:-0}" '$2 == "PASS" && $3 == "cpu=0" {
+		split($4, n, "="); split($5, t, "=")
+		if (n[2] >= 2 && n[2] <= 6 && prev) {
+			d = (t[2] - prev) / khz
+			if (!cnt++ || d < min) min = d
+			if (d > max) max = d
+		}
+		prev = t[2]
+	}
+	END { if (khz > 0 && cnt == 5) printf "%d %d", min, max }')
 if [ -z "$ms" ]; then
-	result rate_paces_passes 1 "no TSC frequency or no PASS lines 2 and 4"
-elif [ "$ms" -lt 190 ] || [ "$ms" -gt 5000 ]; then
-	result rate_paces_passes 1 "passes 3 and 4 took $ms ms by the TSC, 200 ms wanted"
+	result rate_paces_passes 1 "no TSC frequency or not PASS lines 1-6"
+elif [ "${ms% *}" -lt 85 ] || [ "${ms% *}" -gt 2500 ]; then
+	result rate_paces_passes 1 "the fastest of passes 2-6 took ${ms% *} ms by the TSC, 100 ms wanted"
 else
-	echo "# rate=2560 over 256 pages: passes 3 and 4 took $ms ms (200 ms wanted)"
+	echo "# rate=2560 over 256 pages: passes 2-6 took ${ms% *}-${ms#* } ms each (100 ms wanted)"
 	result rate_paces_passes 0
 fi
 

@@ -303,6 +303,8 @@ void dg_main(u32 magic, struct mb_info *mbi)
 {
 	setup_idt();
 	serial_init();
+	/* Each stage's line comes after it: a guest stuck shows where. */
+	dg_printf("DG BOOT\n");
 	if (magic != MB_BOOT_MAGIC)
 		dg_fail("DG FAIL boot: not started by a multiboot loader (eax 0x%x)\n", magic);
 	if (mbi->flags & MB_INFO_CMDLINE)
@@ -311,10 +313,10 @@ void dg_main(u32 magic, struct mb_info *mbi)
 	tsc_calibrate();
 	if (cfg.rate && !div_u64_rem(tsc_hz, cfg.rate, NULL))
 		dg_fail("DG FAIL args: rate=%u is above the TSC frequency\n", cfg.rate);
-	if (cfg.cpus > 1)
-		start_ap();
 	dg_printf("DG INFO tsc_khz=%llu every=%u selftest=%s\n", div_u64_rem(tsc_hz, 1000, NULL),
 		  cfg.every, cfg.selftest_stale ? "stale" : "none");
+	if (cfg.cpus > 1)
+		start_ap();
 	dg_printf("DG READY cpus=%u mib=%u pages=%u base=0x%x rate=%u\n",
 		  cfg.cpus, cfg.mib, ws_pages, ws_base, cfg.rate);
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);

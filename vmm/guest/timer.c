@@ -31,8 +31,12 @@
 #define CAL_RUNS	3
 #define CAL_ATTEMPTS	50
 #define CAL_INVALID	(~0ull)
-/* Counter reads before giving up on a PIT that never counts down. */
-#define CAL_SPINS	(1u << 24)
+/*
+ * A PIT that has not counted CAL_TICKS within this many TSC ticks (7 s at
+ * 2.4 GHz) is broken: bounded by time, not by reads, as each read may be
+ * an exit to a slow nested VMM.
+ */
+#define CAL_TSC_LIMIT	(1ull << 34)
 
 u64 tsc_hz;
 
@@ -75,7 +79,7 @@ static u64 pit_run(u64 *bracket)
 {
 	u8 gate = inb(PIT_GATE_PORT);
 	struct pit_reading a, b;
-	u32 i;
+	bool stuck;
 
 	/* Gate low, speaker off; program the count; open the gate. */
 	outb(PIT_GATE_PORT, gate & ~(PIT_GATE | PIT_SPEAKER));
@@ -84,7 +88,7 @@ static u64 pit_run(u64 *bracket)
 	outb(PIT_CH2, CAL_START >> 8);
 	outb(PIT_GATE_PORT, (gate & ~PIT_SPEAKER) | PIT_GATE);
 	a = pit_read();
-	for (i = 0; i < CAL_SPINS; i++)
+	while (!(stuck = rdtsc() - a.tsc > CAL_TSC_LIMIT))
 		if (a.count - pit_count() >= CAL_TICKS || (inb(PIT_GATE_PORT) & PIT_OUT2))
 			break;
 	b = pit_read();
@@ -92,7 +96,7 @@ static u64 pit_run(u64 *bracket)
 	*bracket = (inb(PIT_GATE_PORT) & PIT_OUT2) || b.count >= a.count ?
 		   CAL_INVALID : a.bracket + b.bracket;
 	outb(PIT_GATE_PORT, gate & ~(PIT_GATE | PIT_SPEAKER));
-	if (i == CAL_SPINS)
+	if (stuck)
 		dg_fail("DG FAIL timer: PIT channel 2 does not count down\n");
 	if (*bracket == CAL_INVALID)
 		return 0;
@@ -115,8 +119,8 @@ void tsc_calibrate(void)
 		}
 	}
 	if (!runs)
-		dg_fail("DG FAIL timer: the CPU was held up in each of %d PIT runs\n",
-			CAL_ATTEMPTS);
+		dg_fail("DG FAIL timer: no PIT run of %d counted down %u ticks before reaching zero\n",
+			CAL_ATTEMPTS, CAL_TICKS);
 	if (!tsc_hz)
 		dg_fail("DG FAIL timer: the TSC does not advance\n");
 }
