@@ -5,7 +5,8 @@
 # vmm-check-negative`).  Builds the kvm.ko that drops one dirty ring push
 # in N (build.sh), runs vmm/vmm-check.sh -N with it, and passes only if
 #   - vmm-check -N passed: every ring mode lost pages that ramdiff names
-#     and the destination's guest saw stale, every bitmap mode passed as
+#     and the destination's guest saw stale (lost_pages_named and
+#     destination_sees_stale ok, not skipped), every bitmap mode passed as
 #     usual (migrate.sh judges that);
 #   - the kernel logged the fault firing (its "dropping one dirty ring push
 #     in N" line), so that a lost page cannot come from anything else;
@@ -127,6 +128,13 @@ mapfile -t dropped < <(tr -d '\r' < "$console" |
 	sed -n 's/.*kvm: dirty ring push dropped: .* gpa \(0x[0-9a-f]*\)$/\1/p' | sort -u)
 mapfile -t named < <(sed -n -e 's/^# # ramdiff: page [0-9]* gpa \(0x[0-9a-f]*\):.*/\1/p' \
 	-e 's/^# # ramdiff: gpa \(0x[0-9a-f]*\) (outside the working set).*/\1/p' "$ktap" | sort -u)
+# Each ring mode must have shown the loss, not skipped it.
+rings=0
+for m in $modes; do
+	[[ "$m" != ring* ]] || rings=$((rings + 1))
+done
+shown=$(grep -cE '^# ok [0-9]+ (lost_pages_named|destination_sees_stale)$' "$ktap" || true)
+counts=$(sed -n 's/^# vmm-result: mode=\([^ ]*\) .*dropped=\([0-9]*\).*/\1: \2/p' "$ktap" | tr '\n' ' ')
 common=()
 for g in "${dropped[@]}"; do
 	[[ " ${named[*]} " == *" $g "* ]] && common+=("$g")
@@ -135,11 +143,15 @@ done
 say "kvm.dirty_ring_drop_one_in=$drop_one_in, modes $modes, npt=$npt"
 say "modules: $build_secs s (build or reuse), vmm-check: $vmm_secs s, exit $rc"
 say "kernel: ${fired:-no line says the fault fired}"
+say "pushes dropped per mode (kvm.dirty_ring_dropped): ${counts:-not reported}"
+say "ring modes that lost pages and saw them stale: $((shown / 2)) of $rings"
 say "kernel: ${#dropped[@]} dropped pages logged (the first 16 drops): ${dropped[*]:0:8}"
 say "ramdiff: ${#named[@]} differing pages named: ${named[*]:0:8}"
 say "dropped by the kernel and named by ramdiff: ${#common[@]}: ${common[*]:0:8}"
 [ "$rc" -eq 0 ] ||
 	fail "vmm-check -N failed: the ring modes must lose named pages and the bitmap modes pass (report $ktap)"
+[ "$shown" -eq $((2 * rings)) ] ||
+	fail "not every ring mode passed lost_pages_named and destination_sees_stale (a SKIP: the fault did not fire there)"
 [ -n "$fired" ] || fail "the kernel never logged a drop: the pages lost did not come from the fault ($console)"
 if [ ${#common[@]} -eq 0 ]; then
 	grep -q '^# # ramdiff: .* pages differ (.* not listed)' "$ktap" &&

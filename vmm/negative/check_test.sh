@@ -43,6 +43,12 @@ named()
 	echo "# # ramdiff: page $1 gpa ${2}000: src pass 50 cpu 0, dst pass 49 cpu 0 (1 behind), 8 bytes differ"
 }
 
+# The cases of a ring mode that showed the loss, and of one that skipped.
+shown='# ok 2 lost_pages_named
+# ok 4 destination_sees_stale'
+skipped='# ok 2 lost_pages_named # SKIP the fault never fired
+# ok 4 destination_sees_stale # SKIP the fault never fired'
+
 # stub NAME RC KTAP-LINES CONSOLE-LINES
 stub()
 {
@@ -51,13 +57,14 @@ stub()
 	printf '%s\n' "$4" > "$tmp/$1.console"
 }
 
-stub green 0 "$(named 3 0x12eb; named 4 0x16c2)" "$(echo "$fired"; drop 1 0x12eb; drop 2 0x99)"
-stub vmm_failed 1 "$(named 3 0x12eb)" "$(echo "$fired"; drop 1 0x12eb)"
-stub never_fired 0 "$(named 3 0x12eb)" ""
-stub other_pages 0 "$(named 3 0x12eb)" "$(echo "$fired"; drop 1 0x99)"
-stub not_listed 0 "$(named 3 0x12eb; echo '# # ramdiff: 40 of 24576 pages differ (8 not listed) (40 in the working set)')" \
+stub green 0 "$(named 3 0x12eb; named 4 0x16c2; echo "$shown")" "$(echo "$fired"; drop 1 0x12eb; drop 2 0x99)"
+stub vmm_failed 1 "$(named 3 0x12eb; echo "$shown")" "$(echo "$fired"; drop 1 0x12eb)"
+stub skipped 0 "$(named 3 0x12eb; echo "$skipped")" "$(echo "$fired"; drop 1 0x12eb)"
+stub never_fired 0 "$(named 3 0x12eb; echo "$shown")" ""
+stub other_pages 0 "$(named 3 0x12eb; echo "$shown")" "$(echo "$fired"; drop 1 0x99)"
+stub not_listed 0 "$(named 3 0x12eb; echo "$shown"; echo '# # ramdiff: 40 of 24576 pages differ (8 not listed) (40 in the working set)')" \
 	"$(echo "$fired"; drop 1 0x99)"
-stub outside_ws 0 "# # ramdiff: gpa 0x99000 (outside the working set): 8 bytes differ" \
+stub outside_ws 0 "$(echo '# # ramdiff: gpa 0x99000 (outside the working set): 8 bytes differ'; echo "$shown")" \
 	"$(echo "$fired"; drop 1 0x99)"
 
 n=0
@@ -82,9 +89,10 @@ expect()
 }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 expect green 0 "dropped by the kernel and named by ramdiff: 1: 0x12eb000"
 expect vmm_failed 1 "FAILED: vmm-check -N failed"
+expect skipped 1 "FAILED: not every ring mode passed lost_pages_named"
 expect never_fired 1 "FAILED: the kernel never logged a drop"
 expect other_pages 1 "FAILED: no page the kernel dropped is among the pages ramdiff named"
 expect not_listed 1 "did not list them all: try a larger -N"
