@@ -685,6 +685,12 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 	}
 	if (optind < argc)
 		test_common_option('?', NULL, cpl_mask, usage, argv[0]);
+	if (nr_vcpus > kvm_max_vcpus()) {
+		fprintf(stderr, "%s: -v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
+			argv[0], nr_vcpus, kvm_max_vcpus());
+		usage(argv[0]);
+		exit(KSFT_FAIL);
+	}
 	if ((u64)nr_vcpus * vcpu_pages > VM_MAX_TEST_PAGES) {
 		fprintf(stderr, "%s: %u vCPUs x %lu pages is more than %lu pages in all\n",
 			argv[0], nr_vcpus, vcpu_pages, VM_MAX_TEST_PAGES);
@@ -707,12 +713,6 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 	if (!nr_phases) {
 		phase_pages[0] = (u64)(fraction * vcpu_pages + 0.5) ?: 1;
 		nr_phases = 1;
-	}
-	if (nr_vcpus > kvm_max_vcpus()) {
-		fprintf(stderr, "%s: -v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
-			argv[0], nr_vcpus, kvm_max_vcpus());
-		usage(argv[0]);
-		exit(KSFT_FAIL);
 	}
 }
 
