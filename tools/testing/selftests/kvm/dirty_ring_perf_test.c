@@ -76,6 +76,7 @@ static const char *csv_path;
 static u64 phase_pages[MAX_PHASES];	/* -p: pages per vCPU per iteration, by phase */
 static u32 nr_phases;
 static bool unpopulated;
+static bool pages_given;		/* -p: no fraction, phase_fraction() from the count */
 
 /*
  * Pages each vCPU writes per iteration, in the current phase; the guest
@@ -285,6 +286,12 @@ static void *vcpu_thread_fn(void *arg)
 	}
 }
 
+/* The fraction a phase writes: -f as given, or what a -p count makes of it. */
+static double phase_fraction(u64 pages)
+{
+	return pages_given ? (double)pages / vcpu_pages : fraction;
+}
+
 static u64 max_phase_pages(void)
 {
 	u64 most = 0;
@@ -484,7 +491,7 @@ static void csv_append(const struct perf_vm *p, const struct iter_stats *st)
 	TEST_ASSERT(f, "cannot append to %s", csv_path);
 	fprintf(f, "%s,%s,%u,%lu,%.6g,%s,%u,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%.2f,%lu,%lu,%lu,%d,%lu,%lu,%lu,%lu\n",
 		log_modes[p->mode].name, guest_cpl_name(p->vm->cpl), nr_vcpus, vcpu_pages,
-		(double)pages_per_iter / vcpu_pages, random_access ? "random" : "sequential",
+		phase_fraction(pages_per_iter), random_access ? "random" : "sequential",
 		p->ring_entries, p->iteration, st->dirty_ns, st->harvest_ns, st->reset_ns,
 		st->full_ns, st->full_exits, st->pages, st->entries,
 		(double)collect_ns(st) / st->pages, pages_per_iter, st->idle_harvest_ns,
@@ -537,7 +544,7 @@ static void run_phase(struct perf_vm *p, u64 pages)
 	print_iteration(p, &sum, "total");
 	ksft_print_msg("summary: mode=%s cpl=%s vcpus=%u pages_per_vcpu=%lu fraction=%g access=%s ring_entries=%u iterations=%u pages=%lu dirty_us_per_page=%.3f collect_ns_per_page=%.1f harvest_ns_per_page=%.1f reset_ns_per_page=%.1f full_exit_ns_per_page=%.1f full_exits=%lu entries=%lu pages_per_vcpu_iteration=%lu idle_harvest_us=%.3f idle_reset_us=%.3f collect_cpu_ns_per_page=%.1f\n",
 		       log_modes[p->mode].name, guest_cpl_name(p->vm->cpl), nr_vcpus, vcpu_pages,
-		       (double)pages / vcpu_pages, random_access ? "random" : "sequential",
+		       phase_fraction(pages), random_access ? "random" : "sequential",
 		       p->ring_entries, nr_iterations, sum.pages,
 		       sum.dirty_ns / 1e3 * nr_vcpus / sum.pages,
 		       (double)collect_ns(&sum) / sum.pages, (double)sum.harvest_ns / sum.pages,
@@ -685,6 +692,12 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 	}
 	if (optind < argc)
 		test_common_option('?', NULL, cpl_mask, usage, argv[0]);
+	if (nr_vcpus > kvm_max_vcpus()) {
+		fprintf(stderr, "%s: -v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
+			argv[0], nr_vcpus, kvm_max_vcpus());
+		usage(argv[0]);
+		exit(KSFT_FAIL);
+	}
 	if ((u64)nr_vcpus * vcpu_pages > VM_MAX_TEST_PAGES) {
 		fprintf(stderr, "%s: %u vCPUs x %lu pages is more than %lu pages in all\n",
 			argv[0], nr_vcpus, vcpu_pages, VM_MAX_TEST_PAGES);
@@ -704,15 +717,10 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 			exit(KSFT_FAIL);
 		}
 	}
+	pages_given = nr_phases;
 	if (!nr_phases) {
 		phase_pages[0] = (u64)(fraction * vcpu_pages + 0.5) ?: 1;
 		nr_phases = 1;
-	}
-	if (nr_vcpus > kvm_max_vcpus()) {
-		fprintf(stderr, "%s: -v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
-			argv[0], nr_vcpus, kvm_max_vcpus());
-		usage(argv[0]);
-		exit(KSFT_FAIL);
 	}
 }
 

@@ -121,12 +121,13 @@ perf() {
 	fi
 }
 
-# chart SVG AWK-ARGS...: svg_chart.awk with those variables and inputs
-# (stdin if none) into SVG; with no data points, no chart and a note
+# chart SVG INPUT AWK-ARGS...: svg_chart.awk with those variables on INPUT
+# (- for stdin) into SVG; with no data points, no chart and a note
 chart() {
 	svg=$1
-	shift
-	if ! awk "$@" -f "$BENCH/svg_chart.awk" > "$svg" 2>/dev/null; then
+	input=$2
+	shift 2
+	if ! awk "$@" -f "$BENCH/svg_chart.awk" "$input" > "$svg" 2>/dev/null; then
 		rm -f "$svg"
 		echo "run_scale: nothing to draw in $(basename "$svg")"
 	fi
@@ -182,14 +183,14 @@ memory_report() {
 	for d in $(echo "$DIRTY" | tr , ' '); do
 		pages=$((2 * d))
 		awk -F, -v OFS=, -v p="$pages" 'NR == 1 || $3 == p' "$OUT/memory_summary.csv" |
-			chart "$OUT/memory_$pages.svg" -v title="Collection cost per collection, $pages dirty pages (2 vCPUs, random writes, CPL3)" \
+			chart "$OUT/memory_$pages.svg" - -v title="Collection cost per collection, $pages dirty pages (2 vCPUs, random writes, CPL3)" \
 			    -v x=mem_gib -v y=collect_us -v xlabel="guest memory, GiB" \
 			    -v ylabel="collection cost, us per collection"
 	done
-	chart "$OUT/memory_crossover.svg" -v title="Where the ring stops being cheaper: dirty pages per collection at the crossing" \
+	chart "$OUT/memory_crossover.svg" "$OUT/memory_crossover.csv" \
+	    -v title="Where the ring stops being cheaper: dirty pages per collection at the crossing" \
 	    -v x=mem_gib -v y=pages -v series=bitmap_series -v xlabel="guest memory, GiB" \
-	    -v ylabel="dirty pages per collection at the crossing" \
-	    "$OUT/memory_crossover.csv"
+	    -v ylabel="dirty pages per collection at the crossing"
 }
 
 # At each memory size, the ring against each bitmap mode over the dirty
@@ -247,12 +248,12 @@ vcpus_report() {
 	awk -F, -v OFS=, '
 		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print "series,vcpus,us"; next }
 		$c["pages_per_vcpu_iteration"] == max {
-			print "harvest, " $c["pages_per_vcpu_iteration"] " pages per vCPU", $c["vcpus"], $c["harvest_us"]
-			print "reset, " $c["pages_per_vcpu_iteration"] " pages per vCPU", $c["vcpus"], $c["reset_us"]
-			print "harvest, rings empty", $c["vcpus"], $c["idle_harvest_us"]
-			print "reset, nothing to reset", $c["vcpus"], $c["idle_reset_us"]
+			print "harvest of " $c["pages_per_vcpu_iteration"] " entries per vCPU", $c["vcpus"], $c["harvest_us"]
+			print "KVM_RESET_DIRTY_RINGS of " $c["pages_per_vcpu_iteration"] " entries per vCPU", $c["vcpus"], $c["reset_us"]
+			print "harvest (rings empty)", $c["vcpus"], $c["idle_harvest_us"]
+			print "KVM_RESET_DIRTY_RINGS (nothing to reset)", $c["vcpus"], $c["idle_reset_us"]
 		}' max="$(echo "$VCPU_DIRTY" | tr , '\n' | sort -n | tail -1)" "$OUT/vcpus_summary.csv" |
-		chart "$OUT/vcpus.svg" -v title="Ring collection cost against vCPUs (1 GiB in all, random writes, CPL3)" \
+		chart "$OUT/vcpus.svg" - -v title="Ring collection cost against vCPUs (1 GiB in all, random writes, CPL3)" \
 		    -v x=vcpus -v y=us -v xlabel="vCPUs" -v ylabel="time per collection, us"
 }
 
@@ -303,10 +304,10 @@ stall_measure() {
 
 stall_report() {
 	awk -v table=stall -f "$BENCH/scale_tables.awk" "$OUT/stall.csv" > "$OUT/stall_table.md"
-	chart "$OUT/stall.svg" -v title="Share of vCPU time stopped in full exits (2 vCPUs, $STALL_MEM migration, CPL3)" \
+	chart "$OUT/stall.svg" "$OUT/stall.csv" \
+	    -v title="Share of vCPU time stopped in full exits (2 vCPUs, $STALL_MEM migration, CPL3)" \
 	    -v x=dirty_mib_s -v y=stall_share -v ylog=0 -v xlabel="dirty rate achieved, MiB/s" \
-	    -v ylabel="vCPU time stopped full, %" \
-	    "$OUT/stall.csv"
+	    -v ylabel="vCPU time stopped full, %"
 }
 
 migration_part() {
@@ -326,7 +327,13 @@ migration_part() {
 	echo "host: $(uname -srm), $(getconf _NPROCESSORS_ONLN) CPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 2^20 }' /proc/meminfo)"
 	echo "commit: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo "parts: $PARTS"
-} > "$OUT/environment.txt"
+} > "$OUT/environment.txt.new"
+if [ "${SCALE_RESUME:-0}" = 1 ]; then
+	cat "$OUT/environment.txt.new" >> "$OUT/environment.txt"
+	rm -f "$OUT/environment.txt.new"
+elif [ "${SCALE_REPORT_ONLY:-0}" != 1 ]; then
+	mv "$OUT/environment.txt.new" "$OUT/environment.txt"
+fi
 start=$(date +%s)
 for part in $PARTS; do
 	case $part in

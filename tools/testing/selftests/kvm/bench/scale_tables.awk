@@ -56,13 +56,13 @@ table == "crossover" {
 }
 
 table == "vcpus" {
-	if (!header++) {
-		print "| vCPUs | entries per collection | harvest, us | reset, us | harvest, rings empty, us | reset, nothing to reset, us | empty reset per vCPU, ns | reset per entry, ns | harvest per entry, ns |"
-		print "|---|---|---|---|---|---|---|---|---|"
-	}
-	printf "| %s | %s | %.1f | %.1f | %.2f | %.2f | %.0f | %.0f | %.1f |\n", v("vcpus"), v("pages"),
-	       v("harvest_us"), v("reset_us"), v("idle_harvest_us"), v("idle_reset_us"),
-	       v("idle_reset_ns_per_vcpu"), v("reset_ns_per_entry"), v("harvest_ns_per_entry")
+	key = v("vcpus") SUBSEP v("pages")
+	rows[++nrows] = key
+	cell[key] = sprintf("| %s | %s | %.1f | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f | %.1f |",
+			    v("vcpus"), v("pages"), v("harvest_us"), v("reset_us"),
+			    v("idle_harvest_us"), v("idle_reset_us"), v("idle_harvest_ns_per_vcpu"),
+			    v("idle_reset_ns_per_vcpu"), v("reset_ns_per_entry"),
+			    v("harvest_ns_per_entry"))
 }
 
 table == "stall" {
@@ -120,6 +120,11 @@ END {
 			       us[rows[i], "ring"], us[rows[i], "get_log"], us[rows[i], "clear_log"],
 			       ns[rows[i], "ring"], ns[rows[i], "get_log"], ns[rows[i], "clear_log"]
 		}
+	} else if (table == "vcpus") {
+		print "| vCPUs | entries per collection | harvest, us | reset, us | harvest, rings empty, us | reset, nothing to reset, us | empty harvest per vCPU, ns | empty reset per vCPU, ns | reset per entry, ns | harvest per entry, ns |"
+		print "|---|---|---|---|---|---|---|---|---|---|"
+		for (i = 1; i <= nrows; i++)
+			print cell[rows[i]]
 	} else if (table == "crossover") {
 		print "| memory, GiB | ring = get_log at, dirty pages | ring = clear_log at, dirty pages |"
 		print "|---|---|---|"
