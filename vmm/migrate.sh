@@ -142,15 +142,17 @@ diag()
 }
 
 # hmp SIDE COMMAND: run COMMAND on SIDE's monitor, print its output.
-# Returns 1 if no prompt came back within 120 s.
+# Returns 1 if no prompt came back within 120 s or the QEMU is gone.
 hmp()
 {
-	local log=$dir/$1.mon.log prompts i=0
+	local log=$dir/$1.mon.log prompts i=0 pid
+	eval "pid=\$${1}_pid"
 	prompts=$(grep -c '(qemu)' "$log")
 	echo "$2" 1<> "$dir/$1.mon.in"
 	while [ "$(grep -c '(qemu)' "$log")" -le "$prompts" ]; do
 		i=$((i + 1))
 		[ $i -le 1200 ] || { echo "hmp: no answer to '$2' from $1"; return 1; }
+		kill -0 "$pid" 2>/dev/null || { echo "hmp: the $1 QEMU is gone"; return 1; }
 		sleep 0.1
 	done
 	sed 's/\x1b\[[0-9]*[A-Z]//g; s/\r//g' "$log" |
@@ -322,7 +324,7 @@ info_field()
 
 run_mode()
 {
-	local ring size lm0 tm0 tm1 status i side pid
+	local ring size lm0 tm0 tm1 status side pid
 	local ready base pages why got dsrc rc stale_page
 	mode=$1
 	cpus=1 mode_rate=$rate
@@ -392,8 +394,7 @@ run_mode()
 			hmp src "migrate_set_parameter downtime-limit $downtime_ms" > "$dir/migrate.out"
 		lm0=$(wc -l < "$dir/src.serial") tm0=$(now_cs)
 		hmp src "migrate -d unix:$dir/mig.sock" >> "$dir/migrate.out"
-		i=0
-		while :; do
+		while kill -0 "$src_pid" 2>/dev/null; do
 			hmp src "info migrate" > "$dir/info.migrate"
 			status=$(info_field "$dir/info.migrate" "Migration status")
 			case "$status" in
