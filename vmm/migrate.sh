@@ -68,7 +68,9 @@ cpus=2, each dirtying half the working set), e.g. ring4096-smp2.
   -w SECONDS   how long the guest runs before migration (default $window);
                its passes per second are taken over all its passes so
                far, by its TSC (DG PASS tsc=, DG INFO tsc_khz=)
-  -P PASSES    passes the destination must complete (default $dest_passes)
+  -P PASSES    the destination must reach the source's last pass + PASSES
+               (default $dest_passes: the pass the source was in, then one
+               whole pass checking every page on the destination)
   -t SECONDS   migration timeout (default $mig_timeout)
   -c CPU       QEMU's -cpu for the guest (default $cpu_model)
   -T DIR       tracefs (default $tracing; the counts are the whole host's)
