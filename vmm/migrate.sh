@@ -262,6 +262,7 @@ pass_rate()
 	/^DG INFO / && match($0, /tsc_khz=[0-9]+/) { khz = substr($0, RSTART + 8, RLENGTH - 8) }
 	/^DG PASS cpu=0 / && NR <= to {
 		n = $4; sub(/n=/, "", n); t = $5; sub(/tsc=/, "", t)
+		n += 0; t += 0	# numbers, not strings, in the comparisons below
 		if (NR < from || !have) { n0 = n; t0 = t; have = 1 }
 		else { n1 = n; t1 = t; more = 1 }
 	}
