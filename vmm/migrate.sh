@@ -477,7 +477,11 @@ run_mode()
 	if [ "$status" = completed ]; then
 		dsrc=$(last_pass "$dir/src.serial")
 		hmp dst cont > /dev/null
-		wait_pass dst $((dsrc + dest_passes)) 120 || diag "$wait_why"
+		dst_state=""
+		if ! wait_pass dst $((dsrc + dest_passes)) 120; then
+			diag "$wait_why"
+			dst_state="; destination $(hmp dst "info status" | tr '\n' ' ')$(hmp dst "info registers" | grep -o 'EIP=[0-9a-f]*' | head -n 1), serial $(wc -l < "$dir/dst.serial") lines"
+		fi
 		got=$(last_pass "$dir/dst.serial")
 	fi
 	stale_page=$(sed -n 's/^DG STALE .*page=\([0-9]*\).*/\1/p' "$dir/dst.serial" | head -n 1)
@@ -497,7 +501,7 @@ run_mode()
 	elif grep -q '^DG STALE\|^DG FAIL' "$dir/dst.serial"; then
 		report fail destination_runs_on "PAGES LOST: $(grep -m 2 '^DG STALE\|^DG FAIL' "$dir/dst.serial" | tr '\n' ' ')"
 	elif [ "$got" -lt $((dsrc + dest_passes)) ]; then
-		report fail destination_runs_on "the destination's guest reached pass $got, not $((dsrc + dest_passes)), in 120 s (source ended at $dsrc)"
+		report fail destination_runs_on "the destination's guest reached pass $got, not $((dsrc + dest_passes)), in 120 s (source ended at $dsrc)$dst_state"
 	else
 		report ok destination_runs_on
 	fi
