@@ -276,6 +276,17 @@ pass_rate()
 	}' "$1"
 }
 
+# qemu_state SIDE: where SIDE's guest is, for a diagnosis: VM status and
+# the instruction pointer twice, a second apart.
+qemu_state()
+{
+	local eip0 eip1
+	eip0=$(hmp "$1" "info registers" | grep -o '[ER]IP=[0-9a-f]*' | head -n 1)
+	sleep 1
+	eip1=$(hmp "$1" "info registers" | grep -o '[ER]IP=[0-9a-f]*' | head -n 1)
+	echo "$(hmp "$1" "info status" | tr '\n' ' ')$eip0 then $eip1, serial $(wc -l < "$dir/$1.serial") lines"
+}
+
 # ---- tracepoints ----
 
 trace_events="kvm_dirty_ring_push kvm_dirty_ring_reset kvm_dirty_ring_exit"
@@ -370,7 +381,7 @@ run_mode()
 	start_qemu src "$accel"
 	hmp_wait_prompt src || why="the source's monitor never answered"
 	if [ -z "$why" ] && ! wait_pass src "$warm_passes" 120; then
-		why="before migration: $wait_why"
+		why="before migration: $wait_why; source $(qemu_state src)"
 	fi
 	if [ -z "$why" ]; then
 		start_qemu dst "-accel kvm" -S -incoming "unix:$dir/mig.sock"
@@ -484,7 +495,7 @@ run_mode()
 		dst_state=""
 		if ! wait_pass dst $((dsrc + dest_passes)) 120; then
 			diag "$wait_why"
-			dst_state="; destination $(hmp dst "info status" | tr '\n' ' ')$(hmp dst "info registers" | grep -o 'EIP=[0-9a-f]*' | head -n 1), serial $(wc -l < "$dir/dst.serial") lines"
+			dst_state="; destination $(qemu_state dst)"
 		fi
 		got=$(last_pass "$dir/dst.serial")
 	fi
