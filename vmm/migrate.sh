@@ -284,7 +284,7 @@ qemu_state()
 	eip0=$(hmp "$1" "info registers" | grep -o '[ER]IP=[0-9a-f]*' | head -n 1)
 	sleep 1
 	eip1=$(hmp "$1" "info registers" | grep -o '[ER]IP=[0-9a-f]*' | head -n 1)
-	echo "$(hmp "$1" "info status" | tr '\n' ' ')$eip0 then $eip1, serial $(wc -l < "$dir/$1.serial") lines"
+	echo "$(hmp "$1" "info status" | tr '\n' ' ')$eip0 then $eip1, serial $(wc -l < "$dir/$1.serial") lines, the last '$(tail -n 1 "$dir/$1.serial")'"
 }
 
 # ---- tracepoints ----
