@@ -214,17 +214,16 @@ stop_qemu()
 	eval "${side}_pid="
 }
 
-# last_pass SERIAL: the lowest, over the guest's CPUs, of the last pass
-# each printed (0 before every CPU printed one).
+# last_pass SERIAL: the lowest, over the guest's CPUs, of the highest
+# pass each printed (0 before every CPU printed one).  Only whole PASS
+# lines count: a destination's serial port has been seen to print lines
+# with bytes missing after a migration (malformed_lines).
 last_pass()
 {
 	awk -v cpus="$cpus" '
-	/^DG PASS / {
-		for (i = 3; i <= NF; i++) {
-			split($i, kv, "=")
-			v[kv[1]] = kv[2]
-		}
-		last[v["cpu"]] = v["n"]
+	/^DG PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+$/ {
+		c = $3; sub(/cpu=/, "", c); n = $4; sub(/n=/, "", n)
+		if (!(c in last) || n + 0 > last[c]) last[c] = n + 0
 	}
 	END {
 		low = -1
@@ -234,6 +233,17 @@ last_pass()
 		}
 		print low < 0 ? 0 : low
 	}' "$1"
+}
+
+# malformed_lines SERIAL: how many lines of SERIAL (but the last, which
+# may be still being written) are not whole lines of the guest's
+# contract, and the first of them.
+malformed_lines()
+{
+	sed '$d' "$1" | awk '/^DG / && !/^DG (BOOT|INFO|READY|SELFTEST|STALE|FAIL)( |$)/ &&
+	     !/^DG PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+$/ { if (!n++) first = $0 }
+	     /^[^D]/ || /^D[^G]/ { if (!n++) first = $0 }
+	     END { if (n) printf "%d malformed lines, the first: '\''%s'\''\n", n, first }'
 }
 
 # wait_pass SIDE N SECONDS: until every CPU printed pass N; 1 on timeout,
@@ -264,7 +274,7 @@ pass_rate()
 {
 	awk -v from="$2" -v to="$3" '
 	/^DG INFO / && match($0, /tsc_khz=[0-9]+/) { khz = substr($0, RSTART + 8, RLENGTH - 8) }
-	/^DG PASS cpu=0 / && NR <= to {
+	/^DG PASS cpu=0 n=[0-9]+ tsc=[0-9]+$/ && NR <= to {
 		n = $4; sub(/n=/, "", n); t = $5; sub(/tsc=/, "", t)
 		n += 0; t += 0	# numbers, not strings, in the comparisons below
 		if (NR < from || !have) { n0 = n; t0 = t; have = 1 }
@@ -342,7 +352,7 @@ info_field()
 
 run_mode()
 {
-	local ring size lm0 tm0 tm1 status side pid
+	local ring size lm0 tm0 tm1 status side pid bad
 	local ready base pages why got dsrc rc stale_page
 	mode=$1
 	cpus=1 mode_rate=$rate
@@ -500,6 +510,10 @@ run_mode()
 		got=$(last_pass "$dir/dst.serial")
 	fi
 	stale_page=$(sed -n 's/^DG STALE .*page=\([0-9]*\).*/\1/p' "$dir/dst.serial" | head -n 1)
+	for side in src dst; do
+		bad=$(malformed_lines "$dir/$side.serial")
+		[ -z "$bad" ] || diag "$side serial port: $bad"
+	done
 	if [ -z "$got" ]; then
 		report fail "$dest_case" "no migration to run on${why:+: $why}"
 	elif [ "$dest_case" = destination_sees_stale ]; then
