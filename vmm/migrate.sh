@@ -7,7 +7,10 @@
 #
 # Per mode: a source QEMU (-accel kvm with the mode's dirty-ring-size, or
 # the bitmap) runs vmm/guest's dirty_guest.elf; a destination QEMU waits
-# with -S -incoming on a unix socket.  Once the guest has passed over its
+# with -S -incoming on a unix socket.  The destination logs no dirty page,
+# so it runs without a ring: a ring there checks nothing and hits QEMU
+# 7.2's start-up race (known-issues.txt, qemu-7.2-dirty-ring-reap-vcpu-
+# creation) for nothing.  Once the guest has passed over its
 # pages a few times, HMP `migrate -d` starts the precopy and `info migrate`
 # is polled until it ends.  Cases:
 #   migration_completed   status "completed", with the source running until
@@ -68,7 +71,9 @@ cpus=2, each dirtying half the working set), e.g. ring4096-smp2.
   -w SECONDS   how long the guest runs before migration (default $window);
                its passes per second are taken over all its passes so
                far, by its TSC (DG PASS tsc=, DG INFO tsc_khz=)
-  -P PASSES    passes the destination must complete (default $dest_passes)
+  -P PASSES    the destination must reach the source's last pass + PASSES
+               (default $dest_passes: the pass the source was in, then one
+               whole pass checking every page on the destination)
   -t SECONDS   migration timeout (default $mig_timeout)
   -c CPU       QEMU's -cpu for the guest (default $cpu_model)
   -T DIR       tracefs (default $tracing; the counts are the whole host's)
@@ -142,15 +147,17 @@ diag()
 }
 
 # hmp SIDE COMMAND: run COMMAND on SIDE's monitor, print its output.
-# Returns 1 if no prompt came back within 120 s.
+# Returns 1 if no prompt came back within 120 s or the QEMU is gone.
 hmp()
 {
-	local log=$dir/$1.mon.log prompts i=0
+	local log=$dir/$1.mon.log prompts i=0 pid
+	eval "pid=\$${1}_pid"
 	prompts=$(grep -c '(qemu)' "$log")
 	echo "$2" 1<> "$dir/$1.mon.in"
 	while [ "$(grep -c '(qemu)' "$log")" -le "$prompts" ]; do
 		i=$((i + 1))
 		[ $i -le 1200 ] || { echo "hmp: no answer to '$2' from $1"; return 1; }
+		kill -0 "$pid" 2>/dev/null || { echo "hmp: the $1 QEMU is gone"; return 1; }
 		sleep 0.1
 	done
 	sed 's/\x1b\[[0-9]*[A-Z]//g; s/\r//g' "$log" |
@@ -168,11 +175,12 @@ hmp_wait_prompt()
 	done
 }
 
-# start_qemu SIDE ARGS...: one QEMU of the mode, its monitor on a pipe.
+# start_qemu SIDE ACCEL ARGS...: one QEMU of the mode, its monitor on a
+# pipe.
 start_qemu()
 {
-	local side=$1
-	shift
+	local side=$1 accel=$2
+	shift 2
 	mkfifo "$dir/$side.mon.in" "$dir/$side.mon.out"
 	: > "$dir/$side.serial"
 	qemu-system-x86_64 $accel -cpu "$cpu_model" -m "${ram_mib}M" -smp "$cpus" \
@@ -206,17 +214,16 @@ stop_qemu()
 	eval "${side}_pid="
 }
 
-# last_pass SERIAL: the lowest, over the guest's CPUs, of the last pass
-# each printed (0 before every CPU printed one).
+# last_pass SERIAL: the lowest, over the guest's CPUs, of the highest
+# pass each printed (0 before every CPU printed one).  Only whole PASS
+# lines count: a destination's serial port has been seen to print lines
+# with bytes missing after a migration (malformed_lines).
 last_pass()
 {
 	awk -v cpus="$cpus" '
-	/^DG PASS / {
-		for (i = 3; i <= NF; i++) {
-			split($i, kv, "=")
-			v[kv[1]] = kv[2]
-		}
-		last[v["cpu"]] = v["n"]
+	/^DG PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+$/ {
+		c = $3; sub(/cpu=/, "", c); n = $4; sub(/n=/, "", n)
+		if (!(c in last) || n + 0 > last[c]) last[c] = n + 0
 	}
 	END {
 		low = -1
@@ -226,6 +233,17 @@ last_pass()
 		}
 		print low < 0 ? 0 : low
 	}' "$1"
+}
+
+# malformed_lines SERIAL: how many lines of SERIAL (but the last, which
+# may be still being written) are not whole lines of the guest's
+# contract, and the first of them.
+malformed_lines()
+{
+	sed '$d' "$1" | awk '/^DG / && !/^DG (BOOT|INFO|READY|SELFTEST|STALE|FAIL)( |$)/ &&
+	     !/^DG PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+$/ { if (!n++) first = $0 }
+	     /^[^D]/ || /^D[^G]/ { if (!n++) first = $0 }
+	     END { if (n) printf "%d malformed lines, the first: '\''%s'\''\n", n, first }'
 }
 
 # wait_pass SIDE N SECONDS: until every CPU printed pass N; 1 on timeout,
@@ -256,8 +274,9 @@ pass_rate()
 {
 	awk -v from="$2" -v to="$3" '
 	/^DG INFO / && match($0, /tsc_khz=[0-9]+/) { khz = substr($0, RSTART + 8, RLENGTH - 8) }
-	/^DG PASS cpu=0 / && NR <= to {
+	/^DG PASS cpu=0 n=[0-9]+ tsc=[0-9]+$/ && NR <= to {
 		n = $4; sub(/n=/, "", n); t = $5; sub(/tsc=/, "", t)
+		n += 0; t += 0	# numbers, not strings, in the comparisons below
 		if (NR < from || !have) { n0 = n; t0 = t; have = 1 }
 		else { n1 = n; t1 = t; more = 1 }
 	}
@@ -265,6 +284,17 @@ pass_rate()
 		if (khz && more && t1 > t0)
 			printf "%.2f\n", (n1 - n0) * khz * 1000 / (t1 - t0)
 	}' "$1"
+}
+
+# qemu_state SIDE: where SIDE's guest is, for a diagnosis: VM status and
+# the instruction pointer twice, a second apart.
+qemu_state()
+{
+	local eip0 eip1
+	eip0=$(hmp "$1" "info registers" | grep -o '[ER]IP=[0-9a-f]*' | head -n 1)
+	sleep 1
+	eip1=$(hmp "$1" "info registers" | grep -o '[ER]IP=[0-9a-f]*' | head -n 1)
+	echo "$(hmp "$1" "info status" | tr '\n' ' ')$eip0 then $eip1, serial $(wc -l < "$dir/$1.serial") lines, the last '$(tail -n 1 "$dir/$1.serial")'"
 }
 
 # ---- tracepoints ----
@@ -322,7 +352,7 @@ info_field()
 
 run_mode()
 {
-	local ring size lm0 tm0 tm1 status i side pid
+	local ring size lm0 tm0 tm1 status side pid bad
 	local ready base pages why got dsrc rc stale_page
 	mode=$1
 	cpus=1 mode_rate=$rate
@@ -351,20 +381,20 @@ run_mode()
 	echo "# selftests: vmm: migrate_$mode"
 	echo "# TAP version 13"
 	echo "# 1..6"
-	diag "$mode: qemu-system-x86_64 $accel -m ${ram_mib}M -smp $cpus, guest mib=$mib cpus=$cpus rate=$mode_rate${downtime_ms:+, downtime-limit $downtime_ms ms}${negative:+ (negative control: ring modes must lose pages)}"
+	diag "$mode: source qemu-system-x86_64 $accel (destination -accel kvm) -m ${ram_mib}M -smp $cpus, guest mib=$mib cpus=$cpus rate=$mode_rate${downtime_ms:+, downtime-limit $downtime_ms ms}${negative:+ (negative control: ring modes must lose pages)}"
 
 	trace_arm
 	drop0=$(cat "$dropped_file" 2>/dev/null)
-	# One QEMU after the other: each starts faster (see known-issues.txt,
-	# qemu-7.2-dirty-ring-reap-vcpu-creation).
+	# One QEMU after the other: the source starts faster (see
+	# known-issues.txt, qemu-7.2-dirty-ring-reap-vcpu-creation).
 	why=""
-	start_qemu src
+	start_qemu src "$accel"
 	hmp_wait_prompt src || why="the source's monitor never answered"
 	if [ -z "$why" ] && ! wait_pass src "$warm_passes" 120; then
-		why="before migration: $wait_why"
+		why="before migration: $wait_why; source $(qemu_state src)"
 	fi
 	if [ -z "$why" ]; then
-		start_qemu dst -S -incoming "unix:$dir/mig.sock"
+		start_qemu dst "-accel kvm" -S -incoming "unix:$dir/mig.sock"
 		hmp_wait_prompt dst || why="the destination's monitor never answered"
 	fi
 	ready=$(grep -m 1 '^DG READY' "$dir/src.serial")
@@ -392,8 +422,7 @@ run_mode()
 			hmp src "migrate_set_parameter downtime-limit $downtime_ms" > "$dir/migrate.out"
 		lm0=$(wc -l < "$dir/src.serial") tm0=$(now_cs)
 		hmp src "migrate -d unix:$dir/mig.sock" >> "$dir/migrate.out"
-		i=0
-		while :; do
+		while kill -0 "$src_pid" 2>/dev/null; do
 			hmp src "info migrate" > "$dir/info.migrate"
 			status=$(info_field "$dir/info.migrate" "Migration status")
 			case "$status" in
@@ -473,10 +502,18 @@ run_mode()
 	if [ "$status" = completed ]; then
 		dsrc=$(last_pass "$dir/src.serial")
 		hmp dst cont > /dev/null
-		wait_pass dst $((dsrc + dest_passes)) 120 || diag "$wait_why"
+		dst_state=""
+		if ! wait_pass dst $((dsrc + dest_passes)) 120; then
+			diag "$wait_why"
+			dst_state="; destination $(qemu_state dst)"
+		fi
 		got=$(last_pass "$dir/dst.serial")
 	fi
 	stale_page=$(sed -n 's/^DG STALE .*page=\([0-9]*\).*/\1/p' "$dir/dst.serial" | head -n 1)
+	for side in src dst; do
+		bad=$(malformed_lines "$dir/$side.serial")
+		[ -z "$bad" ] || diag "$side serial port: $bad"
+	done
 	if [ -z "$got" ]; then
 		report fail "$dest_case" "no migration to run on${why:+: $why}"
 	elif [ "$dest_case" = destination_sees_stale ]; then
@@ -493,7 +530,7 @@ run_mode()
 	elif grep -q '^DG STALE\|^DG FAIL' "$dir/dst.serial"; then
 		report fail destination_runs_on "PAGES LOST: $(grep -m 2 '^DG STALE\|^DG FAIL' "$dir/dst.serial" | tr '\n' ' ')"
 	elif [ "$got" -lt $((dsrc + dest_passes)) ]; then
-		report fail destination_runs_on "the destination's guest reached pass $got, not $((dsrc + dest_passes)), in 120 s (source ended at $dsrc)"
+		report fail destination_runs_on "the destination's guest reached pass $got, not $((dsrc + dest_passes)), in 120 s (source ended at $dsrc)$dst_state"
 	else
 		report ok destination_runs_on
 	fi

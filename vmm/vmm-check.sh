@@ -40,7 +40,7 @@ stall=300
 deadline=1200
 out=$top/vmm-check-out
 cpus=2
-mem=1G
+mem=""
 
 usage()
 {
@@ -74,8 +74,9 @@ EOF
   -d SECONDS   kill QEMU after this long; default $deadline
   -O DIR       output: kernels, initramfs, logs; default $out
   -c CPUS      outer VM vCPUs; default $cpus
-  -r MEM       outer VM memory; default $mem (above 4G: under
-               flock /tmp/bigmem.lock)
+  -r MEM       outer VM memory; default 1G, or 3 x (MIB + 32) + 512 MiB
+               when that is more: two guests of MIB + 32 MiB, two RAM dumps
+               of that size, QEMU and the initramfs
   -h           this help
 Exit status: 0 when the report is complete and every case passed; 1
 otherwise; 2 for bad usage.
@@ -121,6 +122,7 @@ done
 is_number "$guest_mib" || die_usage "bad -g '$guest_mib': MiB"
 [[ "$guest_rate" =~ ^[0-9]+$ ]] || die_usage "bad -R '$guest_rate': pages per second"
 [ -z "$guest" ] || [ -r "$guest" ] || die_usage "-G $guest: no such file"
+[ -n "$mem" ] || mem=$(( 3 * (guest_mib + 32) + 512 > 1024 ? 3 * (guest_mib + 32) + 512 : 1024 ))M
 check_outer_options
 check_kernel_spec "$kernel"
 
