@@ -6,7 +6,8 @@
  * - KVM_CAP_DIRTY_LOG_RING(_ACQ_REL) report a power-of-two maximum in bytes;
  *   enabling rejects 0, a non-power of two, less than a page or than the
  *   reserved entries (EINVAL), more than the maximum (E2BIG), a second
- *   enable, and an enable after a vCPU exists (EINVAL);
+ *   enable, and an enable after a vCPU exists (EINVAL); the maximum itself
+ *   is accepted and maps, empty;
  * - the ring maps shared at KVM_DIRTY_LOG_PAGE_OFFSET of the vCPU fd, and a
  *   private or executable mapping is refused;
  * - a ring VM refuses the bitmap interface (ENXIO) and resets its rings
@@ -108,6 +109,21 @@ static void test_enable_rejects_bad_sizes(enum guest_cpl cpl, const void *arg)
 	/* KVM reserves entries for the exit path: the smallest ring must hold them. */
 	ksft_print_msg("smallest accepted ring: %lu bytes (%lu entries)\n",
 		       smallest, smallest / DIRTY_GFN_SIZE);
+}
+
+static void test_largest_ring_maps(enum guest_cpl cpl, const void *arg)
+{
+	struct kvm_vm *vm = __vm_create_bare();
+	u32 entries = ring_max_bytes() / DIRTY_GFN_SIZE;
+	struct dirty_ring *ring;
+
+	vm_enable_dirty_ring(vm, entries);
+	ring = vcpu_map_dirty_ring(vm_vcpu_add(vm, 0, NULL));
+	TEST_ASSERT_EQ(ring->size, entries);
+	TEST_ASSERT_EQ(dirty_ring_entry(ring, 0)->flags, 0);
+	TEST_ASSERT_EQ(dirty_ring_entry(ring, entries - 1)->flags, 0);
+	TEST_ASSERT_EQ(vm_reset_dirty_rings(vm), 0);
+	kvm_vm_free(vm);
 }
 
 static void test_enable_once_before_vcpus(enum guest_cpl cpl, const void *arg)
@@ -256,6 +272,7 @@ static const struct test_case cases[] = {
 	{ .name = "cap_reports_power_of_two_max", .run = test_cap_reports_max },
 	{ .name = "enable_rejects_bad_sizes", .run = test_enable_rejects_bad_sizes,
 	  .ring_caps = true },
+	{ .name = "largest_ring_maps", .run = test_largest_ring_maps, .ring_caps = true },
 	{ .name = "enable_once_before_vcpus", .run = test_enable_once_before_vcpus,
 	  .ring_caps = true },
 	{ .name = "acq_rel_excludes_plain", .run = test_acq_rel_excludes_plain },
