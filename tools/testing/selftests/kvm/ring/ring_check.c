@@ -402,6 +402,19 @@ static u32 used_entries(const struct chk_vcpu *vc, u32 occupancy)
 	return occupancy + vc->nr_harvested;
 }
 
+/*
+ * The most entries an exit may come with: the soft limit of the smallest
+ * reserve, plus what a target that pushes a batch between two soft-full
+ * checks may add, and never more than the ring holds.
+ */
+static u32 highest_used(const struct ring_check_config *cfg)
+{
+	u64 batch = cfg->batch ? cfg->batch : 1;
+	u64 highest = (u64)cfg->ring_size - cfg->reserve_min + batch - 1;
+
+	return highest < cfg->ring_size ? highest : cfg->ring_size;
+}
+
 static void check_full_exit(struct checker *c, struct chk_vcpu *vc, u32 used)
 {
 	const struct ring_check_config *cfg = c->cfg;
@@ -417,7 +430,7 @@ static void judge_exit(struct checker *c, struct chk_vcpu *vc, const struct ring
 {
 	const struct ring_check_config *cfg = c->cfg;
 	u32 used = used_entries(vc, ev->occupancy);
-	u32 highest = cfg->ring_size - cfg->reserve_min;
+	u32 highest = highest_used(cfg);
 	bool full = ev->exit == RING_EXIT_FULL;
 	u64 stores = ev->progress.stores;
 	u64 pushed = vc->nr_entries + ev->occupancy;
@@ -442,10 +455,10 @@ static void judge_exit(struct checker *c, struct chk_vcpu *vc, const struct ring
 	 * never has to overwrite; a full ring means it ran out of them.
 	 */
 	if (used > highest)
-		fail(c, vc, "vcpu %u: %s: %s exit with %u entries used (%u not harvested), above the soft limit %u (ring %u, reserve at least %u)%s",
+		fail(c, vc, "vcpu %u: %s: %s exit with %u entries used (%u not harvested), above the limit %u (ring %u, reserve at least %u, batch %u)%s",
 		     vcpu_id(c, vc), used >= cfg->ring_size ? "RING OVERFLOW" : "SOFT LIMIT OVERSHOOT",
 		     ring_exit_name(ev->exit), used, ev->occupancy, highest,
-		     cfg->ring_size, cfg->reserve_min,
+		     cfg->ring_size, cfg->reserve_min, cfg->batch ? cfg->batch : 1,
 		     used > cfg->ring_size ? ": entries were overwritten" : "");
 	if (full)
 		check_full_exit(c, vc, used);

@@ -240,6 +240,7 @@ bool rs_end(struct ring_ctx *ctx)
 	cfg->ring_size = t->ring_size;
 	cfg->reserve_min = t->reserve_min;
 	cfg->reserve_max = t->reserve_max;
+	cfg->batch = t->batch;
 	cfg->store_dups = t->store_dups;
 	cfg->nr_vcpus = t->nr_vcpus;
 	for (v = 0; v < t->nr_vcpus; v++)
