@@ -138,6 +138,38 @@ static u32 walk_waits_for_dirty(struct dirty_ring *ring, u32 max, dirty_entry_fn
 	return n;
 }
 
+/* Clears the first slot's bitmap only. */
+static void bitmap_clear_first_slot(struct dirty_bitmap_set *set)
+{
+	if (set->nr_slots)
+		memset(set->slots[0].bitmap, 0,
+		       DIV_ROUND_UP(set->slots[0].npages, 64) * sizeof(unsigned long));
+	set->harvested = 0;
+	set->stray = 0;
+}
+
+/* Clears whole 64-page words: a slot's last, partial word keeps its bits. */
+static void bitmap_clear_full_words(struct dirty_bitmap_set *set)
+{
+	u32 i;
+
+	for (i = 0; i < set->nr_slots; i++)
+		memset(set->slots[i].bitmap, 0, set->slots[i].npages / 64 * sizeof(unsigned long));
+	set->harvested = 0;
+	set->stray = 0;
+}
+
+/* Clears the bitmaps but not the count of entries they were made from. */
+static void bitmap_clear_keeps_count(struct dirty_bitmap_set *set)
+{
+	u32 i;
+
+	for (i = 0; i < set->nr_slots; i++)
+		memset(set->slots[i].bitmap, 0,
+		       DIV_ROUND_UP(set->slots[i].npages, 64) * sizeof(unsigned long));
+	set->stray = 0;
+}
+
 const struct ring_mutant ring_mutants[NR_RING_MUTANTS] = {
 	[MUT_NONE] = { .name = "clean", .bug = "no bug" },
 	[MUT_OVERSHOOT_BATCH] = { .name = "overshoot_batch",
@@ -203,29 +235,37 @@ const struct ring_mutant ring_mutants[NR_RING_MUTANTS] = {
 		.bug = "a ring with nothing to reset counts its previous reset's entries again" },
 	[MUT_WALK_NO_ACQUIRE] = { .name = "walk_no_acquire",
 		.bug = "harvester reads flags without acquire (slot/offset read early)",
-		.walk = walk_no_acquire },
+		.harvester.walk = walk_no_acquire },
 	[MUT_WALK_NO_WRAP] = { .name = "walk_no_wrap",
 		.bug = "harvester treats the ring as an array and stops at its end",
-		.walk = walk_no_wrap },
+		.harvester.walk = walk_no_wrap },
 	[MUT_WALK_NO_STOP] = { .name = "walk_no_stop",
 		.bug = "harvester does not stop at an entry that is not DIRTY",
-		.walk = walk_no_stop },
+		.harvester.walk = walk_no_stop },
 	[MUT_WALK_NO_RESET_FLAG] = { .name = "walk_no_reset_flag",
 		.bug = "harvester never sets flags = RESET",
-		.walk = walk_no_reset_flag },
+		.harvester.walk = walk_no_reset_flag },
 	[MUT_WALK_SKIP_AFTER_WRAP] = { .name = "walk_skip_after_wrap",
 		.bug = "harvester skips the first entry of each lap",
-		.walk = walk_skip_after_wrap },
+		.harvester.walk = walk_skip_after_wrap },
 	[MUT_WALK_WAITS_FOR_DIRTY] = { .name = "walk_waits_for_dirty",
 		.bug = "harvester spins on an entry that is not DIRTY yet: loops for ever",
-		.walk = walk_waits_for_dirty },
+		.harvester.walk = walk_waits_for_dirty },
+	[MUT_BITMAP_CLEAR_FIRST_SLOT] = { .name = "bitmap_clear_first_slot",
+		.bug = "clearing a bitmap set clears only its first slot's bitmap",
+		.harvester.bitmap_clear = bitmap_clear_first_slot },
+	[MUT_BITMAP_CLEAR_FULL_WORDS] = { .name = "bitmap_clear_full_words",
+		.bug = "clearing a bitmap set leaves the bits of each slot's last partial word",
+		.harvester.bitmap_clear = bitmap_clear_full_words },
+	[MUT_BITMAP_CLEAR_KEEPS_COUNT] = { .name = "bitmap_clear_keeps_count",
+		.bug = "clearing a bitmap set leaves its count of harvested entries",
+		.harvester.bitmap_clear = bitmap_clear_keeps_count },
 };
 
-dirty_walk_fn ring_mutant_walk(enum ring_mutant_id id)
+const struct ring_harvester *ring_mutant_harvester(enum ring_mutant_id id)
 {
-	if (id < NR_RING_MUTANTS && ring_mutants[id].walk)
-		return ring_mutants[id].walk;
-	return dirty_ring_walk_indirect;
+	TEST_ASSERT(id < NR_RING_MUTANTS, "no mutant %u", id);
+	return &ring_mutants[id].harvester;
 }
 
 int ring_mutant_by_name(const char *name)

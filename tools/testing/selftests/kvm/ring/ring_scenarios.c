@@ -605,6 +605,51 @@ static void batch_phases(struct ring_ctx *ctx)
 	}
 }
 
+/*
+ * Harvested entries collected into per-slot bitmaps, the set cleared after
+ * each round: each round's bitmaps hold exactly that round's pages, for
+ * slots of whole and partial 64-page words, one page, and no page at all.
+ */
+static void bitmap_set_clear(struct ring_ctx *ctx)
+{
+	static const u64 npages[] = { 130, 64, 1, 200 };
+	struct ws_script *s = &ctx->script[0];
+	u32 i, round;
+
+	if (!rs_begin(ctx, 1, 256))
+		return;
+	for (i = 0; i < ARRAY_SIZE(npages); i++) {
+		rs_slot_add(ctx, i + 1, npages[i], LOG);
+		rs_bitmap_add_slot(ctx, i + 1, npages[i]);
+	}
+	/*
+	 * Each round below the smallest soft limit: all of the first slot,
+	 * all of the second and a few of the first, two last pages, nothing,
+	 * one page and the first slot's last word.
+	 */
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = npages[0] });
+	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 1 });
+	ws_add_sync(s);
+	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 0, .count = npages[1] });
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 3, .count = 5 });
+	ws_add_sync(s);
+	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 63, .count = 1 });
+	ws_add_write(s, (struct ws_write){ .slot = 4, .page = 199, .count = 1 });
+	ws_add_sync(s);
+	ws_add_sync(s);
+	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 1 });
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 127, .count = 3 });
+	ws_add_sync(s);
+	rs_load(ctx, 0);
+	for (round = 0; round < 5; round++) {
+		rs_run_to_sync(ctx, 0);
+		rs_harvest_all(ctx, 0);
+		rs_bitmap_take(ctx);
+		rs_reset(ctx);
+		rs_bitmap_clear(ctx);
+	}
+}
+
 const struct ring_scenario ring_scenarios[NR_RING_SCENARIOS] = {
 	[RS_FIRST_WRITE_ORDER] = { "first_write_order", "entries in first-write order, slots and offsets exact",
 		first_write_order },
@@ -650,4 +695,6 @@ const struct ring_scenario ring_scenarios[NR_RING_SCENARIOS] = {
 		full_partial_harvest },
 	[RS_BATCH_PHASES] = { "batch_phases", "a full exit at most batch - 1 entries past the soft limit",
 		batch_phases },
+	[RS_BITMAP_SET_CLEAR] = { "bitmap_set_clear", "a cleared bitmap set holds only the next round's pages",
+		bitmap_set_clear },
 };

@@ -27,7 +27,10 @@
  *    used than that, and a vCPU that exited full makes no progress until a
  *    reset;
  *  - a reset returns the number of entries harvested since the previous
- *    reset, and leaves their flags at 0.
+ *    reset, and leaves their flags at 0;
+ *  - the harvester's bitmap of a slot holds exactly the pages named by the
+ *    entries harvested since the bitmap set was last cleared, and the set
+ *    counts exactly those entries.
  *
  * "used" is what KVM counts: entries pushed and not yet reset, i.e. the
  * occupancy at the fetch index plus the entries harvested since the reset.

@@ -104,7 +104,7 @@ static int run_one(u32 col, enum ring_mutant_id id, u32 batch, struct ring_verdi
 
 	ring_model_factory_init(&f, &cfg);
 	ring_scenario_cpu_limit_s = id == MUT_NONE ? 0 : HANG_CPU_S;
-	code = ring_scenario_run_forked(s, &f, ring_mutant_walk(id), columns[col].ring_size,
+	code = ring_scenario_run_forked(s, &f, ring_mutant_harvester(id), columns[col].ring_size,
 					CASE_TIMEOUT_S * 1000, v);
 	cpu = children_cpu_ms() - cpu0;
 	if (strncmp(v->msg, RING_HANG_MSG, strlen(RING_HANG_MSG)) && cpu > slowest_cpu_ms) {
