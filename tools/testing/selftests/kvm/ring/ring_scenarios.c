@@ -399,27 +399,24 @@ static u32 lowest_soft_limit(const struct ring_ctx *ctx)
 
 /*
  * Large rings: the first full exit of a fresh ring comes after exactly
- * size - reserve entries, and again after each collection.  The ring is
- * 8192 entries unless the caller picks another size.
+ * size - reserve entries, and the vCPU stays full until the collection.
+ * The ring is 8192 entries unless the caller picks another size.
  */
 static void full_exit_point(struct ring_ctx *ctx)
 {
 	struct ws_script *s = &ctx->script[0];
-	u64 pages;
+	u32 size;
 
 	if (!rs_begin(ctx, 1, 8192))
 		return;
-	pages = ctx->t->ring_size + ctx->t->ring_size / 4;
-	rs_slot_add(ctx, 1, pages, LOG);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = pages });
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = pages });
+	size = ctx->t->ring_size;
+	rs_slot_add(ctx, 1, size, LOG);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = size });
 	rs_load(ctx, 0);
 	if (rs_run(ctx, 0) != RING_EXIT_FULL) {
-		rs_unmet(ctx, "more stores than the ring holds ended without a full exit");
+		rs_unmet(ctx, "a ring's worth of stores ended without a full exit");
 		return;
 	}
-	/* Full: it stays full, without progress, until the collection. */
 	rs_run(ctx, 0);
 	rs_collect(ctx);
 	run_script(ctx, 0);
