@@ -172,9 +172,12 @@ static void torn_push_delay(struct ring_model_vcpu *vc, const struct kvm_dirty_g
 
 	if (vc->torn_unseen >= TORN_PUSH_GIVE_UP)
 		return;
-	while (!(taken = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) != KVM_DIRTY_GFN_F_DIRTY) &&
-	       time_now_ns() < deadline)
+	for (;;) {
+		taken = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) != KVM_DIRTY_GFN_F_DIRTY;
+		if (taken || time_now_ns() >= deadline)
+			break;
 		asm volatile("pause" ::: "memory");
+	}
 	vc->torn_unseen = taken ? 0 : vc->torn_unseen + 1;
 }
 

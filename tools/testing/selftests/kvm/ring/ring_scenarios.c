@@ -537,22 +537,17 @@ static void vcpus_over_soft_limit(struct ring_ctx *ctx)
 static void full_partial_harvest(struct ring_ctx *ctx)
 {
 	struct ws_script *s = &ctx->script[0];
-	u32 size, soft, cut[8], i, exits = 0;
+	u32 soft, i, exits = 0;
 	u64 pages;
 
 	if (!rs_begin(ctx, 1, 256))
 		return;
-	size = ctx->t->ring_size;
 	soft = lowest_soft_limit(ctx);
-	cut[0] = 1;
-	cut[1] = 2;
-	cut[2] = 7;
-	cut[3] = soft / 2;
-	cut[4] = soft - 1;
-	cut[5] = 1;
-	cut[6] = soft / 3;
-	cut[7] = 3;
-	pages = (u64)size * 4;
+	pages = (u64)ctx->t->ring_size * 4;
+
+	/* How many entries each full exit's harvest takes. */
+	const u32 cut[] = { 1, 2, 7, soft / 2, soft - 1, 1, soft / 3, 3 };
+
 	rs_slot_add(ctx, 1, pages, LOG);
 	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = pages });
 	rs_load(ctx, 0);
