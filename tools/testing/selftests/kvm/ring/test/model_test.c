@@ -7,9 +7,10 @@
  * is wrong, and every verdict built on them is worthless.  Each scenario
  * runs on the model with hardware-write semantics (a page logs once per
  * reset cycle), without the replay of the store that hit the soft limit,
- * with emulated writes (every store logs), and in batch mode (pushes
- * between soft-full checks, as Intel PML logs up to 512 entries between VM
- * exits) up to the largest batch that still fits the ring; then
+ * with emulated writes (every store logs); the scenarios with full exits
+ * also in batch mode (pushes between soft-full checks, as Intel PML logs up
+ * to 512 entries between VM exits) up to the largest batch that still fits
+ * the ring; then
  * full_cycles and wrap_positions over ring sizes from 64 to 65536 entries
  * and the exact full-exit point at 8192 to 65536.
  *
@@ -34,10 +35,19 @@ static struct model_variant variants[] = {
 	{ "hw", { .reserve = MODEL_RESERVE, .replay_full_store = true } },
 	{ "hw-noreplay", { .reserve = MODEL_RESERVE } },
 	{ "emulated", { .reserve = MODEL_RESERVE, .emulated = true, .replay_full_store = true } },
+};
+
+/* Batch mode, on the scenarios with full exits: nothing else sees a batch. */
+static struct model_variant batch_variants[] = {
 	{ "batch16", { .reserve = MODEL_RESERVE, .replay_full_store = true, .batch = 16 } },
 	/* The largest batches: the full exit ends one short of, and at, the ring size. */
 	{ "batch64", { .reserve = MODEL_RESERVE, .replay_full_store = true, .batch = MODEL_RESERVE } },
 	{ "batch65-noreplay", { .reserve = MODEL_RESERVE, .batch = MODEL_RESERVE + 1 } },
+};
+
+static const enum ring_scenario_id full_scenarios[] = {
+	RS_FULL_CYCLES, RS_FULL_NO_PROGRESS, RS_FULL_TIGHT, RS_FULL_PADDED, RS_FULL_RANDOM,
+	RS_FULL_EXIT_POINT, RS_FULL_PARTIAL_HARVEST, RS_BATCH_PHASES,
 };
 
 /* What the checker must reject, on the scenario that owns the rule. */
@@ -101,11 +111,15 @@ int main(void)
 	ksft_print_header();
 	ksft_set_deadline(ksft_deadline_below(ksft_runner_timeout(RUNNER_TIMEOUT_S)), "model_test");
 	ksft_set_plan(ARRAY_SIZE(variants) * NR_RING_SCENARIOS +
+		      ARRAY_SIZE(batch_variants) * ARRAY_SIZE(full_scenarios) +
 		      ARRAY_SIZE(sized_scenarios) * (MAX_RING_SHIFT - MIN_RING_SHIFT + 1) +
 		      (MAX_RING_SHIFT - EXIT_POINT_MIN_SHIFT + 1) + ARRAY_SIZE(rejected));
 	for (i = 0; i < ARRAY_SIZE(variants); i++)
 		for (j = 0; j < NR_RING_SCENARIOS; j++)
 			run_case(&ring_scenarios[j], &variants[i], 0);
+	for (i = 0; i < ARRAY_SIZE(batch_variants); i++)
+		for (j = 0; j < ARRAY_SIZE(full_scenarios); j++)
+			run_case(&ring_scenarios[full_scenarios[j]], &batch_variants[i], 0);
 	for (j = 0; j < ARRAY_SIZE(sized_scenarios); j++)
 		for (shift = MIN_RING_SHIFT; shift <= MAX_RING_SHIFT; shift++)
 			run_case(&ring_scenarios[sized_scenarios[j]], &variants[0], 1u << shift);
