@@ -14,13 +14,10 @@
  * MUT_FLAGS_BEFORE_DATA is "preempted" between its stores for as long as it
  * takes a concurrent harvester to take the entry (at most this many ns), so
  * that the torn entry is seen whenever a reaper runs, however the threads are
- * scheduled; without a reaper the push just goes on after the wait.  A run in
- * which TORN_PUSH_GIVE_UP waits in a row ended without a harvester taking the
- * entry has no reaper (12.8 ms, several scheduler time slices): its further
- * pushes do not wait, so rings of 65536 entries cost no more than small ones.
+ * scheduled.  In a run without a reaper (the target says so) nobody could
+ * look, so the push goes on at once.
  */
 #define TORN_PUSH_WAIT_NS	200000
-#define TORN_PUSH_GIVE_UP	64
 
 static inline bool mutant(const struct ring_model *m, enum ring_mutant_id id)
 {
@@ -165,20 +162,15 @@ static u64 entry_offset(const struct ring_model *m, const struct ring_model_slot
 	return mutant(m, MUT_OFFSET_ABSOLUTE) ? s->base_gfn + page : page;
 }
 
-static void torn_push_delay(struct ring_model_vcpu *vc, const struct kvm_dirty_gfn *e)
+static void torn_push_delay(const struct ring_model_vcpu *vc, const struct kvm_dirty_gfn *e)
 {
 	u64 deadline = time_now_ns() + TORN_PUSH_WAIT_NS;
-	bool taken;
 
-	if (vc->torn_unseen >= TORN_PUSH_GIVE_UP)
+	if (!vc->reaped)
 		return;
-	for (;;) {
-		taken = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) != KVM_DIRTY_GFN_F_DIRTY;
-		if (taken || time_now_ns() >= deadline)
-			break;
+	while (__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) == KVM_DIRTY_GFN_F_DIRTY &&
+	       time_now_ns() < deadline)
 		asm volatile("pause" ::: "memory");
-	}
-	vc->torn_unseen = taken ? 0 : vc->torn_unseen + 1;
 }
 
 /* Write one entry at the dirty index and publish it. */
@@ -353,7 +345,6 @@ enum ring_exit ring_model_run(struct ring_model *m, u32 vcpu, struct ring_progre
 	TEST_ASSERT(vcpu < m->cfg.nr_vcpus && vc->script, "vCPU %u has no script", vcpu);
 	vc->unchecked = 0;
 	vc->checked_used = full_used(m, vcpu);
-	vc->torn_unseen = 0;
 	if (full_on_entry(m, vcpu))
 		exit = RING_EXIT_FULL;
 	while (exit == RING_EXIT_ERROR) {

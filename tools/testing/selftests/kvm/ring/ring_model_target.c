@@ -34,6 +34,7 @@ static void model_load(struct ring_target *t, u32 vcpu, const struct ws_op *scri
 
 static enum ring_exit model_run(struct ring_target *t, u32 vcpu, struct ring_progress *progress)
 {
+	model_of(t)->vcpu[vcpu].reaped = t->reaped;
 	return ring_model_run(model_of(t), vcpu, progress);
 }
 

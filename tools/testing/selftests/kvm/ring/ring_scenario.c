@@ -238,11 +238,13 @@ enum ring_exit rs_run_reaped(struct ring_ctx *ctx, u32 vcpu)
 	int ret;
 
 	ring_record_run(&ctx->rec, vcpu);
+	ctx->t->reaped = true;
 	ret = pthread_create(&thread, NULL, reaped_vcpu, &r);
 	TEST_ASSERT(!ret, "pthread_create: %d", ret);
 	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE))
 		ctx->reaped += harvest(ctx, vcpu, ctx->t->ring_size);
 	pthread_join(thread, NULL);
+	ctx->t->reaped = false;
 	ctx->progress[vcpu] = r.progress;
 	record_exit(ctx, vcpu, r.exit, &r.progress);
 	return r.exit;

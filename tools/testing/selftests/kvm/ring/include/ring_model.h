@@ -80,7 +80,7 @@ struct ring_model_vcpu {
 	u32 checked_used;	/* used at that check (MUT_BATCH_STALE_CHECK) */
 	u32 since_reset;	/* pushes since the last reset (MUT_FULL_COUNT_FROM_RESET) */
 	u32 last_reset;		/* entries its last reset took (MUT_RESET_EMPTY_STALE_COUNT) */
-	u32 torn_unseen;	/* torn pushes in a row no harvester took (MUT_FLAGS_BEFORE_DATA) */
+	bool reaped;		/* a thread harvests while this vCPU runs */
 	bool full_latched;	/* MUT_FULL_NEVER_CLEARS */
 };
 

@@ -27,6 +27,9 @@
  *  store_dups      true when stores can log more than once per page per
  *                  reset cycle (writes emulated by KVM: CPL0 on kvm_pvm)
  *  max_slot_id     the highest memslot id a scenario may use
+ *  reaped          false; the caller sets it while one of its threads
+ *                  harvests during run() (the model's torn-push mutant waits
+ *                  for that harvester; KVM has no use for it)
  *
  * and implements these ops (t is always the target itself):
  *
@@ -73,6 +76,7 @@ struct ring_target {
 	u32 batch;
 	bool store_dups;
 	u16 max_slot_id;
+	bool reaped;		/* set by the caller while it harvests during run() */
 
 	int (*slot_add)(struct ring_target *t, u16 id, u64 npages, u32 flags);
 	int (*slot_set_flags)(struct ring_target *t, u16 id, u32 flags);
