@@ -472,12 +472,18 @@ static void judge_exit(struct checker *c, struct chk_vcpu *vc, const struct ring
 	 * Past the soft limit KVM eats into the entries it reserves so that it
 	 * never has to overwrite; a full ring means it ran out of them.
 	 */
-	if (used > highest)
-		fail(c, vc, "vcpu %u: %s: %s exit with %u entries used (%u not harvested), above the limit %u (ring %u, reserve at least %u, batch %u)%s",
+	if (used > highest) {
+		char batch[32] = "";
+
+		if (cfg->batch > 1)
+			snprintf(batch, sizeof(batch), ", batch %u", cfg->batch);
+		fail(c, vc, "vcpu %u: %s: %s exit with %u entries used (%u not harvested), above the soft limit %s%u (ring %u, reserve at least %u%s)%s",
 		     vcpu_id(c, vc), used >= cfg->ring_size ? "RING OVERFLOW" : "SOFT LIMIT OVERSHOOT",
-		     ring_exit_name(ev->exit), used, ev->occupancy, highest,
-		     cfg->ring_size, cfg->reserve_min, cfg->batch ? cfg->batch : 1,
+		     ring_exit_name(ev->exit), used, ev->occupancy,
+		     cfg->batch > 1 ? "plus batch - 1, " : "", highest,
+		     cfg->ring_size, cfg->reserve_min, batch,
 		     used > cfg->ring_size ? ": entries were overwritten" : "");
+	}
 	if (full)
 		check_full_exit(c, vc, used);
 	if (vc->cur.store > stores + (full ? 1 : 0))
