@@ -12,7 +12,16 @@
  *     largest);
  *   - full_cycles: many full cycles then a rewrite of the same pages;
  *   - full_no_progress: a full vCPU stays full, even storing to pages that
- *     are already writable, until the reset.
+ *     are already writable, until the reset;
+ *   - full_exit_point at 8192 and 16384 entries: on large rings too the
+ *     full exit comes after exactly size - reserve entries (the reserve as
+ *     the ring target derives it from the smallest ring KVM accepts); at
+ *     65536 full_tight_r65536 is held to the same exact point, every exit;
+ *   - full_partial_harvest: at a full exit part of the ring is harvested
+ *     and reset, the vCPU runs on and is full again at the soft limit;
+ *   - batch_phases: the full exit reached from every phase of the host's
+ *     batch (one entry here: KVM checks the soft limit after each push, a
+ *     PML flush is inside its larger reserve).
  * At every full exit the checker requires that the ring holds at least its
  * soft limit (size minus at most the largest known reserve, 64 + 512 with
  * Intel PML) and never more than size minus the smallest reserve (64); that
@@ -37,10 +46,19 @@
 /* From this size on: the tight loop only; and the largest size by default. */
 #define LARGE_RING_ENTRIES	16384
 
-static const enum ring_scenario_id scenarios[] = { RS_FULL_CYCLES, RS_FULL_NO_PROGRESS };
+static const enum ring_scenario_id scenarios[] = {
+	RS_FULL_CYCLES, RS_FULL_NO_PROGRESS, RS_FULL_PARTIAL_HARVEST, RS_BATCH_PHASES,
+};
 static const enum ring_scenario_id densities[] = { RS_FULL_TIGHT, RS_FULL_PADDED, RS_FULL_RANDOM };
+static const enum ring_scenario_id exit_point[] = { RS_FULL_EXIT_POINT };
+/*
+ * Large rings whose exit point is checked (65536: full_tight's); a host
+ * that has no such ring skips.
+ */
+static const u32 exit_point_sizes[] = { 8192, 16384 };
 
-#define MAX_CASES	(ARRAY_SIZE(scenarios) + MAX_RING_SIZES * ARRAY_SIZE(densities))
+#define MAX_CASES	(ARRAY_SIZE(scenarios) + MAX_RING_SIZES * ARRAY_SIZE(densities) + \
+			 ARRAY_SIZE(exit_point_sizes))
 
 static void usage(const char *prog)
 {
@@ -93,5 +111,7 @@ int main(int argc, char *argv[])
 	for (i = 0; i < nr_sizes; i++)
 		n += kvm_scenario_cases(densities, sizes[i] >= LARGE_RING_ENTRIES ? 1 : ARRAY_SIZE(densities),
 					sizes[i], args + n, cases + n);
+	for (i = 0; i < ARRAY_SIZE(exit_point_sizes); i++)
+		n += kvm_scenario_cases(exit_point, 1, exit_point_sizes[i], args + n, cases + n);
 	run_test_cases(cases, n, cpl_mask, TEST_CASE_TIMEOUT_S);
 }

@@ -8,7 +8,10 @@
  *   - a slot without KVM_MEM_LOG_DIRTY_PAGES reports nothing; clearing and
  *     setting the flag stops and restarts reporting;
  *   - a slot deleted while its entries are unharvested, or harvested but not
- *     reset: the reset counts them and the VM keeps working.
+ *     reset: the reset counts them and the VM keeps working;
+ *   - dirty logging disabled and enabled again on slots of 1 to 513 pages,
+ *     their entries harvested but not reset, or reset: every page, the
+ *     last one too, is write-protected again and its next store reported.
  * KVM-only cases:
  *   - a store to a KVM_MEM_READONLY slot exits to userspace as MMIO and
  *     pushes no entry;
@@ -36,6 +39,7 @@ static const enum ring_scenario_id scenarios[] = {
 	RS_LOG_DIRTY_FLAG,
 	RS_DELETE_UNHARVESTED,
 	RS_DELETE_HARVESTED,
+	RS_RELOG_LAST_PAGE,
 };
 
 /* Pages of the THP slot the guest writes: around and across the 2 MiB boundary. */

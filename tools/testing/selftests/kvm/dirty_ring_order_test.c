@@ -12,7 +12,9 @@
  *     the reset, and are reported again when written after it: not lost;
  *   - a reset after a partial harvest resets exactly the harvested prefix and
  *     stops at the first entry not harvested; flags go DIRTY -> RESET -> 0;
- *   - syncs and harvests at every ring position, wrapping the ring many times.
+ *   - syncs and harvests at every ring position, wrapping the ring many times;
+ *   - entries collected into per-slot bitmaps, the set cleared after each
+ *     round: each round's bitmaps hold exactly that round's pages.
  */
 #include "kvm_ring_target.h"
 
@@ -22,6 +24,7 @@ static const enum ring_scenario_id scenarios[] = {
 	RS_REWRITE_BEFORE_RESET,
 	RS_PARTIAL_HARVEST,
 	RS_WRAP_POSITIONS,
+	RS_BITMAP_SET_CLEAR,
 };
 
 static void usage(const char *prog)

@@ -6,7 +6,12 @@
  *   - vcpus_lockstep: four vCPUs, disjoint and overlapping pages, run one at a
  *     time: each vCPU's ring holds exactly its own writes, and one
  *     KVM_RESET_DIRTY_RINGS resets every ring;
- *   - reaper_concurrent: a thread harvests a vCPU's ring while it runs.
+ *   - reaper_concurrent: a thread harvests a vCPU's ring while it runs;
+ *   - reset_empty_rings: one reset while the first, the last, middle or all
+ *     of four rings are empty, after rounds where they were not: it resets
+ *     and counts exactly the harvested entries of every ring;
+ *   - vcpus_over_soft_limit: four vCPUs each below its ring's soft limit
+ *     run on while their rings together hold more than one soft limit.
  * KVM-only, the way a VMM runs it:
  *   - reaper_N_vcpus: N vCPU threads (2 and 8 by default: more than this
  *     machine's cores; -n up to KVM_CAP_MAX_VCPUS) store to pages of their own and to pages they all
@@ -34,7 +39,9 @@
 #define MAX_VCPU_COUNTS		4
 #define WAIT_SLICE_US		20000
 
-static const enum ring_scenario_id scenarios[] = { RS_VCPUS_LOCKSTEP, RS_REAPER_CONCURRENT };
+static const enum ring_scenario_id scenarios[] = {
+	RS_VCPUS_LOCKSTEP, RS_REAPER_CONCURRENT, RS_RESET_EMPTY_RINGS, RS_VCPUS_OVER_SOFT_LIMIT,
+};
 
 static u32 vcpu_counts[MAX_VCPU_COUNTS] = { 2, 8 };
 static unsigned int nr_vcpu_counts = 2;

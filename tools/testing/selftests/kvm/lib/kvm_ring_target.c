@@ -151,6 +151,20 @@ static void kt_destroy(struct ring_target *t)
 	free(t);
 }
 
+/*
+ * The largest reserve this host may use.  KVM reserves 64 entries, plus 512
+ * with Intel PML (KVM_RING_RESERVE_MAX), and refuses a ring smaller than its
+ * reserve: a host whose smallest ring is below 64 + 512 entries reserves 64,
+ * exactly, so its full exits come at exactly size - 64.
+ */
+static u32 kt_reserve_max(u64 min_entries, u32 size)
+{
+	u32 reserve = min_entries >= KVM_RING_RESERVE_MAX ? KVM_RING_RESERVE_MAX :
+			KVM_RING_RESERVE_MIN;
+
+	return reserve < size ? reserve : size - 1;
+}
+
 static struct ring_target *kt_create(struct ring_target_factory *f,
 				     const struct ring_target_params *p)
 {
@@ -177,7 +191,9 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 		.nr_vcpus = p->nr_vcpus,
 		.ring_size = size,
 		.reserve_min = KVM_RING_RESERVE_MIN,
-		.reserve_max = KVM_RING_RESERVE_MAX < size ? KVM_RING_RESERVE_MAX : size - 1,
+		.reserve_max = kt_reserve_max(min_entries, size),
+		/* A PML flush is inside the larger reserve: no batch beyond it. */
+		.batch = 1,
 		.store_dups = cfg->cpl == GUEST_CPL0,
 		.slot_add = kt_slot_add,
 		.slot_set_flags = kt_slot_set_flags,

@@ -42,6 +42,8 @@ MODEL_CFLAGS = $(filter-out -fno-PIE,$(CFLAGS))
 MODEL_LDFLAGS = -pthread
 SAN_FLAGS := -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_FLAGS := -fsanitize=address,undefined $(SAN_FLAGS)
+# ... where the mutation matrix stops each mutant at its first kill
+ASAN_FLAGS += -DMUTATION_FIRST_KILL
 TSAN_FLAGS := -fsanitize=thread $(SAN_FLAGS)
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined $(SAN_FLAGS) -DRING_FUZZ_LIBFUZZER
 

@@ -17,6 +17,7 @@
  */
 #include <inttypes.h>
 
+#include "dirty_bitmap.h"
 #include "ring_check.h"
 
 #define LAST_ENTRIES	4
@@ -58,6 +59,7 @@ struct chk_slot {
 	u64 npages;
 	u8 *page;		/* PAGE_* per page */
 	u32 *epoch;		/* per page: bumped each time it is re-protected */
+	unsigned long *harvested;	/* pages of entries since the bitmap clear */
 };
 
 /* Where a vCPU is in its script, as the checker expands it. */
@@ -92,6 +94,7 @@ struct checker {
 	struct ring_verdict *v;
 	struct chk_slot slot[WS_MAX_SLOTS * 2];
 	struct chk_vcpu vcpu[RING_MAX_VCPUS];
+	u64 since_bitmap_clear;		/* entries harvested since then */
 	u64 event;
 };
 
@@ -188,13 +191,15 @@ static void judge_slot(struct checker *c, const struct ring_event *ev)
 		TEST_ASSERT(s, "checker: more than %zu memslots", ARRAY_SIZE(c->slot));
 		free(s->page);
 		free(s->epoch);
+		free(s->harvested);
 		s->present = true;
 		s->id = ev->slot.id;
 		s->npages = ev->slot.npages;
 		s->flags = ev->slot.flags;
 		s->page = malloc(s->npages);
 		s->epoch = calloc(s->npages, sizeof(*s->epoch));
-		TEST_ASSERT(s->page && s->epoch, "out of memory");
+		s->harvested = bitmap_alloc(s->npages);
+		TEST_ASSERT(s->page && s->epoch && s->harvested, "out of memory");
 		protect_all(s);
 		break;
 	case RING_SLOT_FLAGS:
@@ -332,10 +337,23 @@ static void matched(struct checker *c, struct chk_vcpu *vc, const struct item *i
 	vc->q.head++;
 }
 
+/* What a bitmap set collecting every harvested entry holds. */
+static void note_bitmap_entry(struct checker *c, const struct dirty_entry *e)
+{
+	struct chk_slot *s = NULL;
+
+	c->since_bitmap_clear++;
+	if (DIRTY_RING_AS_ID(e->slot) == 0)
+		s = find_slot(c, DIRTY_RING_SLOT_ID(e->slot));
+	if (s && e->offset < s->npages)
+		bitmap_set_bit(s->harvested, e->offset);
+}
+
 static void judge_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_entry *e)
 {
 	u64 nth = vc->nr_entries;
 
+	note_bitmap_entry(c, e);
 	if (vc->have_index && e->index != vc->next_index)
 		fail(c, vc, "vcpu %u entry %lu: ring index %u, expected %u (entries skipped or repeated)",
 		     vcpu_id(c, vc), nth, e->index, vc->next_index);
@@ -402,6 +420,19 @@ static u32 used_entries(const struct chk_vcpu *vc, u32 occupancy)
 	return occupancy + vc->nr_harvested;
 }
 
+/*
+ * The most entries an exit may come with: the soft limit of the smallest
+ * reserve, plus what a target that pushes a batch between two soft-full
+ * checks may add, and never more than the ring holds.
+ */
+static u32 highest_used(const struct ring_check_config *cfg)
+{
+	u64 batch = cfg->batch ? cfg->batch : 1;
+	u64 highest = (u64)cfg->ring_size - cfg->reserve_min + batch - 1;
+
+	return highest < cfg->ring_size ? highest : cfg->ring_size;
+}
+
 static void check_full_exit(struct checker *c, struct chk_vcpu *vc, u32 used)
 {
 	const struct ring_check_config *cfg = c->cfg;
@@ -417,7 +448,7 @@ static void judge_exit(struct checker *c, struct chk_vcpu *vc, const struct ring
 {
 	const struct ring_check_config *cfg = c->cfg;
 	u32 used = used_entries(vc, ev->occupancy);
-	u32 highest = cfg->ring_size - cfg->reserve_min;
+	u32 highest = highest_used(cfg);
 	bool full = ev->exit == RING_EXIT_FULL;
 	u64 stores = ev->progress.stores;
 	u64 pushed = vc->nr_entries + ev->occupancy;
@@ -441,12 +472,18 @@ static void judge_exit(struct checker *c, struct chk_vcpu *vc, const struct ring
 	 * Past the soft limit KVM eats into the entries it reserves so that it
 	 * never has to overwrite; a full ring means it ran out of them.
 	 */
-	if (used > highest)
-		fail(c, vc, "vcpu %u: %s: %s exit with %u entries used (%u not harvested), above the soft limit %u (ring %u, reserve at least %u)%s",
+	if (used > highest) {
+		char batch[32] = "";
+
+		if (cfg->batch > 1)
+			snprintf(batch, sizeof(batch), ", batch %u", cfg->batch);
+		fail(c, vc, "vcpu %u: %s: %s exit with %u entries used (%u not harvested), above the soft limit %s%u (ring %u, reserve at least %u%s)%s",
 		     vcpu_id(c, vc), used >= cfg->ring_size ? "RING OVERFLOW" : "SOFT LIMIT OVERSHOOT",
-		     ring_exit_name(ev->exit), used, ev->occupancy, highest,
-		     cfg->ring_size, cfg->reserve_min,
+		     ring_exit_name(ev->exit), used, ev->occupancy,
+		     cfg->batch > 1 ? "plus batch - 1, " : "", highest,
+		     cfg->ring_size, cfg->reserve_min, batch,
 		     used > cfg->ring_size ? ": entries were overwritten" : "");
+	}
 	if (full)
 		check_full_exit(c, vc, used);
 	if (vc->cur.store > stores + (full ? 1 : 0))
@@ -513,6 +550,45 @@ static void judge_reset(struct checker *c, const struct ring_event *ev)
 		rearm(c, &c->vcpu[i]);
 }
 
+/* Bitmaps */
+
+static void judge_bitmap(struct checker *c, const struct ring_event *ev)
+{
+	struct chk_slot *s = NULL;
+	u64 page, n = ev->bitmap.npages;
+
+	if (ev->occupancy != c->since_bitmap_clear)
+		fail(c, NULL, "bitmap set counts %u harvested entries, %lu were harvested since it was cleared",
+		     ev->occupancy, c->since_bitmap_clear);
+	if (DIRTY_RING_AS_ID(ev->bitmap.slot) == 0)
+		s = find_slot(c, DIRTY_RING_SLOT_ID(ev->bitmap.slot));
+	if (!s || s->npages < n) {
+		fail(c, NULL, "bitmap of slot %#x (%lu pages) names no slot of that size",
+		     ev->bitmap.slot, n);
+		return;
+	}
+	for (page = 0; page < n; page++) {
+		bool set = bitmap_test_bit(ev->bitmap.bits, page);
+
+		if (set == bitmap_test_bit(s->harvested, page))
+			continue;
+		fail(c, NULL, "bitmap of slot %#x: page %#lx is %s, but %s entry named it since the bitmap set was cleared",
+		     ev->bitmap.slot, page, set ? "set" : "clear", set ? "no" : "an");
+		return;
+	}
+}
+
+static void judge_bitmap_clear(struct checker *c)
+{
+	u32 i;
+
+	c->since_bitmap_clear = 0;
+	for (i = 0; i < ARRAY_SIZE(c->slot); i++)
+		if (c->slot[i].present)
+			memset(c->slot[i].harvested, 0,
+			       DIV_ROUND_UP(c->slot[i].npages, 64) * sizeof(unsigned long));
+}
+
 static void checker_free(struct checker *c)
 {
 	u32 i;
@@ -520,6 +596,7 @@ static void checker_free(struct checker *c)
 	for (i = 0; i < ARRAY_SIZE(c->slot); i++) {
 		free(c->slot[i].page);
 		free(c->slot[i].epoch);
+		free(c->slot[i].harvested);
 	}
 	for (i = 0; i < RING_MAX_VCPUS; i++) {
 		free(c->vcpu[i].q.it);
@@ -553,6 +630,12 @@ static void check_event(struct checker *c, const struct ring_event *ev)
 		break;
 	case RR_RESET:
 		judge_reset(c, ev);
+		break;
+	case RR_BITMAP:
+		judge_bitmap(c, ev);
+		break;
+	case RR_BITMAP_CLEAR:
+		judge_bitmap_clear(c);
 		break;
 	default:
 		fail(c, NULL, "unknown record event %u", ev->kind);

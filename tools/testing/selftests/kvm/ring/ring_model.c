@@ -14,7 +14,8 @@
  * MUT_FLAGS_BEFORE_DATA is "preempted" between its stores for as long as it
  * takes a concurrent harvester to take the entry (at most this many ns), so
  * that the torn entry is seen whenever a reaper runs, however the threads are
- * scheduled; without a reaper the push just goes on after the wait.
+ * scheduled.  In a run without a reaper (the target says so) nobody could
+ * look, so the push goes on at once.
  */
 #define TORN_PUSH_WAIT_NS	200000
 
@@ -113,7 +114,7 @@ int ring_model_slot_set_flags(struct ring_model *m, u16 id, u32 flags)
 	enable = (flags & KVM_MEM_LOG_DIRTY_PAGES) && !(s->flags & KVM_MEM_LOG_DIRTY_PAGES);
 	/* Enabling dirty logging write-protects the whole slot. */
 	if (enable && !mutant(m, MUT_ENABLE_LOG_NO_PROTECT))
-		memset(s->logged, 0, s->npages);
+		memset(s->logged, 0, s->npages - (mutant(m, MUT_RELOG_LAST_PAGE_LOST) ? 1 : 0));
 	s->flags = flags;
 	return 0;
 }
@@ -161,10 +162,12 @@ static u64 entry_offset(const struct ring_model *m, const struct ring_model_slot
 	return mutant(m, MUT_OFFSET_ABSOLUTE) ? s->base_gfn + page : page;
 }
 
-static void torn_push_delay(const struct kvm_dirty_gfn *e)
+static void torn_push_delay(const struct ring_model_vcpu *vc, const struct kvm_dirty_gfn *e)
 {
 	u64 deadline = time_now_ns() + TORN_PUSH_WAIT_NS;
 
+	if (!vc->reaped)
+		return;
 	while (__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) == KVM_DIRTY_GFN_F_DIRTY &&
 	       time_now_ns() < deadline)
 		asm volatile("pause" ::: "memory");
@@ -178,7 +181,7 @@ static void push_entry(const struct ring_model *m, struct ring_model_vcpu *vc, u
 
 	if (mutant(m, MUT_FLAGS_BEFORE_DATA)) {
 		__atomic_store_n(&e->flags, KVM_DIRTY_GFN_F_DIRTY, __ATOMIC_RELEASE);
-		torn_push_delay(e);
+		torn_push_delay(vc, e);
 		__atomic_store_n(&e->slot, slot, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->offset, offset, __ATOMIC_RELAXED);
 	} else {
@@ -206,33 +209,74 @@ static void push(struct ring_model *m, u32 vcpu, const struct ring_model_slot *s
 /* The used count at which the vCPU exits full. */
 static u32 full_threshold(const struct ring_model *m)
 {
-	if (mutant(m, MUT_SOFT_LIMIT_LATE))
+	bool large = m->cfg.ring_size >= MUT_LARGE_RING_ENTRIES;
+
+	if (mutant(m, MUT_SOFT_LIMIT_LATE) || (large && mutant(m, MUT_SOFT_LIMIT_LATE_LARGE)))
 		return m->soft_limit + 1;
-	if (mutant(m, MUT_SOFT_LIMIT_EARLY))
+	if (mutant(m, MUT_SOFT_LIMIT_EARLY) || (large && mutant(m, MUT_SOFT_LIMIT_EARLY_LARGE)))
 		return m->soft_limit - 1;
 	if (mutant(m, MUT_OVERSHOOT_SMALL))
 		return m->soft_limit + MUT_OVERSHOOT_SMALL_ENTRIES;
 	return m->soft_limit;
 }
 
+/* The count the soft limit is compared with: the vCPU's used entries. */
+static u32 full_used(const struct ring_model *m, u32 vcpu)
+{
+	u32 v, used = 0;
+
+	if (mutant(m, MUT_FULL_COUNT_FROM_RESET))
+		return m->vcpu[vcpu].since_reset;
+	if (!mutant(m, MUT_SOFT_LIMIT_VM_WIDE))
+		return ring_model_used(m, vcpu);
+	for (v = 0; v < m->cfg.nr_vcpus; v++)
+		used += ring_model_used(m, v);
+	return used;
+}
+
 /* Checked on entry: does the vCPU refuse to run? */
 static bool full_on_entry(struct ring_model *m, u32 vcpu)
 {
+	struct ring_model_vcpu *vc = &m->vcpu[vcpu];
+
 	if (mutant(m, MUT_NO_FULL_EXIT) || mutant(m, MUT_FULL_STILL_RUNS))
 		return false;
-	if (mutant(m, MUT_FULL_NEVER_CLEARS) && m->vcpu[vcpu].full_latched)
+	if (mutant(m, MUT_FULL_NEVER_CLEARS) && vc->full_latched)
 		return true;
-	return ring_model_used(m, vcpu) >= full_threshold(m);
+	if (mutant(m, MUT_FULL_UNTIL_EMPTY) && vc->full_latched) {
+		if (ring_model_used(m, vcpu))
+			return true;
+		vc->full_latched = false;
+	}
+	return full_used(m, vcpu) >= full_threshold(m);
 }
 
-/* Checked after a push: does the vCPU exit before the store retires? */
+/*
+ * Checked after a push: does the vCPU exit before the store retires?  In
+ * batch mode only every batch-th push of a run is checked.
+ */
 static bool full_after_push(struct ring_model *m, u32 vcpu)
 {
 	struct ring_model_vcpu *vc = &m->vcpu[vcpu];
-	bool full = ring_model_used(m, vcpu) >= full_threshold(m);
+	u32 used = full_used(m, vcpu);
+	bool full;
 
 	if (mutant(m, MUT_NO_FULL_EXIT))
 		return false;
+	if (m->cfg.batch > 1) {
+		u32 len = m->cfg.batch + (mutant(m, MUT_BATCH_BEYOND) ? 1 : 0);
+
+		if (++vc->unchecked < len)
+			return false;
+		vc->unchecked = 0;
+		if (mutant(m, MUT_BATCH_STALE_CHECK)) {
+			u32 seen = vc->checked_used;
+
+			vc->checked_used = used;
+			used = seen;
+		}
+	}
+	full = used >= full_threshold(m);
 	if (mutant(m, MUT_OVERSHOOT_BATCH))
 		full = full && vc->pushes % MUT_OVERSHOOT_BATCH_STORES == 0;
 	if (full)
@@ -267,6 +311,7 @@ static enum store_result store(struct ring_model *m, u32 vcpu, const struct ws_o
 		return STORE_BLOCKED;
 	s->logged[page] = 1;
 	push(m, vcpu, s, page);
+	vc->since_reset++;
 	return full_after_push(m, vcpu) ? STORE_FULL : STORE_RETIRED;
 }
 
@@ -298,6 +343,8 @@ enum ring_exit ring_model_run(struct ring_model *m, u32 vcpu, struct ring_progre
 	enum ring_exit exit = RING_EXIT_ERROR;
 
 	TEST_ASSERT(vcpu < m->cfg.nr_vcpus && vc->script, "vCPU %u has no script", vcpu);
+	vc->unchecked = 0;
+	vc->checked_used = full_used(m, vcpu);
 	if (full_on_entry(m, vcpu))
 		exit = RING_EXIT_FULL;
 	while (exit == RING_EXIT_ERROR) {
@@ -373,8 +420,19 @@ u32 ring_model_reset(struct ring_model *m)
 	u32 nr = mutant(m, MUT_RESET_FIRST_RING_ONLY) ? 1 : m->cfg.nr_vcpus;
 	u32 v, count = 0;
 
-	for (v = 0; v < nr; v++)
-		count += reset_ring(m, &m->vcpu[v]);
+	for (v = 0; v < nr; v++) {
+		struct ring_model_vcpu *vc = &m->vcpu[v];
+		u32 n = reset_ring(m, vc);
+
+		vc->since_reset = 0;
+		if (!n && mutant(m, MUT_RESET_STOPS_AT_EMPTY_RING))
+			break;
+		if (!n && mutant(m, MUT_RESET_EMPTY_STALE_COUNT))
+			n = vc->last_reset;
+		else
+			vc->last_reset = n;
+		count += n;
+	}
 	if (mutant(m, MUT_RESET_COUNT_PLUS_ONE) && count)
 		count++;
 	return count;

@@ -34,6 +34,7 @@ static void model_load(struct ring_target *t, u32 vcpu, const struct ws_op *scri
 
 static enum ring_exit model_run(struct ring_target *t, u32 vcpu, struct ring_progress *progress)
 {
+	model_of(t)->vcpu[vcpu].reaped = t->reaped;
 	return ring_model_run(model_of(t), vcpu, progress);
 }
 
@@ -63,6 +64,7 @@ static struct ring_target *model_create(struct ring_target_factory *f,
 		.reserve = tc->reserve < p->ring_size / 2 ? tc->reserve : p->ring_size / 2,
 		.emulated = tc->emulated,
 		.replay_full_store = tc->replay_full_store,
+		.batch = tc->batch,
 		.mutant = tc->mutant,
 	};
 	struct ring_target *t;
@@ -79,6 +81,7 @@ static struct ring_target *model_create(struct ring_target_factory *f,
 	t->ring_size = p->ring_size;
 	t->reserve_min = mc.reserve;
 	t->reserve_max = mc.reserve;
+	t->batch = tc->claimed_batch ?: tc->batch ?: 1;
 	t->store_dups = tc->emulated;
 	t->max_slot_id = 32767;
 	t->slot_add = model_slot_add;

@@ -138,6 +138,38 @@ static u32 walk_waits_for_dirty(struct dirty_ring *ring, u32 max, dirty_entry_fn
 	return n;
 }
 
+/* Clears the first slot's bitmap only. */
+static void bitmap_clear_first_slot(struct dirty_bitmap_set *set)
+{
+	if (set->nr_slots)
+		memset(set->slots[0].bitmap, 0,
+		       DIV_ROUND_UP(set->slots[0].npages, 64) * sizeof(unsigned long));
+	set->harvested = 0;
+	set->stray = 0;
+}
+
+/* Clears whole 64-page words: a slot's last, partial word keeps its bits. */
+static void bitmap_clear_full_words(struct dirty_bitmap_set *set)
+{
+	u32 i;
+
+	for (i = 0; i < set->nr_slots; i++)
+		memset(set->slots[i].bitmap, 0, set->slots[i].npages / 64 * sizeof(unsigned long));
+	set->harvested = 0;
+	set->stray = 0;
+}
+
+/* Clears the bitmaps but not the count of entries they were made from. */
+static void bitmap_clear_keeps_count(struct dirty_bitmap_set *set)
+{
+	u32 i;
+
+	for (i = 0; i < set->nr_slots; i++)
+		memset(set->slots[i].bitmap, 0,
+		       DIV_ROUND_UP(set->slots[i].npages, 64) * sizeof(unsigned long));
+	set->stray = 0;
+}
+
 const struct ring_mutant ring_mutants[NR_RING_MUTANTS] = {
 	[MUT_NONE] = { .name = "clean", .bug = "no bug" },
 	[MUT_OVERSHOOT_BATCH] = { .name = "overshoot_batch",
@@ -167,6 +199,24 @@ const struct ring_mutant ring_mutants[NR_RING_MUTANTS] = {
 	[MUT_ENABLE_LOG_NO_PROTECT] = { .name = "enable_log_no_protect",
 		.bug = "enabling dirty logging does not write-protect the slot" },
 	[MUT_SHARED_RING] = { .name = "shared_ring", .bug = "every vCPU pushes to vCPU 0's ring" },
+	[MUT_SOFT_LIMIT_LATE_LARGE] = { .name = "soft_limit_late_large",
+		.bug = "full exit at soft limit + 1 on rings of 8192 entries and more" },
+	[MUT_SOFT_LIMIT_EARLY_LARGE] = { .name = "soft_limit_early_large",
+		.bug = "full exit at soft limit - 1 on rings of 8192 entries and more" },
+	[MUT_SOFT_LIMIT_VM_WIDE] = { .name = "soft_limit_vm_wide",
+		.bug = "the soft limit counts the entries of every vCPU's ring together" },
+	[MUT_FULL_COUNT_FROM_RESET] = { .name = "full_count_from_reset",
+		.bug = "soft-full counts pushes since the last reset, not entries not yet reset" },
+	[MUT_FULL_UNTIL_EMPTY] = { .name = "full_until_empty",
+		.bug = "a vCPU that exited full stays full until its whole ring is reset" },
+	[MUT_RELOG_LAST_PAGE_LOST] = { .name = "relog_last_page_lost",
+		.bug = "enabling dirty logging write-protects every page of the slot but the last" },
+	[MUT_BATCH_BEYOND] = { .name = "batch_beyond",
+		.bug = "batch mode: one push more than the batch between soft-full checks",
+		.batch = MUT_BATCH },
+	[MUT_BATCH_STALE_CHECK] = { .name = "batch_stale_check",
+		.bug = "batch mode: soft-full judged on the used count of the previous check",
+		.batch = MUT_BATCH },
 	[MUT_RESET_NO_STOP] = { .name = "reset_no_stop",
 		.bug = "reset does not stop at the first entry that was not harvested" },
 	[MUT_RESET_COUNT_PLUS_ONE] = { .name = "reset_count_plus_one", .bug = "reset returns its count + 1" },
@@ -179,31 +229,43 @@ const struct ring_mutant ring_mutants[NR_RING_MUTANTS] = {
 		.bug = "reset does not count entries that name no valid page" },
 	[MUT_RESET_KEEPS_FLAGS] = { .name = "reset_keeps_flags", .bug = "reset leaves flags = RESET" },
 	[MUT_RESET_FIRST_RING_ONLY] = { .name = "reset_first_ring_only", .bug = "reset only resets vCPU 0's ring" },
+	[MUT_RESET_STOPS_AT_EMPTY_RING] = { .name = "reset_stops_at_empty_ring",
+		.bug = "reset stops at the first vCPU whose ring has nothing to reset" },
+	[MUT_RESET_EMPTY_STALE_COUNT] = { .name = "reset_empty_stale_count",
+		.bug = "a ring with nothing to reset counts its previous reset's entries again" },
 	[MUT_WALK_NO_ACQUIRE] = { .name = "walk_no_acquire",
 		.bug = "harvester reads flags without acquire (slot/offset read early)",
-		.walk = walk_no_acquire },
+		.harvester.walk = walk_no_acquire },
 	[MUT_WALK_NO_WRAP] = { .name = "walk_no_wrap",
 		.bug = "harvester treats the ring as an array and stops at its end",
-		.walk = walk_no_wrap },
+		.harvester.walk = walk_no_wrap },
 	[MUT_WALK_NO_STOP] = { .name = "walk_no_stop",
 		.bug = "harvester does not stop at an entry that is not DIRTY",
-		.walk = walk_no_stop },
+		.harvester.walk = walk_no_stop },
 	[MUT_WALK_NO_RESET_FLAG] = { .name = "walk_no_reset_flag",
 		.bug = "harvester never sets flags = RESET",
-		.walk = walk_no_reset_flag },
+		.harvester.walk = walk_no_reset_flag },
 	[MUT_WALK_SKIP_AFTER_WRAP] = { .name = "walk_skip_after_wrap",
 		.bug = "harvester skips the first entry of each lap",
-		.walk = walk_skip_after_wrap },
+		.harvester.walk = walk_skip_after_wrap },
 	[MUT_WALK_WAITS_FOR_DIRTY] = { .name = "walk_waits_for_dirty",
 		.bug = "harvester spins on an entry that is not DIRTY yet: loops for ever",
-		.walk = walk_waits_for_dirty },
+		.harvester.walk = walk_waits_for_dirty },
+	[MUT_BITMAP_CLEAR_FIRST_SLOT] = { .name = "bitmap_clear_first_slot",
+		.bug = "clearing a bitmap set clears only its first slot's bitmap",
+		.harvester.bitmap_clear = bitmap_clear_first_slot },
+	[MUT_BITMAP_CLEAR_FULL_WORDS] = { .name = "bitmap_clear_full_words",
+		.bug = "clearing a bitmap set leaves the bits of each slot's last partial word",
+		.harvester.bitmap_clear = bitmap_clear_full_words },
+	[MUT_BITMAP_CLEAR_KEEPS_COUNT] = { .name = "bitmap_clear_keeps_count",
+		.bug = "clearing a bitmap set leaves its count of harvested entries",
+		.harvester.bitmap_clear = bitmap_clear_keeps_count },
 };
 
-dirty_walk_fn ring_mutant_walk(enum ring_mutant_id id)
+const struct ring_harvester *ring_mutant_harvester(enum ring_mutant_id id)
 {
-	if (id < NR_RING_MUTANTS && ring_mutants[id].walk)
-		return ring_mutants[id].walk;
-	return dirty_ring_walk_indirect;
+	TEST_ASSERT(id < NR_RING_MUTANTS, "no mutant %u", id);
+	return &ring_mutants[id].harvester;
 }
 
 int ring_mutant_by_name(const char *name)

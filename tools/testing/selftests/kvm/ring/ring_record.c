@@ -25,6 +25,11 @@ void ring_record_init(struct ring_record *rec)
 
 void ring_record_free(struct ring_record *rec)
 {
+	u64 i;
+
+	for (i = 0; i < rec->nr; i++)
+		if (rec->ev[i].kind == RR_BITMAP)
+			free(rec->ev[i].bitmap.bits);
 	free(rec->ev);
 	memset(rec, 0, sizeof(*rec));
 }
@@ -85,9 +90,29 @@ void ring_record_reset(struct ring_record *rec, u32 count, u32 stale)
 	e->reset.stale = stale;
 }
 
+void ring_record_bitmap(struct ring_record *rec, u32 slot, u64 npages, const unsigned long *bits,
+			u32 harvested)
+{
+	struct ring_event *e = record_add(rec, RR_BITMAP, 0);
+	size_t bytes = (DIV_ROUND_UP(npages, 64) ?: 1) * sizeof(unsigned long);
+
+	e->bitmap.slot = slot;
+	e->bitmap.npages = npages;
+	e->bitmap.bits = malloc(bytes);
+	TEST_ASSERT(e->bitmap.bits, "out of memory");
+	memcpy(e->bitmap.bits, bits, bytes);
+	e->occupancy = harvested;
+}
+
+void ring_record_bitmap_clear(struct ring_record *rec)
+{
+	record_add(rec, RR_BITMAP_CLEAR, 0);
+}
+
 static const char * const event_names[] = {
 	[RR_SLOT] = "slot", [RR_RUN] = "run", [RR_EXIT] = "exit",
 	[RR_ENTRY] = "entry", [RR_DRAINED] = "drained", [RR_RESET] = "reset",
+	[RR_BITMAP] = "bitmap", [RR_BITMAP_CLEAR] = "bitmap_clear",
 };
 
 void ring_record_print(const struct ring_record *rec, u64 from, u64 to)
@@ -108,6 +133,9 @@ void ring_record_print(const struct ring_record *rec, u64 from, u64 to)
 			printf(" [%u] %#x/%#lx", e->entry.index, e->entry.slot, e->entry.offset);
 		else if (e->kind == RR_RESET)
 			printf(" count %u stale %u", e->reset.count, e->reset.stale);
+		else if (e->kind == RR_BITMAP)
+			printf(" slot %#x npages %lu harvested %u", e->bitmap.slot, e->bitmap.npages,
+			       e->occupancy);
 		printf("\n");
 	}
 	fflush(stdout);

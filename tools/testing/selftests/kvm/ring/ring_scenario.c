@@ -97,7 +97,7 @@ enum ring_exit rs_run(struct ring_ctx *ctx, u32 vcpu)
 }
 
 struct harvest_rec {
-	struct ring_record *rec;
+	struct ring_ctx *ctx;
 	u32 vcpu;
 };
 
@@ -105,12 +105,14 @@ static void record_entry(void *opaque, const struct dirty_entry *e)
 {
 	struct harvest_rec *h = opaque;
 
-	ring_record_entry(h->rec, h->vcpu, e);
+	ring_record_entry(&h->ctx->rec, h->vcpu, e);
+	if (h->ctx->bitmaps.nr_slots)
+		dirty_bitmap_set_entry(&h->ctx->bitmaps, e);
 }
 
 static u32 harvest(struct ring_ctx *ctx, u32 vcpu, u32 max)
 {
-	struct harvest_rec h = { .rec = &ctx->rec, .vcpu = vcpu };
+	struct harvest_rec h = { .ctx = ctx, .vcpu = vcpu };
 
 	return ctx->walk(ctx->t->ring(ctx->t, vcpu), max, record_entry, &h);
 }
@@ -173,6 +175,27 @@ u32 rs_collect(struct ring_ctx *ctx)
 	return rs_reset(ctx);
 }
 
+void rs_bitmap_add_slot(struct ring_ctx *ctx, u16 id, u64 npages)
+{
+	dirty_bitmap_set_add_slot(&ctx->bitmaps, DIRTY_RING_SLOT(0, id), npages);
+}
+
+void rs_bitmap_take(struct ring_ctx *ctx)
+{
+	struct dirty_bitmap_set *set = &ctx->bitmaps;
+	u32 i;
+
+	for (i = 0; i < set->nr_slots; i++)
+		ring_record_bitmap(&ctx->rec, set->slots[i].slot, set->slots[i].npages,
+				   set->slots[i].bitmap, set->harvested);
+}
+
+void rs_bitmap_clear(struct ring_ctx *ctx)
+{
+	ctx->bitmap_clear(&ctx->bitmaps);
+	ring_record_bitmap_clear(&ctx->rec);
+}
+
 enum ring_exit rs_run_to_sync(struct ring_ctx *ctx, u32 vcpu)
 {
 	u64 stores = ctx->progress[vcpu].stores;
@@ -215,11 +238,13 @@ enum ring_exit rs_run_reaped(struct ring_ctx *ctx, u32 vcpu)
 	int ret;
 
 	ring_record_run(&ctx->rec, vcpu);
+	ctx->t->reaped = true;
 	ret = pthread_create(&thread, NULL, reaped_vcpu, &r);
 	TEST_ASSERT(!ret, "pthread_create: %d", ret);
 	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE))
 		ctx->reaped += harvest(ctx, vcpu, ctx->t->ring_size);
 	pthread_join(thread, NULL);
+	ctx->t->reaped = false;
 	ctx->progress[vcpu] = r.progress;
 	record_exit(ctx, vcpu, r.exit, &r.progress);
 	return r.exit;
@@ -240,6 +265,7 @@ bool rs_end(struct ring_ctx *ctx)
 	cfg->ring_size = t->ring_size;
 	cfg->reserve_min = t->reserve_min;
 	cfg->reserve_max = t->reserve_max;
+	cfg->batch = t->batch;
 	cfg->store_dups = t->store_dups;
 	cfg->nr_vcpus = t->nr_vcpus;
 	for (v = 0; v < t->nr_vcpus; v++)
@@ -251,7 +277,7 @@ bool rs_end(struct ring_ctx *ctx)
 }
 
 int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory *factory,
-		      dirty_walk_fn walk, u32 ring_size, struct ring_verdict *verdict)
+		      const struct ring_harvester *h, u32 ring_size, struct ring_verdict *verdict)
 {
 	struct ring_ctx *ctx = calloc(1, sizeof(*ctx));
 	int code = KSFT_SKIP;
@@ -259,7 +285,8 @@ int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory 
 
 	TEST_ASSERT(ctx, "out of memory");
 	ctx->factory = factory;
-	ctx->walk = walk ? walk : dirty_ring_walk_indirect;
+	ctx->walk = h && h->walk ? h->walk : dirty_ring_walk_indirect;
+	ctx->bitmap_clear = h && h->bitmap_clear ? h->bitmap_clear : dirty_bitmap_set_clear;
 	ctx->ring_size = ring_size;
 	ring_record_init(&ctx->rec);
 
@@ -277,6 +304,7 @@ int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory 
 	}
 	for (v = 0; v < RING_MAX_VCPUS; v++)
 		ws_script_free(&ctx->script[v]);
+	dirty_bitmap_set_free(&ctx->bitmaps);
 	ring_record_free(&ctx->rec);
 	free(ctx);
 	return code;
@@ -287,7 +315,7 @@ unsigned int ring_scenario_cpu_limit_s;
 struct forked_run {
 	const struct ring_scenario *s;
 	struct ring_target_factory *factory;
-	dirty_walk_fn walk;
+	const struct ring_harvester *h;
 	u32 ring_size;
 	struct ring_verdict *shared;	/* MAP_SHARED: the child's verdict */
 };
@@ -300,16 +328,16 @@ static void forked_child(void *arg)
 
 	if (ring_scenario_cpu_limit_s)
 		TEST_ASSERT(!setrlimit(RLIMIT_CPU, &cpu), "setrlimit(RLIMIT_CPU)");
-	code = ring_scenario_run(r->s, r->factory, r->walk, r->ring_size, r->shared);
+	code = ring_scenario_run(r->s, r->factory, r->h, r->ring_size, r->shared);
 
 	exit(code);
 }
 
 int ring_scenario_run_forked(const struct ring_scenario *s, struct ring_target_factory *factory,
-			     dirty_walk_fn walk, u32 ring_size, unsigned int timeout_ms,
+			     const struct ring_harvester *h, u32 ring_size, unsigned int timeout_ms,
 			     struct ring_verdict *verdict)
 {
-	struct forked_run r = { .s = s, .factory = factory, .walk = walk, .ring_size = ring_size };
+	struct forked_run r = { .s = s, .factory = factory, .h = h, .ring_size = ring_size };
 	struct ksft_case_status st;
 
 	r.shared = mmap(NULL, sizeof(*r.shared), PROT_READ | PROT_WRITE,

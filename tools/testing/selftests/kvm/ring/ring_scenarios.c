@@ -389,6 +389,259 @@ static void wrap_positions(struct ring_ctx *ctx)
 	}
 }
 
+/* The soft limit of the largest reserve the target may use. */
+static u32 lowest_soft_limit(const struct ring_ctx *ctx)
+{
+	const struct ring_target *t = ctx->t;
+
+	return t->ring_size > t->reserve_max ? t->ring_size - t->reserve_max : 1;
+}
+
+/*
+ * Large rings: the first full exit of a fresh ring comes after exactly
+ * size - reserve entries, and the vCPU stays full until the collection.
+ * The ring is 8192 entries unless the caller picks another size.
+ */
+static void full_exit_point(struct ring_ctx *ctx)
+{
+	struct ws_script *s = &ctx->script[0];
+	u32 size;
+
+	if (!rs_begin(ctx, 1, 8192))
+		return;
+	size = ctx->t->ring_size;
+	rs_slot_add(ctx, 1, size, LOG);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = size });
+	rs_load(ctx, 0);
+	if (rs_run(ctx, 0) != RING_EXIT_FULL) {
+		rs_unmet(ctx, "a ring's worth of stores ended without a full exit");
+		return;
+	}
+	rs_run(ctx, 0);
+	rs_collect(ctx);
+	run_script(ctx, 0);
+}
+
+/*
+ * A slot's pages, its last one above all, are write-protected again when
+ * dirty logging is re-enabled: whether their entries were harvested and not
+ * reset, or reset; for slot sizes around a bitmap word.
+ */
+static void relog_last_page(struct ring_ctx *ctx)
+{
+	static const u64 npages[] = { 1, 2, 63, 64, 65, 513 };
+	struct ws_script *s = &ctx->script[0];
+	u32 i, round;
+
+	if (!rs_begin(ctx, 1, 256))
+		return;
+	for (i = 0; i < ARRAY_SIZE(npages); i++)
+		rs_slot_add(ctx, i + 1, npages[i], LOG);
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < ARRAY_SIZE(npages); i++) {
+			ws_add_write(s, (struct ws_write){ .slot = i + 1, .page = npages[i] - 1, .count = 1 });
+			ws_add_write(s, (struct ws_write){ .slot = i + 1, .page = 0, .count = 1 });
+		}
+		ws_add_sync(s);
+	}
+	rs_load(ctx, 0);
+	for (round = 0; round < 4; round++) {
+		rs_run_to_sync(ctx, 0);
+		/* Rounds 0 and 2 harvest without reset, 1 and 3 collect. */
+		if (round & 1)
+			rs_collect(ctx);
+		else
+			rs_harvest_all(ctx, 0);
+		for (i = 0; i < ARRAY_SIZE(npages); i++)
+			rs_slot_set_flags(ctx, i + 1, 0);
+		for (i = 0; i < ARRAY_SIZE(npages); i++)
+			rs_slot_set_flags(ctx, i + 1, LOG);
+	}
+}
+
+/*
+ * One reset for all rings while some are empty: the first, the last, some
+ * in the middle, all of them, after rounds where they were not.
+ */
+static void reset_empty_rings(struct ring_ctx *ctx)
+{
+	static const u8 writers[] = { 0x1, 0x2, 0x4, 0x8, 0x5, 0xa, 0x0, 0xf, 0xe, 0x7, 0x0, 0x9 };
+	const u32 nr_vcpus = 4;
+	u32 v, round;
+
+	if (!rs_begin(ctx, nr_vcpus, 256))
+		return;
+	rs_slot_add(ctx, 1, nr_vcpus * 16, LOG);
+	for (v = 0; v < nr_vcpus; v++) {
+		struct ws_script *s = &ctx->script[v];
+
+		for (round = 0; round < ARRAY_SIZE(writers); round++) {
+			if (writers[round] & (1u << v))
+				ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 16 + round % 4,
+								   .count = 3 + round % 5 });
+			ws_add_sync(s);
+		}
+		rs_load(ctx, v);
+	}
+	for (round = 0; round < ARRAY_SIZE(writers); round++) {
+		for (v = 0; v < nr_vcpus; v++)
+			rs_run_to_sync(ctx, v);
+		rs_collect(ctx);
+	}
+}
+
+/*
+ * Each ring has its own soft limit: vCPUs that each stay below it run on
+ * while their rings together hold more than one ring's soft limit.
+ */
+static void vcpus_over_soft_limit(struct ring_ctx *ctx)
+{
+	const u32 nr_vcpus = 4;
+	u32 v, half, round;
+
+	if (!rs_begin(ctx, nr_vcpus, 256))
+		return;
+	/* Three quarters of the lowest soft limit per vCPU, in two halves. */
+	half = lowest_soft_limit(ctx) * 3 / 8;
+	if (!half || nr_vcpus * 2 * half <= ctx->t->ring_size - ctx->t->reserve_min) {
+		rs_unmet(ctx, "the rings' soft limits leave no room for this scenario");
+		half = 1;
+	}
+	rs_slot_add(ctx, 1, nr_vcpus * 2 * half, LOG);
+	for (v = 0; v < nr_vcpus; v++) {
+		struct ws_script *s = &ctx->script[v];
+
+		for (round = 0; round < 2; round++) {
+			ws_add_write(s, (struct ws_write){ .slot = 1, .page = (v * 2 + round) * half,
+							   .count = half });
+			ws_add_sync(s);
+		}
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 2 * half, .count = 2 * half });
+		ws_add_sync(s);
+		rs_load(ctx, v);
+	}
+	for (round = 0; round < 2; round++)
+		for (v = 0; v < nr_vcpus; v++)
+			if (rs_run(ctx, v) != RING_EXIT_SYNC)
+				rs_unmet(ctx, "a vCPU below its own soft limit did not reach its sync");
+	rs_collect(ctx);
+	for (v = 0; v < nr_vcpus; v++)
+		rs_run_to_sync(ctx, v);
+}
+
+/*
+ * At a full exit only part of the ring is harvested and reset: the vCPU
+ * runs on and exits full again as soon as the ring is back at its soft
+ * limit; without the reset it does not run at all.
+ */
+static void full_partial_harvest(struct ring_ctx *ctx)
+{
+	struct ws_script *s = &ctx->script[0];
+	u32 soft, i, exits = 0;
+	u64 pages;
+
+	if (!rs_begin(ctx, 1, 256))
+		return;
+	soft = lowest_soft_limit(ctx);
+	pages = (u64)ctx->t->ring_size * 4;
+
+	/* How many entries each full exit's harvest takes. */
+	const u32 cut[] = { 1, 2, 7, soft / 2, soft - 1, 1, soft / 3, 3 };
+
+	rs_slot_add(ctx, 1, pages, LOG);
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = pages });
+	rs_load(ctx, 0);
+	for (i = 0; i < ARRAY_SIZE(cut); i++) {
+		if (rs_run(ctx, 0) != RING_EXIT_FULL)
+			break;
+		exits++;
+		rs_harvest(ctx, 0, cut[i]);
+		rs_run(ctx, 0);
+		rs_reset(ctx);
+	}
+	if (exits < ARRAY_SIZE(cut))
+		rs_unmet(ctx, "the vCPU did not exit full at every partial harvest");
+	rs_collect(ctx);
+	run_script(ctx, 0);
+}
+
+/*
+ * A target that pushes a batch of entries between two soft-full checks
+ * may exit up to batch - 1 entries past the soft limit, never more: the
+ * ring is brought to every phase of a batch (k entries, k = 0..batch)
+ * before a run of stores that fills it.
+ */
+static void batch_phases(struct ring_ctx *ctx)
+{
+	struct ws_script *s = &ctx->script[0];
+	u32 size, batch, k;
+
+	if (!rs_begin(ctx, 1, 256))
+		return;
+	size = ctx->t->ring_size;
+	batch = ctx->t->batch ? ctx->t->batch : 1;
+	rs_slot_add(ctx, 1, size + batch, LOG);
+	for (k = 0; k <= batch; k++) {
+		if (k)
+			ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = k });
+		ws_add_sync(s);
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = k, .count = size });
+		ws_add_sync(s);
+	}
+	rs_load(ctx, 0);
+	for (k = 0; k <= batch; k++) {
+		rs_run_to_sync(ctx, 0);
+		if (rs_run_to_sync(ctx, 0) != RING_EXIT_SYNC)
+			break;
+		rs_collect(ctx);
+	}
+}
+
+/*
+ * Harvested entries collected into per-slot bitmaps, the set cleared after
+ * each round: each round's bitmaps hold exactly that round's pages, for
+ * slots of whole and partial 64-page words, one page, and no page at all.
+ */
+static void bitmap_set_clear(struct ring_ctx *ctx)
+{
+	static const u64 npages[] = { 130, 64, 1, 200 };
+	struct ws_script *s = &ctx->script[0];
+	u32 i, round;
+
+	if (!rs_begin(ctx, 1, 256))
+		return;
+	for (i = 0; i < ARRAY_SIZE(npages); i++) {
+		rs_slot_add(ctx, i + 1, npages[i], LOG);
+		rs_bitmap_add_slot(ctx, i + 1, npages[i]);
+	}
+	/*
+	 * Each round below the smallest soft limit: all of the first slot,
+	 * all of the second and a few of the first, two last pages, nothing,
+	 * one page and the first slot's last word.
+	 */
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = npages[0] });
+	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 1 });
+	ws_add_sync(s);
+	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 0, .count = npages[1] });
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 3, .count = 5 });
+	ws_add_sync(s);
+	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 63, .count = 1 });
+	ws_add_write(s, (struct ws_write){ .slot = 4, .page = 199, .count = 1 });
+	ws_add_sync(s);
+	ws_add_sync(s);
+	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 1 });
+	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 127, .count = 3 });
+	ws_add_sync(s);
+	rs_load(ctx, 0);
+	for (round = 0; round < 5; round++) {
+		rs_run_to_sync(ctx, 0);
+		rs_harvest_all(ctx, 0);
+		rs_bitmap_take(ctx);
+		rs_reset(ctx);
+		rs_bitmap_clear(ctx);
+	}
+}
+
 const struct ring_scenario ring_scenarios[NR_RING_SCENARIOS] = {
 	[RS_FIRST_WRITE_ORDER] = { "first_write_order", "entries in first-write order, slots and offsets exact",
 		first_write_order },
@@ -422,4 +675,18 @@ const struct ring_scenario ring_scenarios[NR_RING_SCENARIOS] = {
 		reaper_concurrent },
 	[RS_WRAP_POSITIONS] = { "wrap_positions", "harvests and resets at every ring position",
 		wrap_positions },
+	[RS_FULL_EXIT_POINT] = { "full_exit_point", "large rings exit full after exactly size - reserve entries",
+		full_exit_point },
+	[RS_RELOG_LAST_PAGE] = { "relog_last_page", "re-enabling dirty logging protects a slot's last page too",
+		relog_last_page },
+	[RS_RESET_EMPTY_RINGS] = { "reset_empty_rings", "one reset for all rings while some are empty",
+		reset_empty_rings },
+	[RS_VCPUS_OVER_SOFT_LIMIT] = { "vcpus_over_soft_limit", "each ring has its own soft limit, not the VM",
+		vcpus_over_soft_limit },
+	[RS_FULL_PARTIAL_HARVEST] = { "full_partial_harvest", "a partial harvest at a full exit, then running on",
+		full_partial_harvest },
+	[RS_BATCH_PHASES] = { "batch_phases", "a full exit at most batch - 1 entries past the soft limit",
+		batch_phases },
+	[RS_BITMAP_SET_CLEAR] = { "bitmap_set_clear", "a cleared bitmap set holds only the next round's pages",
+		bitmap_set_clear },
 };

@@ -22,11 +22,15 @@
  *    it retires: its page may be reported once more after the reset;
  *  - when a harvest finds the ring empty, every store up to the vCPU's
  *    progress has been reported (nothing lost or overwritten);
- *  - a full exit comes with size - reserve_max <= used <= size - reserve_min,
- *    no exit ever comes with more used than size - reserve_min, and a vCPU
- *    that exited full makes no progress until a reset;
+ *  - a full exit comes with size - reserve_max <= used <= size - reserve_min
+ *    + batch - 1 (and never more than size), no exit ever comes with more
+ *    used than that, and a vCPU that exited full makes no progress until a
+ *    reset;
  *  - a reset returns the number of entries harvested since the previous
- *    reset, and leaves their flags at 0.
+ *    reset, and leaves their flags at 0;
+ *  - the harvester's bitmap of a slot holds exactly the pages named by the
+ *    entries harvested since the bitmap set was last cleared, and the set
+ *    counts exactly those entries.
  *
  * "used" is what KVM counts: entries pushed and not yet reset, i.e. the
  * occupancy at the fetch index plus the entries harvested since the reset.
@@ -47,6 +51,7 @@ struct ring_check_config {
 	u32 ring_size;			/* entries per vCPU ring */
 	u32 reserve_min;		/* smallest reserve the target may use */
 	u32 reserve_max;		/* largest (e.g. 64 + 512 with Intel PML) */
+	u32 batch;			/* pushes between soft-full checks (0: 1) */
 	bool store_dups;		/* emulated writes: every store may log */
 	u32 nr_vcpus;
 	const struct ws_op *script[RING_MAX_VCPUS];

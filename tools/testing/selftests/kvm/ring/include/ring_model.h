@@ -16,6 +16,10 @@
  *    store runs again on the next run, as on KVM, and logs again if the
  *    reset re-protected its page.  A vCPU refuses to run (exits FULL with no
  *    progress) while used >= soft limit;
+ *  - in batch mode (batch > 1) the soft limit is checked only after every
+ *    batch-th push of a run and on entry, as hardware that logs into a
+ *    buffer does (Intel PML: up to 512 entries flushed at a VM exit), so a
+ *    full exit comes with up to batch - 1 entries past the soft limit;
  *  - ring_model_reset() is KVM_RESET_DIRTY_RINGS: for each ring, from the
  *    reset index while entries are RESET (harvested): validate slot and
  *    offset against the memslots (invalid ones are skipped but counted),
@@ -50,6 +54,7 @@ struct ring_model_config {
 	u32 start_index;	/* first dirty/reset/fetch index (tests the 32-bit wrap) */
 	bool emulated;		/* every store pushes */
 	bool replay_full_store;	/* the store that hit the soft limit runs again */
+	u32 batch;		/* pushes between soft-full checks (0 or 1: every push) */
 	enum ring_mutant_id mutant;
 };
 
@@ -71,6 +76,11 @@ struct ring_model_vcpu {
 	struct ring_progress progress;
 	u64 page;		/* next page within the current WS_WRITE */
 	u64 pushes;
+	u32 unchecked;		/* pushes of this run since the last soft-full check */
+	u32 checked_used;	/* used at that check (MUT_BATCH_STALE_CHECK) */
+	u32 since_reset;	/* pushes since the last reset (MUT_FULL_COUNT_FROM_RESET) */
+	u32 last_reset;		/* entries its last reset took (MUT_RESET_EMPTY_STALE_COUNT) */
+	bool reaped;		/* a thread harvests while this vCPU runs */
 	bool full_latched;	/* MUT_FULL_NEVER_CLEARS */
 };
 
@@ -111,6 +121,12 @@ struct ring_model_target_config {
 	u32 reserve;		/* capped at ring_size / 2 for small rings */
 	bool emulated;
 	bool replay_full_store;
+	u32 batch;		/* batch mode: pushes between soft-full checks */
+	/*
+	 * The batch the target tells the checker (0: batch).  Only to show that
+	 * the checker rejects a batch larger than the target claims.
+	 */
+	u32 claimed_batch;
 	enum ring_mutant_id mutant;
 };
 

@@ -4,7 +4,8 @@
  * through their write scripts (each run started, each exit with the vCPU's
  * progress and the ring occupancy at that moment, each entry the harvester
  * handed over, each harvest that found the ring empty, each reset with the
- * count KVM returned, each memslot change).  Targets (the model, real KVM)
+ * count KVM returned, each memslot change, each look at the bitmaps the
+ * harvested entries were collected into, and each clearing of them).  Targets (the model, real KVM)
  * and the scenario driver write it; the checker (ring_check.h) reads it.
  */
 #ifndef SELFTEST_KVM_RING_RECORD_H
@@ -41,6 +42,8 @@ enum ring_event_kind {
 	RR_ENTRY,	/* the harvester handed over an entry */
 	RR_DRAINED,	/* a harvest stopped at an entry that was not DIRTY */
 	RR_RESET,	/* KVM_RESET_DIRTY_RINGS returned */
+	RR_BITMAP,	/* a slot's bitmap in the harvester's bitmap set, as it was */
+	RR_BITMAP_CLEAR,	/* the bitmap set was cleared */
 };
 
 enum ring_slot_op {
@@ -54,7 +57,8 @@ struct ring_event {
 	u8 vcpu;
 	u8 exit;		/* RR_EXIT: enum ring_exit */
 	u8 slot_op;		/* RR_SLOT: enum ring_slot_op */
-	u32 occupancy;		/* RR_EXIT: DIRTY entries at the fetch index */
+	u32 occupancy;		/* RR_EXIT: DIRTY entries at the fetch index;
+				 * RR_BITMAP: the set's count of harvested entries */
 	union {
 		struct dirty_entry entry;	/* RR_ENTRY */
 		struct ring_progress progress;	/* RR_EXIT */
@@ -67,6 +71,11 @@ struct ring_event {
 			u16 id;
 			u64 npages;
 		} slot;
+		struct {			/* RR_BITMAP */
+			u32 slot;		/* as_id << 16 | slot id */
+			u64 npages;
+			unsigned long *bits;	/* a copy, owned by the record */
+		} bitmap;
 	};
 };
 
@@ -86,6 +95,10 @@ void ring_record_exit(struct ring_record *rec, u32 vcpu, enum ring_exit exit,
 void ring_record_entry(struct ring_record *rec, u32 vcpu, const struct dirty_entry *e);
 void ring_record_drained(struct ring_record *rec, u32 vcpu);
 void ring_record_reset(struct ring_record *rec, u32 count, u32 stale);
+/* Copies the bitmap of npages bits. */
+void ring_record_bitmap(struct ring_record *rec, u32 slot, u64 npages, const unsigned long *bits,
+			u32 harvested);
+void ring_record_bitmap_clear(struct ring_record *rec);
 
 /* Print events [from, to) as "# " lines, for diagnosis. */
 void ring_record_print(const struct ring_record *rec, u64 from, u64 to);

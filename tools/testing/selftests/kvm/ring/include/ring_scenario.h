@@ -11,16 +11,21 @@
 #define SELFTEST_KVM_RING_SCENARIO_H
 
 #include "ring_check.h"
+#include "ring_mutants.h"
 #include "ring_target.h"
 
 /*
  * The scenario driver: every call goes to the target and into the record.
  * Harvesting uses ctx->walk, which is dirty_ring_walk() unless a harvester
- * mutant is being tested.
+ * mutant is being tested; once a scenario gave the bitmap set a slot, every
+ * harvested entry is collected into it too (ctx->bitmap_clear clears it:
+ * dirty_bitmap_set_clear() unless a mutant's).
  */
 struct ring_ctx {
 	struct ring_target_factory *factory;
 	dirty_walk_fn walk;
+	void (*bitmap_clear)(struct dirty_bitmap_set *set);
+	struct dirty_bitmap_set bitmaps;
 	u32 ring_size;			/* 0: the scenario's choice */
 	struct ring_target *t;
 	struct ring_record rec;
@@ -54,6 +59,11 @@ u32 rs_harvest_all(struct ring_ctx *ctx, u32 vcpu);
 u32 rs_reset(struct ring_ctx *ctx);
 /* Harvest every ring, then reset. */
 u32 rs_collect(struct ring_ctx *ctx);
+/* Collect the entries of slot id (npages pages) into the bitmap set too. */
+void rs_bitmap_add_slot(struct ring_ctx *ctx, u16 id, u64 npages);
+/* Record every slot's bitmap as it is; clear the set. */
+void rs_bitmap_take(struct ring_ctx *ctx);
+void rs_bitmap_clear(struct ring_ctx *ctx);
 /* Run until a sync or the end, collecting at each full exit. */
 enum ring_exit rs_run_to_sync(struct ring_ctx *ctx, u32 vcpu);
 /*
@@ -92,18 +102,26 @@ enum ring_scenario_id {
 	RS_VCPUS_LOCKSTEP,
 	RS_REAPER_CONCURRENT,
 	RS_WRAP_POSITIONS,
+	RS_FULL_EXIT_POINT,
+	RS_RELOG_LAST_PAGE,
+	RS_RESET_EMPTY_RINGS,
+	RS_VCPUS_OVER_SOFT_LIMIT,
+	RS_FULL_PARTIAL_HARVEST,
+	RS_BATCH_PHASES,
+	RS_BITMAP_SET_CLEAR,
 	NR_RING_SCENARIOS
 };
 
 extern const struct ring_scenario ring_scenarios[NR_RING_SCENARIOS];
 
 /*
- * Run one scenario on a target created by factory, harvesting with walk
- * (NULL: dirty_ring_walk) and a ring size (0: the scenario's).  Returns
- * KSFT_PASS, KSFT_FAIL (verdict->msg says why) or KSFT_SKIP.
+ * Run one scenario on a target created by factory, harvesting with h (NULL,
+ * or its NULL members: the library's code) and a ring size (0: the
+ * scenario's).  Returns KSFT_PASS, KSFT_FAIL (verdict->msg says why) or
+ * KSFT_SKIP.
  */
 int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory *factory,
-		      dirty_walk_fn walk, u32 ring_size, struct ring_verdict *verdict);
+		      const struct ring_harvester *h, u32 ring_size, struct ring_verdict *verdict);
 
 /*
  * The same in a forked child under a watchdog of timeout_ms milliseconds
@@ -118,7 +136,7 @@ int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory 
  */
 extern unsigned int ring_scenario_cpu_limit_s;
 int ring_scenario_run_forked(const struct ring_scenario *s, struct ring_target_factory *factory,
-			     dirty_walk_fn walk, u32 ring_size, unsigned int timeout_ms,
+			     const struct ring_harvester *h, u32 ring_size, unsigned int timeout_ms,
 			     struct ring_verdict *verdict);
 
 #endif /* SELFTEST_KVM_RING_SCENARIO_H */

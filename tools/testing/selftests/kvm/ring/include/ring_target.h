@@ -17,10 +17,19 @@
  *  nr_vcpus, ring_size   as asked
  *  reserve_min, reserve_max   bounds of size - soft limit that the target
  *                  may use (model: its reserve twice; KVM: 64 and 64 + 512,
- *                  Intel PML may take the larger)
+ *                  Intel PML may take the larger, unless the smallest ring
+ *                  KVM accepts rules 64 + 512 out)
+ *  batch           entries the target may push between two soft-full
+ *                  checks (1: it checks after every push), so a full exit
+ *                  may come up to batch - 1 entries past the soft limit,
+ *                  never past the ring size (model: its batch mode; KVM: 1,
+ *                  a PML flush is inside KVM's larger reserve)
  *  store_dups      true when stores can log more than once per page per
  *                  reset cycle (writes emulated by KVM: CPL0 on kvm_pvm)
  *  max_slot_id     the highest memslot id a scenario may use
+ *  reaped          false; the caller sets it while one of its threads
+ *                  harvests during run() (the model's torn-push mutant waits
+ *                  for that harvester; KVM has no use for it)
  *
  * and implements these ops (t is always the target itself):
  *
@@ -64,8 +73,10 @@ struct ring_target {
 	u32 ring_size;
 	u32 reserve_min;
 	u32 reserve_max;
+	u32 batch;
 	bool store_dups;
 	u16 max_slot_id;
+	bool reaped;		/* set by the caller while it harvests during run() */
 
 	int (*slot_add)(struct ring_target *t, u16 id, u64 npages, u32 flags);
 	int (*slot_set_flags)(struct ring_target *t, u16 id, u32 flags);

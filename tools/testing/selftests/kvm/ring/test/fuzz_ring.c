@@ -148,7 +148,8 @@ static bool fuzz_one(const u8 *data, size_t size, char *msg, size_t msg_size)
 	TEST_ASSERT(ctx, "out of memory");
 	ring_model_factory_init(&f, &tc);
 	ctx->factory = &f;
-	ctx->walk = ring_mutant_walk(MUT_NONE);
+	ctx->walk = dirty_ring_walk_indirect;
+	ctx->bitmap_clear = dirty_bitmap_set_clear;
 	ring_record_init(&ctx->rec);
 	TEST_ASSERT(rs_begin(ctx, nr_vcpus, ring_size), "model refused: %s", f.why);
 
