@@ -4,7 +4,8 @@
 # .ci/packages.sh: install the Debian packages CI needs that a machine may
 # lack: clang (make check builds everything with gcc and with clang, and
 # runs the suite from both builds), and for .ci/kernel-tree.sh the kernel's
-# source (linux-source-6.12) and what its kconfig and selftests builds run.
+# source (linux-source-6.12) and what its kconfig and selftests builds run;
+# QEMU, so that make check's guest test runs instead of skipping.
 # Nothing is fetched when everything is there already.
 set -euo pipefail
 
@@ -12,6 +13,8 @@ need=()
 command -v gcc >/dev/null || need+=(gcc)
 command -v clang >/dev/null || need+=(clang)
 [ -r /usr/src/linux-source-6.12.tar.xz ] || need+=(linux-source-6.12)
+# make check boots the dirty guest of vmm/ under QEMU TCG (a SKIP without it).
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 for tool in flex bison rsync xz; do
 	command -v "$tool" >/dev/null || need+=("$tool")
 done
