@@ -39,7 +39,7 @@ static void case_child(void *arg)
 	if (cr->tc->ring_caps) {
 		if (!kvm_dirty_ring_max_bytes(cr->acq_rel))
 			test_skip("KVM does not offer %s%s", dirty_ring_cap_name(cr->acq_rel),
-				  cr->acq_rel ? " (Linux 6.2 added it)" : "");
+				  cr->acq_rel ? " (Linux 6.1 added it)" : "");
 		dirty_ring_cap_select(cr->acq_rel);
 	}
 	cr->tc->run(cr->cpl, cr->tc->arg);
