@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# upstream/upstream-check.sh: check the upstream patch series in upstream/
+# against Debian's linux-source-7.3 (trixie-backports), without touching the
+# machine's apt sources (vm/debian-apt.sh).
+#
+#   upstream/upstream-check.sh [-w WORKDIR] quick
+#       extract the parts of linux-source-7.3 the series needs into a
+#       scratch git tree, `git am` the series, run scripts/checkpatch.pl
+#       --strict on it, build upstream's KVM selftests (with the new test)
+#       for x86_64 and, with aarch64-linux-gnu-gcc, for arm64.
+#   upstream/upstream-check.sh [-w WORKDIR] regen [SENDER]
+#       rewrite upstream/*.patch from the scratch tree (after quick): with
+#       SENDER ("Full Name <address>"), as that author with a Signed-off-by.
+#
+# WORKDIR: $UPSTREAM_WORK, default upstream/work.  Debian's package lists and
+# downloads: $DEBIAN_APT_DIR, default WORKDIR/debian-apt.  Exit status: 0 all
+# checks passed, 1 a check failed (said which), 4 a prerequisite is missing
+# (said which, with the command that installs it).
+
+set -euo pipefail
+prog=upstream-check
+top=$(cd "$(dirname "$0")/.." && pwd)
+up=$top/upstream
+work=${UPSTREAM_WORK:-$up/work}
+src_pkg=linux-source-7.3
+# The scratch tree's base commit is reproducible: fixed identity and dates.
+base_ident=(-c user.name="Debian linux-source-7.3" -c user.email=linux-source@invalid)
+export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
+# Parts of the source the series, checkpatch, get_maintainer.pl, `make
+# headers` and the selftests need (checkpatch wants the top-level layout).
+parts=(Makefile Kbuild Kconfig COPYING CREDITS MAINTAINERS README .gitignore .mailmap
+	LICENSES scripts include init ipc kernel lib fs usr virt tools
+	arch/Kconfig arch/x86 arch/arm64 Documentation/virt
+	drivers/dma/ioat drivers/dma/idxd drivers/net/ethernet/intel/igb)
+
+fail() { echo "$prog: FAIL: $*" >&2; exit 1; }
+skip() { echo "$prog: SKIP: $*" >&2; exit 4; }
+step() { step_start=$(date +%s); echo "== $*"; }
+step_done() { echo "   ($(( $(date +%s) - step_start )) s)"; }
+
+usage()
+{
+	echo "usage: $0 [-w WORKDIR] quick | regen [SENDER]" >&2
+	exit 2
+}
+
+while getopts "w:h" opt; do
+	case $opt in
+	w) work=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || usage
+cmd=$1
+shift
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+tree=$work/tree
+mapfile -t series < <(ls "$up"/0[0-9][0-9][0-9]-*.patch 2> /dev/null |
+	grep -v /0000-cover-letter.patch)
+[ ${#series[@]} -gt 0 ] || [ "$cmd" = regen ] || fail "no patches in $up"
+
+need_tools()
+{
+	local t
+	for t in git perl make gcc python3 xz; do
+		command -v "$t" > /dev/null || skip "$t missing (apt-get install $t)"
+	done
+	/usr/bin/python3 -c 'import ply, git' 2> /dev/null ||
+		skip "checkpatch's SPDX check needs ply and GitPython (apt-get install python3-ply python3-git)"
+	[ -e /usr/include/uuid/uuid.h ] ||
+		skip "the 7.3 KVM selftests link libuuid (apt-get install uuid-dev)"
+	command -v aarch64-linux-gnu-gcc > /dev/null ||
+		skip "no arm64 cross compiler (apt-get install gcc-aarch64-linux-gnu)"
+}
+
+# prepare_tree: $tree = the needed parts of linux-source-7.3, committed.
+prepare_tree()
+{
+	local tarball=$work/src/usr/src/$src_pkg.tar.xz p
+	local -a members=()
+
+	# shellcheck source=../vm/debian-apt.sh
+	. "$top/vm/debian-apt.sh"
+	debian_apt_init "${DEBIAN_APT_DIR:-$work/debian-apt}"
+	step "fetch $src_pkg"
+	debian_apt_update
+	src_ver=$(debian_apt_cache policy "$src_pkg" | sed -n 's/^ *Candidate: //p')
+	[ -n "$src_ver" ] && [ "$src_ver" != "(none)" ] ||
+		fail "$src_pkg is in none of Debian's suites: see $debian_apt_dir/update.log"
+	if [ "$(cat "$work/src.version" 2> /dev/null)" != "$src_ver" ] || [ ! -f "$tarball" ]; then
+		rm -rf "$work/src"
+		debian_unpack "$work/src" "$src_pkg=$src_ver"
+		echo "$src_ver" > "$work/src.version"
+	fi
+	echo "   $src_pkg $src_ver"
+	step_done
+
+	step "extract the parts the series needs"
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	for p in "${parts[@]}"; do
+		members+=("$src_pkg/$p")
+	done
+	tar -xJf "$tarball" -C "$tree" --strip-components=1 "${members[@]}"
+	git -C "$tree" init -q
+	# No detached auto-gc that outlives this script.
+	git -C "$tree" config gc.auto 0
+	# Debian's top-level .gitignore ignores everything: add by force.
+	git -C "$tree" add -f -A .
+	git -C "$tree" "${base_ident[@]}" commit -q -m "$src_pkg $src_ver (parts)"
+	base=$(git -C "$tree" rev-parse HEAD)
+	echo "$base" > "$work/base"
+	echo "   base $base ($(du -sh "$tree" | cut -f1))"
+	step_done
+}
+
+check_base()
+{
+	local want
+	want=$(sed -n 's/^base-commit: //p' "${series[-1]}")
+	if [ "$want" != "$base" ]; then
+		echo "   note: the series was made on base $want; this $src_pkg gives $base"
+		echo "   (another Debian upload or different parts): it must still apply"
+	fi
+}
+
+apply_series()
+{
+	step "git am the series (${#series[@]} patches)"
+	git -C "$tree" -c user.name=upstream-check -c user.email=upstream-check@invalid \
+		am -q "${series[@]}" || fail "the series does not apply to $src_pkg $src_ver"
+	git -C "$tree" log --oneline "$base..HEAD" | sed 's/^/   /'
+	step_done
+}
+
+# checkpatch: --strict, clean but for the sender's missing Signed-off-by.
+# Ignored: UNKNOWN_COMMIT_ID (the scratch tree has no history; the ids are
+# checked in upstream/README.md) and FILE_PATH_CHANGES for files that an
+# existing MAINTAINERS entry covers (checked here with get_maintainer.pl).
+run_checkpatch()
+{
+	local p out f bad=0 totals
+	step "checkpatch --strict"
+	for p in "${series[@]}"; do
+		out=$(cd "$tree" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
+			--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$p" 2>&1) || true
+		totals=$(echo "$out" | grep '^total:' || true)
+		if [ "$totals" != "total: 1 errors, 0 warnings, 0 checks,${totals#*checks,}" ] ||
+		   [ "$(echo "$out" | grep -c '^ERROR:')" != 1 ] ||
+		   ! echo "$out" | grep -q '^ERROR: Missing Signed-off-by: line(s)$' ||
+		   echo "$out" | grep -q 'Traceback\|Error:'; then
+			echo "$out"
+			echo "   $(basename "$p"): NOT clean"
+			bad=1
+		else
+			echo "   $(basename "$p"): clean but for the sender's Signed-off-by (${totals#total: })"
+		fi
+	done
+	for f in $(git -C "$tree" diff --name-only --diff-filter=A "$base..HEAD"); do
+		(cd "$tree" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+			-f "$f" 2> /dev/null) | grep -q 'kvm@vger.kernel.org' ||
+			{ echo "   new file $f: no MAINTAINERS entry covers it"; bad=1; }
+	done
+	[ $bad = 0 ] || fail "checkpatch"
+	echo "   recipients (scripts/get_maintainer.pl on the series):"
+	(cd "$tree" && perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats \
+		"${series[@]}" 2> /dev/null) | sed 's/^/     /'
+	step_done
+}
+
+# build_selftests ARCH: upstream's KVM selftests with the new test.
+build_selftests()
+{
+	local arch=$1 obj=$work/obj-$1 out=$work/kselftest-$1 sysroot=$work/sysroot-arm64
+	local -a mk=()
+	step "KVM selftests for $arch"
+	if [ "$arch" = arm64 ]; then
+		mk=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+		# libuuid for arm64, unpacked (never installed: foreign arch).
+		if [ ! -e "$sysroot/usr/include/uuid/uuid.h" ]; then
+			debian_unpack "$sysroot" uuid-dev:arm64 libuuid1:arm64
+		fi
+		mk+=(EXTRA_CFLAGS="-isystem $sysroot/usr/include"
+		     USERLDFLAGS="-L$sysroot/usr/lib/aarch64-linux-gnu")
+	fi
+	rm -rf "$obj" "$out"
+	mkdir -p "$obj" "$out"
+	make -s -C "$tree" O="$obj" "${mk[@]:0:1}" headers > "$work/headers-$arch.log" 2>&1 ||
+		{ tail -20 "$work/headers-$arch.log"; fail "make headers for $arch"; }
+	make -C "$tree/tools/testing/selftests/kvm" -j"$(nproc)" OUTPUT="$out" \
+		KHDR_INCLUDES="-isystem $obj/usr/include" "${mk[@]}" \
+		> "$work/kselftest-$arch.log" 2>&1 ||
+		{ grep -B5 -A10 -m3 'error' "$work/kselftest-$arch.log"; fail "KVM selftests for $arch"; }
+	[ -x "$out/dirty_ring_reset_test" ] || fail "no dirty_ring_reset_test built for $arch"
+	echo "   $(find "$out" -maxdepth 2 -type f -perm -u+x | wc -l) programs, dirty_ring_reset_test: $(file -b "$out/dirty_ring_reset_test" | cut -d, -f1-2)"
+	if grep -n 'warning:' "$work/kselftest-$arch.log" | grep dirty_ring_reset_test; then
+		fail "compiler warnings in dirty_ring_reset_test for $arch"
+	fi
+	step_done
+}
+
+regen()
+{
+	local sender=${1:-} out=$work/regen name mail head
+	local -a ident=(-c user.name="SENDER NAME" -c user.email=sender@example.invalid)
+	[ -d "$tree/.git" ] && [ -f "$work/base" ] || fail "no scratch tree in $work: run quick first"
+	base=$(cat "$work/base")
+	git -C "$tree" rev-parse -q --verify "$base" > /dev/null || fail "no base $base"
+	if [ -n "$sender" ]; then
+		echo "$sender" | grep -q '^[^<>]* <[^<>@]*@[^<>]*>$' ||
+			fail "SENDER must read 'Full Name <address>', got '$sender'"
+		name=${sender% <*}
+		mail=$(echo "$sender" | sed 's/.*<\(.*\)>/\1/')
+		ident=(-c user.name="$name" -c user.email="$mail")
+		# The sender becomes author and signs off, with today's dates;
+		# the tree gets the unsigned series back after.
+		head=$(git -C "$tree" rev-parse HEAD)
+		unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+		env -u GIT_AUTHOR_DATE -u GIT_COMMITTER_DATE \
+			GIT_AUTHOR_NAME="$name" GIT_AUTHOR_EMAIL="$mail" \
+			GIT_COMMITTER_NAME="$name" GIT_COMMITTER_EMAIL="$mail" \
+			git -C "$tree" rebase -q --exec \
+			"git commit -q --amend --no-edit --reset-author --signoff" "$base" \
+			> /dev/null || fail "could not sign the series"
+	fi
+	rm -rf "$out"
+	git -C "$tree" config branch.master.description "$(cat "$up/cover-letter.txt")"
+	git -C "$tree" "${ident[@]}" format-patch -q --cover-letter --cover-from-description=subject \
+		--base="$base" -o "$out" "$base..HEAD"
+	if [ -n "$sender" ]; then
+		git -C "$tree" reset -q --hard "$head"
+		echo "signed series in $out: check it, then send it as upstream/README.md says"
+	else
+		rm -f "$up"/0[0-9][0-9][0-9]-*.patch
+		cp "$out"/*.patch "$up"/
+		echo "upstream/*.patch rewritten from $tree"
+	fi
+}
+
+case $cmd in
+quick)
+	[ $# -eq 0 ] || usage
+	t0=$(date +%s)
+	need_tools
+	prepare_tree
+	check_base
+	apply_series
+	run_checkpatch
+	build_selftests x86_64
+	build_selftests arm64
+	echo "upstream-check quick: PASS ($(( $(date +%s) - t0 )) s)"
+	;;
+regen)
+	[ $# -le 1 ] || usage
+	regen "${1:-}"
+	;;
+*)
+	usage ;;
+esac
