@@ -203,6 +203,134 @@ build_selftests()
 	step_done
 }
 
+# ---- kvm.ko and kvm-amd.ko for Debian's 7.3.4, and the boots ----
+
+# kernel_prepare: $krel, Debian's kernel ($kroot: vmlinuz and modules) and
+# headers ($hdr) of the same version as the source, and trixie's loader
+# for the headers' host tools (built for glibc 2.38+, newer than bookworm's).
+kernel_prepare()
+{
+	local upv=${src_ver%%-*} abi p real libdir=$work/trixie/usr/lib/x86_64-linux-gnu
+	step "Debian's $upv kernel, headers and trixie's loader"
+	abi=$(debian_apt_cache pkgnames "linux-headers-$upv+" |
+		sed -n "s/^linux-headers-\($upv+deb[0-9]*\)-amd64$/\1/p" | head -n 1)
+	[ -n "$abi" ] || fail "no linux-headers-$upv+debN-amd64 in Debian's lists"
+	krel=$abi-amd64
+	hroot=$work/headers
+	hdr=$hroot/usr/src/linux-headers-$krel
+	kroot=$work/kernel
+	if [ ! -f "$hroot/done" ]; then
+		rm -rf "$hroot"
+		debian_unpack "$hroot" "linux-headers-$krel=$src_ver" \
+			"linux-headers-$abi-common=$src_ver" "linux-kbuild-$abi=$src_ver"
+		# The headers name their other halves by absolute paths.
+		sed -i "s|/usr/src/|$hroot/usr/src/|g" "$hdr/Makefile"
+		touch "$hroot/done"
+	fi
+	if [ ! -f "$work/trixie/done" ]; then
+		rm -rf "$work/trixie"
+		debian_unpack "$work/trixie" libc6/trixie libelf1t64/trixie zlib1g/trixie \
+			libzstd1/trixie
+		touch "$work/trixie/done"
+	fi
+	# Debian's wrappers exec NAME.real-*: run those through trixie's loader.
+	for real in "$hroot/usr/lib/linux-kbuild-$abi/scripts/mod/modpost.real-lsb-64" \
+		    "$hroot/usr/lib/linux-kbuild-$abi/tools/objtool/objtool.real-x86"; do
+		[ -f "$real.bin" ] || mv "$real" "$real.bin"
+		printf '#!/bin/sh\nexec %s --library-path %s %s "$@"\n' \
+			"$libdir/ld-linux-x86-64.so.2" "$libdir" "$real.bin" > "$real"
+		chmod 755 "$real"
+	done
+	if [ ! -f "$kroot/done" ]; then
+		rm -rf "$kroot"
+		debian_unpack "$kroot" "linux-binary-unsigned-$krel=$src_ver" \
+			"linux-modules-$krel=$src_ver"
+		touch "$kroot/done"
+	fi
+	kimage=$(ls "$kroot/usr/lib/modules/$krel"/vmlinuz* 2> /dev/null | head -n 1)
+	[ -n "$kimage" ] || fail "no vmlinuz in linux-binary-unsigned-$krel"
+	echo "   $krel: kernel, modules, headers $src_ver"
+	step_done
+}
+
+# build_modules NAME REV: kvm.ko and kvm-amd.ko from the tree at REV into
+# $work/modules-NAME/out, checked against Debian's kernel.
+build_modules()
+{
+	local name=$1 rev=$2 m=$work/modules-$1 ko want vm rv crc sym n how
+	local ref=$kroot/usr/lib/modules/$krel/kernel/arch/x86/kvm kmake
+	step "kvm.ko and kvm-amd.ko for $krel: $name ($(git -C "$tree" log --format=%s -1 "$rev"))"
+	rm -rf "$m"
+	mkdir -p "$m/tree" "$m/out"
+	git -C "$tree" archive "$rev" arch/x86/kvm virt/kvm | tar -x -C "$m/tree"
+	# Out of tree, $(srctree) is the headers, without virt/kvm and
+	# arch/x86/kvm: point the Makefile at our copies (trace.h includes
+	# itself relative to an include directory: tree/include/trace).
+	kmake=$m/tree/arch/x86/kvm/Makefile
+	sed -i -e 's|\$(srctree)/virt/kvm/Makefile.kvm|$(src)/../../../virt/kvm/Makefile.kvm|' \
+		-e 's|-I \$(srctree)/arch/x86/kvm|-I $(src) -I $(src)/../../../include/trace|' "$kmake"
+	grep -q 'src)/../../../virt/kvm/Makefile.kvm' "$kmake" || fail "Makefile layout changed: $kmake"
+	mkdir -p "$m/tree/include/trace"
+	# Debian builds with gcc 14; bookworm's gcc 12 lacks two of its features.
+	make -C "$hdr" M="$m/tree/arch/x86/kvm" CC=x86_64-linux-gnu-gcc CONFIG_KVM_INTEL= \
+		CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT= CONFIG_DEBUG_INFO_BTF_MODULES= \
+		-j"$(nproc)" modules > "$m/build.log" 2>&1 ||
+		{ tail -30 "$m/build.log"; fail "building the $name modules (log $m/build.log)"; }
+	# pahole only matters for BTF, which is off (no pahole on bookworm's side).
+	if grep -n 'warning:' "$m/build.log" | grep -v 'warning: pahole version differs'; then
+		fail "the $name module build printed warnings (log $m/build.log)"
+	fi
+	for ko in kvm kvm-amd; do
+		[ -f "$m/tree/arch/x86/kvm/$ko.ko" ] || fail "no $ko.ko built"
+		cp "$m/tree/arch/x86/kvm/$ko.ko" "$m/out/"
+		vm=$(modinfo -F vermagic "$m/out/$ko.ko")
+		rv=$(modinfo -F vermagic "$ref/$ko.ko.xz")
+		[ "$vm" = "$rv" ] || fail "$ko.ko vermagic '$vm', Debian's $ko.ko.xz '$rv'"
+		if grep -q '^CONFIG_MODVERSIONS=y' "$hdr/.config"; then
+			# Every imported symbol with the CRC the kernel exports it with.
+			/sbin/modprobe --dump-modversions "$m/out/$ko.ko" > "$m/$ko.crcs" ||
+				fail "no modversions in $ko.ko, the kernel has CONFIG_MODVERSIONS"
+			n=0
+			while read -r crc sym; do
+				want=$(awk -v s="$sym" '$2 == s { print $1; exit }' "$hdr/Module.symvers")
+				[ -n "$want" ] || continue	# exported by kvm.ko itself
+				[ "$((crc))" -eq "$((want))" ] ||
+					fail "$ko.ko imports $sym with CRC $crc, the kernel's is $want"
+				n=$((n + 1))
+			done < "$m/$ko.crcs"
+			how="$n imported CRCs match Module.symvers"
+		else
+			# No modversions (Debian 7.x): every undefined symbol must be
+			# exported, by the kernel or its modules, or by our kvm.ko.
+			n=0
+			for sym in $(nm -u "$m/out/$ko.ko" | awk '{ print $2 }'); do
+				awk -v s="$sym" '$2 == s { f = 1; exit } END { exit !f }' \
+					"$hdr/Module.symvers" ||
+					{ [ "$ko" = kvm-amd ] && nm --defined-only "$m/out/kvm.ko" |
+					  awk -v s="$sym" '$3 == s { f = 1; exit } END { exit !f }'; } ||
+					fail "$ko.ko needs $sym, which neither the kernel nor kvm.ko exports"
+				n=$((n + 1))
+			done
+			how="no modversions in this kernel; its $n undefined symbols are all exported"
+		fi
+		echo "   $ko.ko: vermagic '$vm' as Debian's; $how"
+	done
+	step_done
+}
+
+# use_tree: the scratch tree of an earlier quick run, as it is.
+use_tree()
+{
+	[ -d "$tree/.git" ] && [ -f "$work/base" ] && [ -f "$work/src.version" ] ||
+		fail "no scratch tree in $work: run quick first"
+	base=$(cat "$work/base")
+	src_ver=$(cat "$work/src.version")
+	# shellcheck source=../vm/debian-apt.sh
+	. "$top/vm/debian-apt.sh"
+	debian_apt_init "${DEBIAN_APT_DIR:-$work/debian-apt}"
+	debian_apt_update
+}
+
 regen()
 {
 	local sender=${1:-} out=$work/regen name mail head
@@ -253,6 +381,14 @@ quick)
 	build_selftests x86_64
 	build_selftests arm64
 	echo "upstream-check quick: PASS ($(( $(date +%s) - t0 )) s)"
+	;;
+modules)
+	# On the tree of an earlier quick run: the module builds only.
+	[ $# -eq 0 ] || usage
+	use_tree
+	kernel_prepare
+	build_modules stock "$base"
+	build_modules patched HEAD
 	;;
 regen)
 	[ $# -le 1 ] || usage

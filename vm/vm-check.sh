@@ -25,6 +25,7 @@ prog=vm-check
 . "$here/lib.sh"
 
 kernels=()
+extras=()
 modules_dir=""
 kvm_modules=""
 module_params=""
@@ -70,6 +71,10 @@ EOF
   -s SECONDS   kill QEMU when the report prints nothing for this long;
                default $stall
   -d SECONDS   kill QEMU after this long per boot; default $deadline
+  -x NAME=DIR  also pack the executables of DIR (static programs: e.g.
+               upstream's KVM selftests, bugs/repro) as the kselftest
+               collection NAME, each a test NAME:PROGRAM for -t (the
+               default runs them too); repeatable
   -O DIR       output: build, kernels, initramfs, logs; default $out
   -c CPUS      guest vCPUs; default $cpus
   -r MEM       guest memory; default $mem
@@ -88,7 +93,7 @@ die_usage()
 	exit 2
 }
 
-while getopts k:m:M:p:n:t:f:T:o:s:d:O:c:r:h opt; do
+while getopts k:m:M:p:n:t:f:T:o:s:d:O:c:r:x:h opt; do
 	case "$opt" in
 	k) read -r -a words <<< "$OPTARG"; kernels+=("${words[@]}") ;;
 	m) modules_dir=$OPTARG ;;
@@ -104,6 +109,7 @@ while getopts k:m:M:p:n:t:f:T:o:s:d:O:c:r:h opt; do
 	O) out=$OPTARG ;;
 	c) cpus=$OPTARG ;;
 	r) mem=$OPTARG ;;
+	x) extras+=("$OPTARG") ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -138,6 +144,33 @@ build_suite()
 	fi
 	install_dir=$out/build/install
 	mapfile -t all_tests < <(sed -n 's/^kvm://p' "$install_dir/kselftest-list.txt")
+	local x name dir f
+	for x in "${extras[@]}"; do
+		name=${x%%=*} dir=${x#*=}
+		[[ "$x" == *=* && "$name" =~ ^[a-z0-9_]+$ && "$name" != kvm ]] ||
+			die_usage "bad -x '$x': NAME=DIR, NAME of a-z 0-9 _ and not kvm"
+		[ -d "$dir" ] || die_usage "-x $x: no directory $dir"
+		for f in "$dir"/*; do
+			[ -f "$f" ] && [ -x "$f" ] && all_tests+=("$name:${f##*/}")
+		done
+		[[ " ${all_tests[*]} " == *" $name:"* ]] || die_usage "-x $x: no executable in $dir"
+	done
+}
+
+# pack_extras: the -x programs as collections of the installed suite.
+pack_extras()
+{
+	local x name dir f
+	for x in "${extras[@]}"; do
+		name=${x%%=*} dir=${x#*=}
+		mkdir -p "$initrd_root/kselftest/$name"
+		for f in "$dir"/*; do
+			[ -f "$f" ] && [ -x "$f" ] || continue
+			install -m 755 "$f" "$initrd_root/kselftest/$name/"
+			strip --strip-debug "$initrd_root/kselftest/$name/${f##*/}" 2>/dev/null || true
+			echo "$name:${f##*/}" >> "$initrd_root/kselftest/kselftest-list.txt"
+		done
+	done
 }
 
 # ---- the initramfs ----
@@ -156,6 +189,7 @@ pack_base()
 	for f in "$initrd_root"/kselftest/kvm/*; do
 		strip --strip-debug "$f" 2>/dev/null || true	# scripts and data stay
 	done
+	pack_extras
 	pack_modules
 	(cd "$initrd_root" && find . | cpio -o -H newc --quiet) > "$kdir/base.cpio"
 }
@@ -307,6 +341,8 @@ for k in "${kernels[@]}"; do
 	for t in "${tests[@]}"; do
 		if [[ " ${fresh[*]} " == *" $t "* ]]; then
 			own+=("$t")
+		elif [[ "$t" == *:* ]]; then
+			:	# -x collections: boots of their own, below
 		else
 			shared+=("-t" "kvm:$t")
 		fi
@@ -319,6 +355,19 @@ for k in "${kernels[@]}"; do
 		boot_label="$(( ${#shared[@]} / 2 )) test(s)"
 		boot "boot$n" "${runner_common[@]}" "${shared[@]}"
 	fi
+	# Each -x collection in a boot of its own: one KTAP report per boot.
+	for x in "${extras[@]}"; do
+		ext=()
+		for t in "${tests[@]}"; do
+			[ "${t%%:*}" != "${x%%=*}" ] || ext+=("-t" "$t")
+		done
+		[ ${#ext[@]} -gt 0 ] || continue
+		n=$((n + 1))
+		declare -A boot_args=()
+		for var in "${!guest_env[@]}"; do boot_args[$var]=${guest_env[$var]}; done
+		boot_label="${x%%=*}: $(( ${#ext[@]} / 2 )) program(s)"
+		boot "boot$n" "${runner_common[@]}" "${ext[@]}"
+	done
 	for t in "${own[@]}"; do
 		var=$(args_var "$t")
 		if [[ " ${guest_env[$var]:-} " == *" -g "* ]]; then
