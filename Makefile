@@ -144,6 +144,8 @@ bench-scale:
 #                      (default dirty_ring_forged_test)
 #   VM_TIMEOUT_SCALE=4 VM_TIMEOUT=s VM_STALL=s VM_DEADLINE=s
 #   VM_OUT=dir VM_CPUS=n VM_MEM=2G
+#   VM_EXTRA=NAME=DIR  also run DIR's static programs as collection NAME
+#                      (e.g. bugs=bugs/repro, built static; TESTS=bugs:PROG)
 #   KSELFTEST_<TEST>_ARGS="..."  extra arguments of a test
 .PHONY: vm-check
 vm-check:
@@ -153,7 +155,8 @@ vm-check:
 		$(if $(filter undefined,$(origin VM_FRESH)),,-f "$(VM_FRESH)") \
 		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") $(if $(VM_STALL),-s "$(VM_STALL)") \
 		$(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") $(if $(VM_OUT),-O "$(VM_OUT)") \
-		$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+		$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)") \
+		$(if $(VM_EXTRA),-x "$(VM_EXTRA)")
 
 # QEMU's live migration with the dirty ring, checked byte for byte (vmm/).
 # Make variables (all optional; vmm/vmm-check.sh -h tells more):
@@ -215,3 +218,16 @@ bugs:
 	$(MAKE) -C bugs/repro
 
 check-unit: bugs
+
+# The upstream patch series for bugs 02 and 03 (upstream/README.md), checked
+# against Debian's linux-source-7.3: apply, checkpatch --strict, upstream's
+# KVM selftests with the new test for x86_64 and arm64 (quick), then kvm.ko
+# and kvm-amd.ko for Debian's 7.3.4, stock and patched, booted in vm-check:
+# stock fails the new test, patched passes it and the whole suite.
+#   UPSTREAM_WORK=dir (default upstream/work)  UPSTREAM_SUITE_NPT="1 0"
+.PHONY: upstream-check upstream-check-quick
+upstream-check:
+	upstream/upstream-check.sh full
+
+upstream-check-quick:
+	upstream/upstream-check.sh quick
