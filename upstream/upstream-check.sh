@@ -121,8 +121,10 @@ prepare_tree()
 check_base()
 {
 	local want
-	want=$(sed -n 's/^base-commit: //p' "${series[-1]}")
-	if [ "$want" != "$base" ]; then
+	want=$(sed -n 's/^base-commit: //p' "$up/0000-cover-letter.patch")
+	if [ "$want" = "$base" ]; then
+		echo "   base $base: the series' base-commit"
+	else
 		echo "   note: the series was made on base $want; this $src_pkg gives $base"
 		echo "   (another Debian upload or different parts): it must still apply"
 	fi
