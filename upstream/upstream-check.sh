@@ -59,8 +59,10 @@ shift
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 tree=$work/tree
-mapfile -t series < <(ls "$up"/0[0-9][0-9][0-9]-*.patch 2> /dev/null |
-	grep -v /0000-cover-letter.patch)
+series=()
+for p in "$up"/0[0-9][0-9][0-9]-*.patch; do
+	[ -f "$p" ] && [ "${p##*/}" != 0000-cover-letter.patch ] && series+=("$p")
+done
 [ ${#series[@]} -gt 0 ] || [ "$cmd" = regen ] || fail "no patches in $up"
 
 need_tools()
