@@ -362,7 +362,7 @@ vm_check()
 {
 	local name=$1 mods=$2 npt=$3 o=$work/vm-out
 	shift 3
-	step "vm-check $name: $krel, kvm_amd npt=$npt, $(basename "$mods") modules"
+	step "vm-check $name: $krel, kvm_amd npt=$npt, modules from $mods"
 	vm_rc=0
 	DEBIAN_APT_DIR=$debian_apt_dir "$top/vm/vm-check.sh" -k "$kimage" \
 		-m "$kroot/usr/lib/modules/$krel" -M "$mods" -n "$npt" -O "$o" "$@" \
