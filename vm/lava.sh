@@ -27,8 +27,8 @@ kvmdir=$selftests/kvm
 prog=lava
 # shellcheck source=vm/lib.sh
 . "$here/lib.sh"
-# shellcheck source=vm/debian-apt.sh
-. "$here/debian-apt.sh"
+# shellcheck source=vm/guard.sh
+. "$here/guard.sh"
 
 kernel=6.12
 modules_dir=""
@@ -169,6 +169,7 @@ pack_initramfs()
 	install -m 755 "$here/lava/init.sh" "$initrd_root/init"
 	install -m 755 "$here/lava/kselftest-lava.sh" "$initrd_root/kvm/kselftest-lava.sh"
 	install -m 755 "$kvmdir/host_info.sh" "$initrd_root/kvm/host_info.sh"
+	install -m 644 "$here/guest-modules.sh" "$initrd_root/kvm/guest-modules.sh"
 	cp -a "$install_dir"/. "$initrd_root/kselftest/"
 	local f m
 	for f in "$initrd_root"/kselftest/kvm/*; do
@@ -301,14 +302,14 @@ EOF
 # ---- the dispatcher ----
 
 # install_dispatcher: lava-run and its Python modules unpacked (once) into
-# $out/dispatcher with vm/debian-apt.sh; sets lava_root.
+# $out/dispatcher with vm/debian-apt.sh ($DEBIAN_APT_DIR, else OUT/apt);
+# sets lava_root.
 install_dispatcher()
 {
 	lava_root=$out/dispatcher/root
 	if [ ! -e "$out/dispatcher/.unpacked" ]; then
 		echo "lava: unpacking lava-dispatcher $lava_version into $out/dispatcher"
-		debian_apt_init "${DEBIAN_APT_DIR:-$out/debian-apt}"
-		debian_apt_update
+		debian_apt_ready
 		rm -rf "$out/dispatcher"
 		debian_unpack "$lava_root" "${lava_packages[@]}"
 		touch "$out/dispatcher/.unpacked"
@@ -356,58 +357,17 @@ lava_line()
 }
 
 # run_lava: lava-run on the job, its log streamed to $job_log, killed when
-# silent for $stall s or after $deadline s; sets lava_rc and why.
+# silent for $stall s or after $deadline s; sets lava_rc, run_secs and why.
 run_lava()
 {
-	local fd start now last line rc
 	job_log=$out/job.log
 	: > "$job_log"
 	rm -rf "$out/run"
-	PYTHONPATH=$lava_pythonpath python3 "$lava_root/usr/bin/lava-run" --job-id "$$" \
-		--output-dir "$out/run" --device "$out/device.yaml" "$out/job.yaml" \
-		> "$out/lava-run.out" 2>&1 &
-	qpid=$!
-	exec {fd}< <(tail -n +1 -F --pid="$qpid" "$out/lava-run.out" 2>/dev/null)
-	start=$(now_ms)
-	last=$start
-	why=""
-	while :; do
-		rc=0
-		IFS= read -r -t 1 -u "$fd" line || rc=$?
-		if [ "$rc" -eq 0 ]; then
-			last=$(now_ms)
-			lava_line "$line"
-			continue
-		fi
-		[ "$rc" -gt 128 ] || break	# EOF: lava-run is gone
-		now=$(now_ms)
-		if [ -z "$why" ] && [ $((now - last)) -ge $((stall * 1000)) ]; then
-			why="no output for $stall s"
-		elif [ -z "$why" ] && [ $((now - start)) -ge $((deadline * 1000)) ]; then
-			why="deadline of $deadline s reached"
-		fi
-		if [ -n "$why" ]; then
-			kill_lava
-		fi
-	done
-	exec {fd}<&-
-	lava_rc=0
-	wait "$qpid" 2>/dev/null || lava_rc=$?
-	run_secs=$(( ($(now_ms) - start) / 1000 ))
-}
-
-# kill_lava: lava-run cancels the job (and stops its QEMU) on SIGTERM;
-# whatever is left of its process group after 30 s is killed.
-kill_lava()
-{
-	kill -TERM "$qpid" 2>/dev/null || return 0
-	local i
-	for i in $(seq 30); do
-		kill -0 "$qpid" 2>/dev/null || return 0
-		sleep 1
-	done
-	pkill -KILL -P "$qpid" 2>/dev/null || true
-	kill -KILL "$qpid" 2>/dev/null || true
+	run_guarded "$out/lava-run.out" lava_line env PYTHONPATH="$lava_pythonpath" \
+		python3 "$lava_root/usr/bin/lava-run" --job-id "$$" --output-dir "$out/run" \
+		--device "$out/device.yaml" "$out/job.yaml"
+	lava_rc=$guard_rc
+	run_secs=$guard_secs
 }
 
 # extract_job_log: from the job log, the KTAP report (the guest's lines

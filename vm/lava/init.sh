@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # /init of the LAVA job's initramfs (busybox sh, PID 1): what vm/init.sh
-# does before the suite (the modules of /vm-check.conf loaded, /dev/kvm
-# checked), then what LAVA's test shell needs: the /dev/disk/by-uuid link
-# of its overlay disk (busybox has no blkid: the ext2 superblock is read
-# here) and a root shell on the console with the prompt "/ # ".  The suite
+# does before the suite (the modules of /vm-check.conf loaded by
+# vm/guest-modules.sh, /dev/kvm and the MMU checked), then what LAVA's
+# test shell needs: the /dev/disk/by-uuid link of its overlay disk
+# (busybox has no blkid: the ext2 superblock is read here) and a root
+# shell on the console with the prompt "/ # ".  The suite
 # is run by the job's test definition (/kvm/kselftest-lava.sh).  Every
 # line of its own starts with "vm-lava: ".
 
@@ -23,8 +24,8 @@ say()
 	echo "vm-lava: $*"
 }
 
-# A failure here is no shell: LAVA's boot then times out waiting for the
-# prompt and the job fails as an infrastructure error, with this line.
+# A failure here is no shell: the guest powers off before LAVA sees its
+# prompt, and the boot action fails with this line in the job log.
 die()
 {
 	say "FAILED: $*"
@@ -34,17 +35,8 @@ die()
 
 . /vm-check.conf
 
-for m in $VM_MODULE_ORDER; do
-	params=""
-	[ "$m" = "$VM_VENDOR_FILE" ] && params="$VM_VENDOR_PARAMS"
-	for p in $VM_MODULE_PARAMS; do
-		[ "$(echo "${p%%.*}" | tr - _)" = "$m" ] && params="$params ${p#*.}"
-	done
-	# shellcheck disable=SC2086
-	out=$(insmod "/modules/$m.ko" $params 2>&1) || die "insmod $m.ko $params: $out"
-done
-[ -d "/sys/module/$VM_VENDOR" ] || die "$VM_VENDOR is neither loaded nor built in"
-[ -c /dev/kvm ] || die "no /dev/kvm after loading $VM_VENDOR"
+. /kvm/guest-modules.sh
+load_modules /modules || die "$load_error"
 say "$VM_VENDOR ready after $(cut -d' ' -f1 /proc/uptime) s"
 
 # fs_uuid DEV: the UUID of an ext2/3/4 file system on DEV (magic 0xef53 at
