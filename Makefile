@@ -184,6 +184,23 @@ lava-job:
 lava-check:
 	vm/lava.sh $(LAVA_OPTS) check
 
+# The suite through virtme-ng (vm/README.md, "In kernel CI"): your kernel
+# (or a Debian one) with your host's root over 9p, judged by the same gate.
+# Make variables (all optional; vm/vng-check.sh -h tells more):
+#   KERNEL=6.12        Debian kernels or a bzImage / unpacked kernel, as for vm-check
+#   MODULES=dir KVM_MODULES=dir KVM_PARAMS="..." NPT=1|0 TESTS="a b" VM_FRESH="a b"
+#   VM_TIMEOUT_SCALE=4 VM_TIMEOUT=s VM_STALL=s VM_DEADLINE=s VM_CPUS=n VM_MEM=2G
+#   VNG_OUT=dir        default vng-out; VNG=/path/to/vng to use your own vng
+.PHONY: vng-check
+vng-check:
+	vm/vng-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
+		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
+		$(if $(NPT),-n "$(NPT)") $(if $(TESTS),-t "$(TESTS)") \
+		$(if $(filter undefined,$(origin VM_FRESH)),,-f "$(VM_FRESH)") \
+		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") \
+		$(if $(VM_STALL),-s "$(VM_STALL)") $(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") \
+		$(if $(VNG_OUT),-O "$(VNG_OUT)") $(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+
 # QEMU's live migration with the dirty ring, checked byte for byte (vmm/).
 # Make variables (all optional; vmm/vmm-check.sh -h tells more):
 #   KERNEL=6.12        the outer VM's kernel, as for vm-check (one)
