@@ -54,9 +54,9 @@ run_guarded()
 # then after 30 s SIGKILL to PID's children and PID.
 guard_kill()
 {
-	local pid=$1 i
+	local pid=$1 _
 	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 1
 	done

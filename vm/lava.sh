@@ -49,11 +49,15 @@ mem=2048M
 # bookworm's python3 lacks (none is installed on the host).
 lava_version=2023.01-2
 lava_packages=(lava-dispatcher="$lava_version" lava-common="$lava_version"
-	lava-dispatcher-host="$lava_version" lava-server="$lava_version" python3-aiohttp/bookworm python3-multidict/bookworm
-	python3-yarl/bookworm python3-frozenlist/bookworm python3-aiosignal/bookworm
-	python3-async-timeout/bookworm python3-configobj/bookworm python3-magic/bookworm
-	python3-netifaces/bookworm python3-pyudev/bookworm python3-setproctitle/bookworm
-	python3-tz/bookworm python3-voluptuous/bookworm)
+	lava-dispatcher-host="$lava_version" lava-server="$lava_version"
+	python3-aiohttp/bookworm python3-multidict/bookworm python3-yarl/bookworm
+	python3-frozenlist/bookworm python3-aiosignal/bookworm python3-async-timeout/bookworm
+	python3-configobj/bookworm python3-magic/bookworm python3-netifaces/bookworm
+	python3-pyudev/bookworm python3-setproctitle/bookworm python3-tz/bookworm
+	python3-voluptuous/bookworm)
+# What it imports that the host must have (Debian packages, installed).
+lava_host_modules="yaml jinja2 requests pexpect"
+lava_host_packages="python3-yaml python3-jinja2 python3-requests python3-pexpect"
 
 usage()
 {
@@ -129,6 +133,10 @@ case "$mem" in
 esac
 
 require_tools cpio modinfo make strip gzip
+# Debian's python3 (whose packages the unpacked modules are built for and
+# apt installs), not another one first on PATH.
+python=/usr/bin/python3
+[ -x "$python" ] || python=$(command -v python3)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
@@ -316,7 +324,12 @@ install_dispatcher()
 	fi
 	lava_python=$lava_root/usr/lib/python3/dist-packages
 	lava_pythonpath=$lava_python
-	if [ "${LAVA_GUESTFS:-}" != system ] || ! python3 -c 'import guestfs' 2> /dev/null; then
+	local m
+	for m in $lava_host_modules; do
+		"$python" -c "import $m" 2> /dev/null ||
+			die "$python cannot import $m (Debian: apt-get install $lava_host_packages)"
+	done
+	if [ "${LAVA_GUESTFS:-}" != system ] || ! "$python" -c 'import guestfs' 2> /dev/null; then
 		lava_pythonpath=$here/lava:$lava_pythonpath
 		echo "lava: libguestfs: the stand-in vm/lava/guestfs.py (mke2fs -d, qemu-img)"
 	fi
@@ -326,7 +339,7 @@ install_dispatcher()
 # device-type templates, as a lab's server renders it.
 render_device()
 {
-	python3 - "$out/device.jinja2" "$lava_root/usr/share/lava-server/device-types" \
+	"$python" - "$out/device.jinja2" "$lava_root/usr/share/lava-server/device-types" \
 		> "$out/device.yaml" <<'EOF' || die "rendering $out/device.jinja2 failed"
 import os
 import sys
@@ -364,7 +377,7 @@ run_lava()
 	: > "$job_log"
 	rm -rf "$out/run"
 	run_guarded "$out/lava-run.out" lava_line env PYTHONPATH="$lava_pythonpath" \
-		python3 "$lava_root/usr/bin/lava-run" --job-id "$$" --output-dir "$out/run" \
+		"$python" "$lava_root/usr/bin/lava-run" --job-id "$$" --output-dir "$out/run" \
 		--device "$out/device.yaml" "$out/job.yaml"
 	lava_rc=$guard_rc
 	run_secs=$guard_secs
@@ -374,7 +387,7 @@ run_lava()
 # between the markers), the LAVA results and the job's end.
 extract_job_log()
 {
-	python3 - "$job_log" "$out/report.ktap" "$out/lava-results.tsv" <<'EOF'
+	"$python" - "$job_log" "$out/report.ktap" "$out/lava-results.tsv" <<'EOF'
 import sys
 
 import yaml

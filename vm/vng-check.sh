@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 selftests=$top/tools/testing/selftests
 kvmdir=$selftests/kvm
-prog=vng-check
+prog="vng-check"
 # shellcheck source=vm/lib.sh
 . "$here/lib.sh"
 # shellcheck source=vm/guard.sh
@@ -127,6 +127,10 @@ read -r -a fresh <<< "$fresh_spec"
 require_tools qemu-system-x86_64 cpio modinfo make strip python3
 [ "$(id -u)" = 0 ] || [ -n "${VNG:-}" ] ||
 	echo "vng-check: not root: the unpacked vng runs, but the guest's root is yours read-only"
+# Debian's python3 (whose packages the unpacked modules are built for and
+# apt installs), not another one first on PATH.
+python=/usr/bin/python3
+[ -x "$python" ] || python=$(command -v python3)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
@@ -155,6 +159,8 @@ install_vng()
 		return 0
 	fi
 	local root=$out/virtme-ng/root
+	"$python" -c 'import requests' 2> /dev/null ||
+		die "$python cannot import requests (Debian: apt-get install python3-requests)"
 	if [ ! -e "$out/virtme-ng/.unpacked" ]; then
 		echo "vng-check: unpacking virtme-ng $vng_version into $out/virtme-ng"
 		debian_apt_ready
@@ -164,7 +170,7 @@ install_vng()
 	fi
 	# vng calls virtme-run by name.
 	vng=(env PATH="$root/usr/bin:$PATH" PYTHONPATH="$root/usr/lib/python3/dist-packages"
-		python3 "$root/usr/bin/vng")
+		"$python" "$root/usr/bin/vng")
 	"${vng[@]}" --version > /dev/null 2>&1 ||
 		die "the unpacked vng does not run: ${vng[*]} --version"
 }
@@ -223,7 +229,7 @@ boot()
 		tail -n 15 "$ktap" | sed 's/^/vng-check:   /'
 	elif [ -z "$ended" ]; then
 		boot_ok=""
-		echo "vng-check: the guest stopped before the end of its run (vng's status $guard_rc; its output: $kdir/$name.out)"
+		echo "vng-check: the guest stopped before its end (vng: status $guard_rc, $kdir/$name.out)"
 	fi
 	grep -q '^vng-check: FAILED' "$kdir/$name.out" && boot_ok=""
 	echo "vng-check: boot $name: $guard_secs s; report $ktap"
