@@ -7,17 +7,17 @@
 # vm/lib.sh (now_ms).  vm-check's QEMU has its own loop in lib.sh
 # (run_outer), which streams a serial port file rather than a pipe.
 
-# run_guarded OUTPUT HOOK CMD...: run CMD with stdout and stderr to the
-# file OUTPUT and call HOOK LINE for each line as it comes; kill CMD (TERM,
-# then KILL of it and its children 30 s later) after $stall s without a
-# line or $deadline s in all.  Sets guard_rc (CMD's exit status), why
+# run_guarded OUTPUT HOOK CMD...: run CMD in a process group of its own
+# with stdout and stderr to the file OUTPUT and call HOOK LINE for each line
+# as it comes; kill the group (TERM, then KILL 30 s later) after $stall s
+# without a line or $deadline s in all.  Sets guard_rc (CMD's exit status), why
 # (empty, or why CMD was killed) and guard_secs.
 run_guarded()
 {
 	local output=$1 hook=$2 fd start now last line rc gpid
 	shift 2
 	: > "$output"
-	"$@" > "$output" 2>&1 &
+	setsid "$@" > "$output" 2>&1 &
 	gpid=$!
 	exec {fd}< <(tail -n +1 -F --pid="$gpid" "$output" 2>/dev/null)
 	start=$(now_ms)
@@ -50,16 +50,16 @@ run_guarded()
 	guard_secs=$(( ($(now_ms) - start) / 1000 ))
 }
 
-# guard_kill PID: SIGTERM (lava-run cancels its job, vng stops its QEMU),
-# then after 30 s SIGKILL to PID's children and PID.
+# guard_kill PID: SIGTERM to the process group PID leads (lava-run cancels
+# its job, vng and the virtme-run and QEMU under it stop), SIGKILL to what
+# is left of it after 30 s.
 guard_kill()
 {
 	local pid=$1 _
-	kill -TERM "$pid" 2>/dev/null || return 0
+	kill -TERM -- "-$pid" 2>/dev/null || return 0
 	for _ in $(seq 30); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		kill -0 -- "-$pid" 2>/dev/null || return 0
 		sleep 1
 	done
-	pkill -KILL -P "$pid" 2>/dev/null || true
-	kill -KILL "$pid" 2>/dev/null || true
+	kill -KILL -- "-$pid" 2>/dev/null || true
 }
