@@ -303,8 +303,14 @@ actions:
         run:
           steps:
           - export KVM_SELFTEST_TIMEOUT_SCALE=$scale
-          - /kvm/kselftest-lava.sh ${runner[*]}
 EOF
+	# KSELFTEST_<TEST>_ARGS of our environment, as vm-check passes them on.
+	local var
+	while IFS='=' read -r var _; do
+		[[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]] || continue
+		echo "          - $(yaml_str "export $var=$(conf_quote "${!var}")")" >> "$out/job.yaml"
+	done < <(env)
+	echo "          - /kvm/kselftest-lava.sh ${runner[*]}" >> "$out/job.yaml"
 }
 
 # ---- the dispatcher ----
