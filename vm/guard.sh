@@ -19,6 +19,9 @@ run_guarded()
 	: > "$output"
 	setsid "$@" > "$output" 2>&1 &
 	gpid=$!
+	# If we are stopped ourselves (^C, a CI timeout), so is the group.
+	trap 'kill -TERM -- "-$gpid" 2>/dev/null' EXIT
+	trap 'exit 130' INT TERM
 	exec {fd}< <(tail -n +1 -F --pid="$gpid" "$output" 2>/dev/null)
 	start=$(now_ms)
 	last=$start
@@ -47,6 +50,7 @@ run_guarded()
 	exec {fd}<&-
 	guard_rc=0
 	wait "$gpid" 2>/dev/null || guard_rc=$?
+	trap - EXIT INT TERM
 	guard_secs=$(( ($(now_ms) - start) / 1000 ))
 }
 

@@ -14,8 +14,9 @@
 # (no /dev/virtio-ports links) where 1.41 falls back to the console.  One
 # vng call per boot: the tests in one boot, those named by -f in boots of
 # their own (one per guest level), as vm-check does.  The script's output
-# comes back over the guest's console (vng -v): without udev in the host's
-# root, virtme-ng's init finds no virtio-serial ports and falls back to it.
+# comes back on vng's stdout: over virtio-serial when the host's root has
+# udev, else over the console (vng -v), where virtme-ng's init falls back
+# to when it finds no virtio-serial ports.
 # vng is killed when the console stalls and at a deadline.
 set -euo pipefail
 
@@ -218,7 +219,11 @@ boot()
 	: > "$ktap"
 	[ -z "$builtin_kvm" ] || append="kvm_amd.npt=$npt${module_params:+ $module_params}"
 	echo "vng-check: $kname, kvm_amd npt=$npt, $boot_label"
-	run_guarded "$kdir/$name.out" vng_line "${vng[@]}" -v --run "$bzimage" --user root \
+	# vng through a pipe: virtme-run hands QEMU /proc/self/fd/1 as the file
+	# of the script's virtio-serial output, and QEMU opening a regular
+	# file there truncates it and writes from its start.
+	run_guarded "$kdir/$name.out" vng_line sh -c '"$@" 2>&1 | cat' vng \
+		"${vng[@]}" -v --run "$bzimage" --user root \
 		--disable-kvm --force-9p -m "$mem" -p "$cpus" \
 		--qemu-opts="-cpu $cpu_model -accel tcg,thread=single" \
 		${append:+--append "$append"} -- "sh $here/vng/guest.sh $kdir/$name.conf"
