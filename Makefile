@@ -184,6 +184,14 @@ lava-job:
 lava-check:
 	vm/lava.sh $(LAVA_OPTS) check
 
+# kselftest-lava.sh's LAVA test case names and results on a canned report
+# (no KVM, no LAVA), in make check.
+.PHONY: lava-unit
+lava-unit:
+	vm/lava/kselftest-lava_test.sh
+
+check-unit: lava-unit
+
 # The suite through virtme-ng (vm/README.md, "In kernel CI"): your kernel
 # (or a Debian one) with your host's root over 9p, judged by the same gate.
 # Make variables (all optional; vm/vng-check.sh -h tells more):

@@ -9,14 +9,20 @@
 # names them: <test>_<case>, characters other than [A-Za-z0-9_.-] as "_";
 # "ok" is pass, "not ok" fail, "# SKIP" skip; each test's own line too.
 # Without lava-test-case on PATH (outside LAVA) only the report is printed.
+# kselftest-lava.sh --report KTAP: only the test cases of a saved report
+# (vm/lava/kselftest-lava_test.sh).
 
-ktap=/tmp/kselftest-lava.ktap
-echo "vm-lava: ktap begin"
-{
-	/kvm/host_info.sh
-	cd /kselftest && ./run_kselftest.sh "$@"
-} 2>&1 | tee "$ktap"
-echo "vm-lava: ktap end"
+if [ "$1" = --report ]; then
+	ktap=$2
+else
+	ktap=/tmp/kselftest-lava.ktap
+	echo "vm-lava: ktap begin"
+	{
+		/kvm/host_info.sh
+		cd /kselftest && ./run_kselftest.sh "$@"
+	} 2>&1 | tee "$ktap"
+	echo "vm-lava: ktap end"
+fi
 
 command -v lava-test-case > /dev/null || exit 0
 
