@@ -364,12 +364,16 @@ vm_check()
 	shift 3
 	step "vm-check $name: $krel, kvm_amd npt=$npt, modules from $mods"
 	vm_rc=0
+	# Only this run's reports: vm-check reuses its runs/ directories.
+	rm -rf "$o/runs" "$work/boots/$name"
 	DEBIAN_APT_DIR=$debian_apt_dir "$top/vm/vm-check.sh" -k "$kimage" \
 		-m "$kroot/usr/lib/modules/$krel" -M "$mods" -n "$npt" -O "$o" "$@" \
 		> "$work/boots/$name.log" 2>&1 || vm_rc=$?
-	rm -rf "$work/boots/$name"
-	mkdir -p "$work/boots/$name"
-	cp -r "$o/runs" "$o/results.tsv" "$work/boots/$name/" 2> /dev/null || true
+	mkdir -p "$work/boots/$name/runs"
+	(cd "$o" && find runs -name '*.console' -o -name '*.ktap' -o -name '*.verdict' \
+		-o -name '*.serial' -o -name '*.times' | cpio -pdm --quiet "$work/boots/$name") ||
+		fail "cannot keep the reports of $name"
+	[ ! -f "$o/results.tsv" ] || cp "$o/results.tsv" "$work/boots/$name/"
 	grep -E '^vm-check:   |NEW FAILURE|known host issue|^(not )?ok [0-9]+ selftests' \
 		"$work/boots/$name.log" | sed 's/^/   /'
 	echo "   vm-check exit $vm_rc; log $work/boots/$name.log"
