@@ -54,6 +54,7 @@
 #define FAKE_RIP		0x4242ul
 #define RING_ENTRIES		256
 #define SLOT_PAGES		64
+#define HUGE_2M			(2ul << 20)	/* what KVM maps huge: a 2 MiB aligned page */
 
 /* The fake KVM */
 
@@ -721,6 +722,92 @@ static void provoke_vcpu_setup(long arg)
 	vm_vcpu_add(vm_create(GUEST_CPL0), 0, guest_ws_main);
 }
 
+/* Log modes are named exactly, by name or alias: a prefix (-m c) or another case is no mode. */
+static void provoke_log_mode_parse(long arg)
+{
+	static const char *const refused[] = {
+		"", "c", "clea", "clear_", "clear_lo", "r", "rin", "rings", "get_lo", "g", "al",
+		"RING", "Clear", "ring ", " ring", "all,ring",
+	};
+	unsigned int m;
+	size_t i;
+
+	for (m = 0; m < NR_LOG_MODES; m++) {
+		TEST_ASSERT_EQ(log_mode_parse(log_modes[m].name), 1u << m);
+		TEST_ASSERT_EQ(log_mode_parse(log_modes[m].alias), 1u << m);
+	}
+	TEST_ASSERT_EQ(log_mode_parse("all"), LOG_MODES_ALL);
+	for (i = 0; i < ARRAY_SIZE(refused); i++)
+		TEST_ASSERT(!log_mode_parse(refused[i]), "log mode \"%s\" accepted as %#x",
+			    refused[i], log_mode_parse(refused[i]));
+}
+
+/*
+ * A memslot deleted, then one with the same id added elsewhere: lookups by
+ * id and by gpa find the new region only (arg 1: and the old gpa is in no slot).
+ */
+static void provoke_memslot_reuse(long arg)
+{
+	const gpa_t old_gpa = TEST_MEM_BASE_GPA, new_gpa = TEST_MEM_BASE_GPA + (1ul << 30);
+	struct kvm_vm *vm = fake_vm(0, 0);
+	struct mem_region *r;
+
+	vm_mem_region_add(vm, BACKING_ANON, 3, old_gpa, 16, KVM_MEM_LOG_DIRTY_PAGES);
+	vm_mem_region_add(vm, BACKING_ANON, 4, old_gpa + 16 * GUEST_PAGE_SIZE, 8, 0);
+	vm_mem_region_delete(vm, 3);
+	vm_mem_region_add(vm, BACKING_ANON, 3, new_gpa, 32, 0);
+	r = vm_mem_region(vm, 3);
+	TEST_ASSERT_EQ(r->kvm.guest_phys_addr, new_gpa);
+	TEST_ASSERT_EQ(r->kvm.memory_size, 32 * GUEST_PAGE_SIZE);
+	TEST_ASSERT_EQ(r->kvm.flags, 0);
+	TEST_ASSERT_EQ((u64)addr_gpa2hva(vm, new_gpa + 31 * GUEST_PAGE_SIZE),
+		       (u64)r->host_mem + 31 * GUEST_PAGE_SIZE);
+	TEST_ASSERT_EQ(vm_mem_region(vm, 4)->kvm.guest_phys_addr, old_gpa + 16 * GUEST_PAGE_SIZE);
+	if (arg)
+		addr_gpa2hva(vm, old_gpa);
+}
+
+/* A THP-backed slot is 2 MiB aligned in the host as in the guest: KVM can map it huge. */
+static void provoke_thp_alignment(long arg)
+{
+	struct kvm_vm *vm = fake_vm(0, 0);
+	u64 hva, gpa = TEST_MEM_BASE_GPA + 2 * HUGE_2M;
+
+	vm_mem_region_add(vm, BACKING_ANON, 2, TEST_MEM_BASE_GPA, 3, 0);
+	vm_mem_region_add(vm, BACKING_ANON_THP, 3, gpa, 1024, 0);
+	hva = (u64)addr_gpa2hva(vm, gpa);
+	TEST_ASSERT(!(hva % HUGE_2M), "THP slot at hva %#lx: not 2 MiB aligned", hva);
+	TEST_ASSERT_EQ(hva, (u64)vm_mem_region(vm, 3)->host_mem);
+}
+
+/* The vCPU watchdog of a KVM_RUN that returned in time never fires afterwards. */
+static volatile sig_atomic_t watchdog_fired;
+
+static void count_watchdog(int sig)
+{
+	watchdog_fired++;
+}
+
+static void provoke_watchdog_disarmed(long arg)
+{
+	struct kvm_vm *vm = fake_vm(1, 0);
+	struct kvm_vcpu *vcpu = vm->vcpus[0];
+	struct sigaction sa = { .sa_handler = count_watchdog };
+	struct timespec left = { .tv_sec = 1, .tv_nsec = 500 * 1000 * 1000 };
+
+	fake.exit_reason = KVM_EXIT_HLT;
+	vcpu->watchdog_s = 1;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, KVM_EXIT_HLT);
+	/* the library's handler was installed at the first KVM_RUN: count its signal instead */
+	TEST_ASSERT(!sigaction(SIGUSR2, &sa, NULL), "sigaction");
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &left, &left) == EINTR)
+		;
+	TEST_ASSERT(!watchdog_fired,
+		    "the vCPU watchdog (%u s) fired %d times in the 1.5 s after KVM_RUN returned",
+		    vcpu->watchdog_s, (int)watchdog_fired);
+}
+
 /* The library's lookups: a memslot (arg 0), a guest physical (1) or a guest virtual address (2). */
 static void provoke_lookup(long arg)
 {
@@ -970,6 +1057,7 @@ static const struct lib_check checks[] = {
 		(1u << LOG_MODE_GET_LOG) | (1u << LOG_MODE_CLEAR_LOG),
 		"log mode clear_log: KVM does not offer KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 with KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE"),
 	QUIET("log_modes_offered", provoke_log_modes, -1),
+	QUIET("log_mode_names_exact", provoke_log_mode_parse, 0),
 	FIRES("wait_ring_never_released", provoke_wait_released, 0,
 		"RING OVERFLOW: vCPU 0's ring of 256 entries exits full for 50 ms while nothing resets its ring"),
 	/* dirty_ring.c: capabilities, enabling and mapping the ring, the bitmap ioctls */
@@ -1030,6 +1118,11 @@ static const struct lib_check checks[] = {
 	FIRES("supported_cpuid_fails", provoke_vcpu_setup, 0,
 		"KVM_GET_SUPPORTED_CPUID failed (errno 14",
 		FAULT(KVM_GET_SUPPORTED_CPUID, FAKE_KVM, EFAULT)),
+	QUIET("memslot_id_reused", provoke_memslot_reuse, 0),
+	FIRES("memslot_deleted_gpa_gone", provoke_memslot_reuse, 1,
+		"guest physical address 0x40000000 is in no memslot"),
+	QUIET("thp_slot_2m_aligned", provoke_thp_alignment, 0),
+	QUIET("watchdog_disarmed_after_run", provoke_watchdog_disarmed, 0),
 	FIRES("memslot_unknown", provoke_lookup, 0, "no memslot 7 in this VM"),
 	FIRES("gpa_in_no_memslot", provoke_lookup, 1,
 		"guest physical address 0x40000000 is in no memslot"),
