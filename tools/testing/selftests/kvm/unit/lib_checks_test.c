@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -808,6 +809,78 @@ static void provoke_watchdog_disarmed(long arg)
 		    vcpu->watchdog_s, (int)watchdog_fired);
 }
 
+/*
+ * The host's guarantees (kvm_ring_target.c) from a sysfs and an osrelease
+ * of our own: which vendor module, PML, the kernel version.
+ */
+struct host_case {
+	const char *module;	/* the vendor module loaded, NULL: none */
+	const char *pml;	/* kvm_intel's pml parameter */
+	const char *release;
+	bool cpl0_emulated;
+	u32 reversed_flush;
+};
+
+static const struct host_case host_cases[] = {
+	{ "kvm_intel", "Y", "6.12.48+deb13-amd64", false, KVM_PML_ENTRIES },
+	{ "kvm_intel", "Y", "5.15.0-119-generic", false, KVM_PML_ENTRIES },
+	{ "kvm_intel", "Y", "6.13.12", false, KVM_PML_ENTRIES },
+	{ "kvm_intel", "Y", "6.14.0", false, 0 },
+	{ "kvm_intel", "Y", "7.3.1-arch1", false, 0 },
+	{ "kvm_intel", "N", "6.1.0-57-amd64", false, 0 },
+	{ "kvm_amd", NULL, "6.1.0-57-amd64", false, 0 },
+	{ "kvm_pvm", NULL, "6.18.0", true, 0 },
+	{ NULL, NULL, "6.18.0", true, 0 },
+};
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	TEST_ASSERT(f && fprintf(f, "%s\n", text) > 0 && !fclose(f), "%s", path);
+}
+
+static void provoke_host_facts(long arg)
+{
+	char root[] = "/tmp/lib_checks_host.XXXXXX", mod[96], dir[160], par[192], pml[224];
+	char rel[96];
+	struct kvm_host_facts facts;
+	size_t i;
+
+	TEST_ASSERT(mkdtemp(root), "mkdtemp");
+	snprintf(mod, sizeof(mod), "%s/module", root);
+	snprintf(rel, sizeof(rel), "%s/osrelease", root);
+	TEST_ASSERT(!mkdir(mod, 0700), "mkdir %s", mod);
+	for (i = 0; i < ARRAY_SIZE(host_cases); i++) {
+		const struct host_case *h = &host_cases[i];
+
+		write_file(rel, h->release);
+		if (h->module) {
+			snprintf(dir, sizeof(dir), "%s/%s", mod, h->module);
+			snprintf(par, sizeof(par), "%s/parameters", dir);
+			snprintf(pml, sizeof(pml), "%s/pml", par);
+			TEST_ASSERT(!mkdir(dir, 0700) && !mkdir(par, 0700), "mkdir %s", par);
+			if (h->pml)
+				write_file(pml, h->pml);
+		}
+		kvm_host_facts_read(mod, rel, &facts);
+		if (h->module) {
+			unlink(pml);
+			rmdir(par);
+			rmdir(dir);
+		}
+		TEST_ASSERT(facts.cpl0_emulated == h->cpl0_emulated &&
+			    facts.reversed_flush == h->reversed_flush,
+			    "%s pml=%s on %s: CPL0 %s, reversed flushes of %u; wanted %s, %u",
+			    h->module ?: "no vendor module", h->pml ?: "-", h->release,
+			    facts.cpl0_emulated ? "emulated" : "native", facts.reversed_flush,
+			    h->cpl0_emulated ? "emulated" : "native", h->reversed_flush);
+	}
+	unlink(rel);
+	rmdir(mod);
+	rmdir(root);
+}
+
 /* The library's lookups: a memslot (arg 0), a guest physical (1) or a guest virtual address (2). */
 static void provoke_lookup(long arg)
 {
@@ -855,7 +928,14 @@ enum checker_fault {
 	CHK_VCPU_UNKNOWN,	/* an event of vCPU 1 of 1 */
 	CHK_EVENT_UNKNOWN,	/* an event of no known kind */
 	CHK_BAD_CONFIG,		/* a reserve as large as the ring */
+	/* round 1 in flushes of 4, reversed: pages 3 2 1 0 7 6 5 4 */
+	CHK_REVERSED,		/* ... from a target whose flushes of 4 come reversed */
+	CHK_REVERSED_UNCLAIMED,	/* ... from a target that claims store order */
+	CHK_REVERSED_TOO_LONG,	/* 7..0: a block of 8, though flushes hold 4 */
+	CHK_REVERSED_ACROSS,	/* 3 2 1 7 6 5 4 0: page 0 pushed after the next flush */
 };
+
+#define CHK_FLUSH	4	/* the reversed flush of the CHK_REVERSED* targets */
 
 #define CHK_RING	16
 #define CHK_RESERVE	4
@@ -869,6 +949,15 @@ static void record_entries(struct ring_record *rec, u32 *index, u64 from, u64 n)
 
 		ring_record_entry(rec, 0, &e);
 	}
+}
+
+/* Pages from + n - 1 down to from, as a flush pushed newest first. */
+static void record_entries_reversed(struct ring_record *rec, u32 *index, u64 from, u64 n)
+{
+	u64 i;
+
+	for (i = from + n; i > from; i--)
+		record_entries(rec, index, i - 1, 1);
 }
 
 static void record_exit(struct ring_record *rec, enum ring_exit exit, u64 stores, u32 op,
@@ -898,6 +987,8 @@ static void provoke_checker(long fault)
 
 	if (fault == CHK_BAD_CONFIG)
 		cfg.reserve_min = cfg.reserve_max = CHK_RING;
+	if (fault >= CHK_REVERSED && fault != CHK_REVERSED_UNCLAIMED)
+		cfg.reversed_flush = CHK_FLUSH;
 	ring_record_init(&rec);
 	ring_record_slot(&rec, RING_SLOT_ADD, 0, 20, KVM_MEM_LOG_DIRTY_PAGES);
 	/* Round 1: 8 stores, a sync exit, 8 entries, a reset. */
@@ -916,6 +1007,15 @@ static void provoke_checker(long fault)
 		record_entries(&rec, &index, 1, 1);
 		record_entries(&rec, &index, 0, 1);
 		record_entries(&rec, &index, 2, 6);
+	} else if (fault == CHK_REVERSED || fault == CHK_REVERSED_UNCLAIMED) {
+		record_entries_reversed(&rec, &index, 0, 4);
+		record_entries_reversed(&rec, &index, 4, 4);
+	} else if (fault == CHK_REVERSED_TOO_LONG) {
+		record_entries_reversed(&rec, &index, 0, 8);
+	} else if (fault == CHK_REVERSED_ACROSS) {
+		record_entries_reversed(&rec, &index, 1, 3);
+		record_entries_reversed(&rec, &index, 4, 4);
+		record_entries(&rec, &index, 0, 1);
 	} else if (fault == CHK_INDEX_SKIPPED) {
 		record_entries(&rec, &index, 0, 1);
 		index++;
@@ -1171,7 +1271,8 @@ static const struct lib_check checks[] = {
 		"script writes pages 60..69 of slot 0, which has 64"),
 	FIRES("script_slot_not_in_layout", provoke_script_layout, -1,
 		"script writes to slot 9, which is not in the layout"),
-	/* kvm_ring_target.c: a shared scenario's verdict on KVM */
+	/* kvm_ring_target.c: a shared scenario's verdict on KVM, the host's guarantees */
+	QUIET("host_facts_pml_order_cpl0", provoke_host_facts, 0),
 	FIRES("scenario_verdict_reported", provoke_scenario_case, 0,
 		"code == KSFT_PASS: first_write_order ("),
 	/* ring/ring_check.c: the one checker */
@@ -1206,6 +1307,13 @@ static const struct lib_check checks[] = {
 		"record names vCPU 1 of 1"),
 	FIRES("checker_event_unknown", provoke_checker, CHK_EVENT_UNKNOWN,
 		"unknown record event 99"),
+	QUIET("checker_flushes_reversed", provoke_checker, CHK_REVERSED),
+	FIRES("checker_reversed_unclaimed", provoke_checker, CHK_REVERSED_UNCLAIMED,
+		"vcpu 0 entry 0 (ring index 0): expected slot 0 offset 0 (op 0, store 0), observed slot 0 offset 0x3"),
+	FIRES("checker_reversed_past_flush", provoke_checker, CHK_REVERSED_TOO_LONG,
+		"vcpu 0 entry 0 (ring index 0): expected slot 0 offset 0 (op 0, store 0), observed slot 0 offset 0x7"),
+	FIRES("checker_reversed_across_flushes", provoke_checker, CHK_REVERSED_ACROSS,
+		"vcpu 0 entry 3 (ring index 3): expected slot 0 offset 0 (op 0, store 0) next in a flush reversed down to store 0, observed slot 0 offset 0x7"),
 	FIRES("checker_bad_config", provoke_checker, CHK_BAD_CONFIG,
 		"bad reserve bounds 16..16 for a ring of 16"),
 	/* test_case.c: the case runner */
