@@ -199,6 +199,14 @@ vmm-check-negative:
 		$(if $(NPT),-n "$(NPT)") $(if $(VMM_GUEST),-G "$(VMM_GUEST)") \
 		$(if $(NEG_OUT),-O "$(NEG_OUT)")
 
+# vm-check's verdict on a guest's report (judge_report() of vm/lib.sh),
+# without QEMU: make check.
+.PHONY: vm-unit
+vm-unit:
+	vm/vm_lib_test.sh
+
+check-unit: vm-unit
+
 # check.sh's verdicts on canned runs (no KVM, no module build): make check.
 .PHONY: vmm-negative-unit
 vmm-negative-unit:

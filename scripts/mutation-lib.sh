@@ -16,7 +16,7 @@
 #   build      the kselftest framework, the KVM suite, the unit programs and
 #              ramdiff with gcc; any error or warning
 #   unit       make -C kvm unit (the library's checks against a fake KVM
-#              first), ramdiff's test, vm-check's and check.sh's own tests
+#              first), ramdiff's test, check.sh's and vm-check's verdicts
 #   framework  the framework's selftests through ktap_check.sh
 #   suite      the KVM suite with its guests at CPL3 (-g cpl3), through
 #              host_info.sh and ktap_check.sh with known-issues.txt
@@ -78,14 +78,15 @@ out=$(cd "$out" && pwd)
 copy=$out/src
 
 # The catalogue, parsed into parallel arrays.
-ids=() files=() promises=() olds=() news=() hasnew=()
+ids=() files=() promises=() olds=() news=() hasnew=() occ=()
 parse_catalogue() {
 	local line n=-1
 	while IFS= read -r line || [ -n "$line" ]; do
 		case $line in
-		'mutant '*) n=$((n + 1)); ids[n]=${line#mutant }; hasnew[n]=0 ;;
+		'mutant '*) n=$((n + 1)); ids[n]=${line#mutant }; hasnew[n]=0; occ[n]=0 ;;
 		'file '*) files[n]=${line#file } ;;
 		'promise '*) promises[n]=${line#promise } ;;
+		'occurrence '*) occ[n]=${line#occurrence } ;;
 		'- '*) olds[n]=${line#- } ;;
 		'+ '*) news[n]=${line#+ }; hasnew[n]=1 ;;
 		'#'* | '') ;;
@@ -104,11 +105,14 @@ count_line() {	# count_line FILE LINE
 	OLD=$2 awk '$0 == ENVIRON["OLD"] { n++ } END { print n + 0 }' "$1"
 }
 
-# Replace (or delete) the line in the copy.
+# Replace (or delete) the line in the copy (its occurrence-th, if given).
 apply() {	# apply N
 	local f=$copy/${files[$1]}
-	OLD=${olds[$1]} NEW=${news[$1]:-} DEL=$((1 - hasnew[$1])) awk '
-		$0 == ENVIRON["OLD"] { if (!ENVIRON["DEL"]) print ENVIRON["NEW"]; next }
+	OLD=${olds[$1]} NEW=${news[$1]:-} DEL=$((1 - hasnew[$1])) AT=${occ[$1]} awk '
+		$0 == ENVIRON["OLD"] && (!ENVIRON["AT"] || ++seen == ENVIRON["AT"]) {
+			if (!ENVIRON["DEL"]) print ENVIRON["NEW"]
+			next
+		}
 		{ print }' "$f" > "$f.mut" && cat "$f.mut" > "$f" && rm -f "$f.mut"
 }
 
@@ -136,8 +140,8 @@ judge_build() {	# judge_build DIR
 
 judge_unit() {	# judge_unit DIR
 	in_copy "$UNIT_LIMIT" "$1/unit.log" bash -c "
-		make -C $KVM unit && make -C vmm check && vmm/negative/check_test.sh $(
-		[ -x "$repo/vm/vm-check_test.sh" ] && echo '&& vm/vm-check_test.sh')"
+		make -C $KVM unit && make -C vmm check && vmm/negative/check_test.sh &&
+		vm/vm_lib_test.sh"
 }
 
 judge_framework() {	# judge_framework DIR
@@ -199,8 +203,13 @@ parse_catalogue
 for n in "${!ids[@]}"; do
 	[ -r "$repo/${files[n]}" ] || die "mutant ${ids[n]}: no file ${files[n]}"
 	c=$(count_line "$repo/${files[n]}" "${olds[n]}")
-	[ "$c" = 1 ] ||
-		die "mutant ${ids[n]}: its line occurs $c times in ${files[n]}, not once: update the catalogue"
+	if [ "${occ[n]}" -gt 0 ]; then
+		[ "$c" -ge "${occ[n]}" ] ||
+			die "mutant ${ids[n]}: its line occurs $c times in ${files[n]}, not ${occ[n]}: update the catalogue"
+	else
+		[ "$c" = 1 ] ||
+			die "mutant ${ids[n]}: its line occurs $c times in ${files[n]}, not once: update the catalogue"
+	fi
 done
 
 start=$(date +%s)
