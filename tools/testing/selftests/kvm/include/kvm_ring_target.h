@@ -44,6 +44,10 @@ struct kvm_host_facts {
 void kvm_host_facts_read(const char *sys_module, const char *osrelease,
 			 struct kvm_host_facts *facts);
 
+/* What a KVM target at guest level cpl on that host tells the checker. */
+void kvm_host_guarantees(const struct kvm_host_facts *facts, enum guest_cpl cpl,
+			 bool *store_dups, u32 *reversed_flush);
+
 /* What a scenario case runs; the caller owns the storage. */
 struct kvm_scenario_arg {
 	const struct ring_scenario *s;

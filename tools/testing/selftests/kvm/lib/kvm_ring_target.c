@@ -217,6 +217,13 @@ void kvm_host_facts_read(const char *sys_module, const char *osrelease,
 	}
 }
 
+void kvm_host_guarantees(const struct kvm_host_facts *facts, enum guest_cpl cpl,
+			 bool *store_dups, u32 *reversed_flush)
+{
+	*store_dups = cpl == GUEST_CPL0 && facts->cpl0_emulated;
+	*reversed_flush = facts->reversed_flush;
+}
+
 static struct ring_target *kt_create(struct ring_target_factory *f,
 				     const struct ring_target_params *p)
 {
@@ -248,8 +255,6 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 		.reserve_max = kt_reserve_max(min_entries, size),
 		/* A PML flush is inside the larger reserve: no batch beyond it. */
 		.batch = 1,
-		.store_dups = cfg->cpl == GUEST_CPL0 && host.cpl0_emulated,
-		.reversed_flush = host.reversed_flush,
 		.slot_add = kt_slot_add,
 		.slot_set_flags = kt_slot_set_flags,
 		.slot_delete = kt_slot_delete,
@@ -259,6 +264,7 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 		.reset = kt_reset,
 		.destroy = kt_destroy,
 	};
+	kvm_host_guarantees(&host, cfg->cpl, &kt->t.store_dups, &kt->t.reversed_flush);
 	kt->next_gpa = TEST_MEM_BASE_GPA;
 	kt->vm = vm_create(cfg->cpl);
 	/* every id below the system slot */

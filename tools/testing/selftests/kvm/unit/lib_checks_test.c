@@ -764,8 +764,10 @@ static void provoke_memslot_reuse(long arg)
 	TEST_ASSERT_EQ((u64)addr_gpa2hva(vm, new_gpa + 31 * GUEST_PAGE_SIZE),
 		       (u64)r->host_mem + 31 * GUEST_PAGE_SIZE);
 	TEST_ASSERT_EQ(vm_mem_region(vm, 4)->kvm.guest_phys_addr, old_gpa + 16 * GUEST_PAGE_SIZE);
-	if (arg)
+	if (arg == 1)
 		addr_gpa2hva(vm, old_gpa);
+	if (arg == 2)	/* the first page past slot 4, which slot 3 no longer covers */
+		addr_gpa2hva(vm, old_gpa + 24 * GUEST_PAGE_SIZE);
 }
 
 /* A THP-backed slot is 2 MiB aligned in the host as in the guest: KVM can map it huge. */
@@ -845,6 +847,8 @@ static void provoke_host_facts(long arg)
 	char root[] = "/tmp/lib_checks_host.XXXXXX", mod[96], dir[160], par[192], pml[224];
 	char rel[96];
 	struct kvm_host_facts facts;
+	u32 reversed[2];
+	bool dups[2];
 	size_t i;
 
 	TEST_ASSERT(mkdtemp(root), "mkdtemp");
@@ -864,16 +868,21 @@ static void provoke_host_facts(long arg)
 				write_file(pml, h->pml);
 		}
 		kvm_host_facts_read(mod, rel, &facts);
+		kvm_host_guarantees(&facts, GUEST_CPL0, &dups[0], &reversed[0]);
+		kvm_host_guarantees(&facts, GUEST_CPL3, &dups[1], &reversed[1]);
 		if (h->module) {
 			unlink(pml);
 			rmdir(par);
 			rmdir(dir);
 		}
 		TEST_ASSERT(facts.cpl0_emulated == h->cpl0_emulated &&
-			    facts.reversed_flush == h->reversed_flush,
-			    "%s pml=%s on %s: CPL0 %s, reversed flushes of %u; wanted %s, %u",
+			    facts.reversed_flush == h->reversed_flush &&
+			    dups[0] == h->cpl0_emulated && !dups[1] &&
+			    reversed[0] == h->reversed_flush && reversed[1] == h->reversed_flush,
+			    "%s pml=%s on %s: CPL0 %s, reversed flushes of %u, duplicates at CPL0 %d CPL3 %d, the target's flushes %u/%u; wanted %s, %u",
 			    h->module ?: "no vendor module", h->pml ?: "-", h->release,
 			    facts.cpl0_emulated ? "emulated" : "native", facts.reversed_flush,
+			    dups[0], dups[1], reversed[0], reversed[1],
 			    h->cpl0_emulated ? "emulated" : "native", h->reversed_flush);
 	}
 	unlink(rel);
@@ -933,6 +942,7 @@ enum checker_fault {
 	CHK_REVERSED_UNCLAIMED,	/* ... from a target that claims store order */
 	CHK_REVERSED_TOO_LONG,	/* 7..0: a block of 8, though flushes hold 4 */
 	CHK_REVERSED_ACROSS,	/* 3 2 1 7 6 5 4 0: page 0 pushed after the next flush */
+	CHK_BITMAP_COUNT,	/* a bitmap set of round 1 that counts 7 of its 8 entries */
 };
 
 #define CHK_FLUSH	4	/* the reversed flush of the CHK_REVERSED* targets */
@@ -981,6 +991,7 @@ static void provoke_checker(long fault)
 		.ring_size = CHK_RING, .reserve_min = CHK_RESERVE, .reserve_max = CHK_RESERVE,
 		.nr_vcpus = 1, .script = { script },
 	};
+	const unsigned long round1_bits = 0xff;
 	struct ring_verdict v;
 	struct ring_record rec;
 	u32 index = 0;
@@ -1027,6 +1038,8 @@ static void provoke_checker(long fault)
 		record_entries(&rec, &index, 15, 1);
 	ring_record_drained(&rec, 0);
 	ring_record_reset(&rec, fault == CHK_RESET_COUNT ? 7 : 8, fault == CHK_RESET_STALE);
+	/* The harvester's bitmap set of round 1: pages 0..7, from 8 entries. */
+	ring_record_bitmap(&rec, 0, 20, &round1_bits, fault == CHK_BITMAP_COUNT ? 7 : 8);
 	if (fault == CHK_PROGRESS_BACK)
 		record_exit(&rec, RING_EXIT_SYNC, 6, 2, 0);
 	/* Round 2: a full exit at 12 used, the 12th store logged before it retired. */
@@ -1221,6 +1234,8 @@ static const struct lib_check checks[] = {
 	QUIET("memslot_id_reused", provoke_memslot_reuse, 0),
 	FIRES("memslot_deleted_gpa_gone", provoke_memslot_reuse, 1,
 		"guest physical address 0x40000000 is in no memslot"),
+	FIRES("gpa_past_slot_end", provoke_memslot_reuse, 2,
+		"guest physical address 0x40018000 is in no memslot"),
 	QUIET("thp_slot_2m_aligned", provoke_thp_alignment, 0),
 	QUIET("watchdog_disarmed_after_run", provoke_watchdog_disarmed, 0),
 	FIRES("memslot_unknown", provoke_lookup, 0, "no memslot 7 in this VM"),
@@ -1314,6 +1329,8 @@ static const struct lib_check checks[] = {
 		"vcpu 0 entry 0 (ring index 0): expected slot 0 offset 0 (op 0, store 0), observed slot 0 offset 0x7"),
 	FIRES("checker_reversed_across_flushes", provoke_checker, CHK_REVERSED_ACROSS,
 		"vcpu 0 entry 3 (ring index 3): expected slot 0 offset 0 (op 0, store 0) next in a flush reversed down to store 0, observed slot 0 offset 0x7"),
+	FIRES("checker_bitmap_count", provoke_checker, CHK_BITMAP_COUNT,
+		"bitmap set counts 7 harvested entries, 8 were harvested since it was cleared"),
 	FIRES("checker_bad_config", provoke_checker, CHK_BAD_CONFIG,
 		"bad reserve bounds 16..16 for a ring of 16"),
 	/* test_case.c: the case runner */
