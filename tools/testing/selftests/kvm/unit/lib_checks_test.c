@@ -943,6 +943,8 @@ enum checker_fault {
 	CHK_REVERSED_TOO_LONG,	/* 7..0: a block of 8, though flushes hold 4 */
 	CHK_REVERSED_ACROSS,	/* 3 2 1 7 6 5 4 0: page 0 pushed after the next flush */
 	CHK_BITMAP_COUNT,	/* a bitmap set of round 1 that counts 7 of its 8 entries */
+	CHK_BITMAP_BIT,		/* ... whose bitmap has page 0 clear and page 8 set */
+	CHK_DUPLICATE,		/* page 7 reported twice in one reset cycle, no emulation */
 };
 
 #define CHK_FLUSH	4	/* the reversed flush of the CHK_REVERSED* targets */
@@ -991,7 +993,7 @@ static void provoke_checker(long fault)
 		.ring_size = CHK_RING, .reserve_min = CHK_RESERVE, .reserve_max = CHK_RESERVE,
 		.nr_vcpus = 1, .script = { script },
 	};
-	const unsigned long round1_bits = 0xff;
+	const unsigned long round1_bits = 0xff, wrong_bits = 0x1fe;
 	struct ring_verdict v;
 	struct ring_record rec;
 	u32 index = 0;
@@ -1036,10 +1038,13 @@ static void provoke_checker(long fault)
 	}
 	if (fault == CHK_NEVER_WRITTEN)
 		record_entries(&rec, &index, 15, 1);
+	if (fault == CHK_DUPLICATE)
+		record_entries(&rec, &index, 7, 1);
 	ring_record_drained(&rec, 0);
 	ring_record_reset(&rec, fault == CHK_RESET_COUNT ? 7 : 8, fault == CHK_RESET_STALE);
 	/* The harvester's bitmap set of round 1: pages 0..7, from 8 entries. */
-	ring_record_bitmap(&rec, 0, 20, &round1_bits, fault == CHK_BITMAP_COUNT ? 7 : 8);
+	ring_record_bitmap(&rec, 0, 20, fault == CHK_BITMAP_BIT ? &wrong_bits : &round1_bits,
+			   fault == CHK_BITMAP_COUNT ? 7 : 8);
 	if (fault == CHK_PROGRESS_BACK)
 		record_exit(&rec, RING_EXIT_SYNC, 6, 2, 0);
 	/* Round 2: a full exit at 12 used, the 12th store logged before it retired. */
@@ -1331,6 +1336,10 @@ static const struct lib_check checks[] = {
 		"vcpu 0 entry 3 (ring index 3): expected slot 0 offset 0 (op 0, store 0) next in a flush reversed down to store 0, observed slot 0 offset 0x7"),
 	FIRES("checker_bitmap_count", provoke_checker, CHK_BITMAP_COUNT,
 		"bitmap set counts 7 harvested entries, 8 were harvested since it was cleared"),
+	FIRES("checker_bitmap_page", provoke_checker, CHK_BITMAP_BIT,
+		"bitmap of slot 0: page 0 is clear, but an entry named it since the bitmap set was cleared"),
+	FIRES("checker_duplicate_not_emulated", provoke_checker, CHK_DUPLICATE,
+		"vcpu 0 entry 8 (ring index 8): expected nothing (8 stores executed, all reported), observed slot 0 offset 0x7"),
 	FIRES("checker_bad_config", provoke_checker, CHK_BAD_CONFIG,
 		"bad reserve bounds 16..16 for a ring of 16"),
 	/* test_case.c: the case runner */
