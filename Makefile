@@ -26,6 +26,9 @@
 #                 ring walk loops for ever: make check on a scratch copy of
 #                 the tree with that bug (scripts/hang-proof.sh; at most
 #                 HANG_PROOF_LIMIT seconds, default 600)
+#   make mutation-lib
+#                 the project's own code under its own mutants, judged by
+#                 make check's commands (scripts/mutation-lib.sh; long)
 #   make bugs     build the standalone KVM bug reproducers (bugs/repro)
 #   make bench    the benchmarks (a few minutes); make bench-scale the long
 #                 ones, ring against bitmap as the VM grows
@@ -213,6 +216,15 @@ vmm-negative-unit:
 	vmm/negative/check_test.sh
 
 check-unit: vmm-negative-unit
+
+# The project's own code under its own mutants (scripts/mutation-lib.sh,
+# the catalogue in scripts/mutation-lib/): each mutant applied alone to a
+# scratch copy and judged by make check's commands; fails unless every
+# mutant is killed.  Long (see kvm/ring/README.md); not in CI.
+# MUTATION_LIB_ARGS="-m id,... -o dir" passes options.
+.PHONY: mutation-lib
+mutation-lib:
+	scripts/mutation-lib.sh $(MUTATION_LIB_ARGS)
 
 .PHONY: check-hang-proof
 check-hang-proof:
