@@ -15,8 +15,9 @@
 # cheapest first, up to the first that fails:
 #   build      the kselftest framework, the KVM suite, the unit programs and
 #              ramdiff with gcc; any error or warning
-#   unit       make -C kvm unit (the library's checks against a fake KVM
-#              first), ramdiff's test, check.sh's and vm-check's verdicts
+#   unit       ramdiff's test, check.sh's and vm-check's verdicts, then
+#              make -C kvm unit (the library's checks against a fake KVM
+#              first)
 #   framework  the framework's selftests through ktap_check.sh
 #   suite      the KVM suite with its guests at CPL3 (-g cpl3), through
 #              host_info.sh and ktap_check.sh with known-issues.txt
@@ -116,8 +117,9 @@ apply() {	# apply N
 		{ print }' "$f" > "$f.mut" && cat "$f.mut" > "$f" && rm -f "$f.mut"
 }
 
+# The file as copied: the working tree may change while this runs.
 restore() {	# restore N
-	cat "$repo/${files[$1]}" > "$copy/${files[$1]}"
+	cat "$out/pristine/${files[$1]}" > "$copy/${files[$1]}"
 }
 
 # Run make check's commands there without the caller's make flags.
@@ -140,8 +142,8 @@ judge_build() {	# judge_build DIR
 
 judge_unit() {	# judge_unit DIR
 	in_copy "$UNIT_LIMIT" "$1/unit.log" bash -c "
-		make -C $KVM unit && make -C vmm check && vmm/negative/check_test.sh &&
-		vm/vm_lib_test.sh"
+		make -C vmm check && vmm/negative/check_test.sh && vm/vm_lib_test.sh &&
+		make -C $KVM unit"
 }
 
 judge_framework() {	# judge_framework DIR
@@ -173,10 +175,12 @@ judge_suite() {	# judge_suite DIR
 
 JUDGES=(build unit framework suite)
 
-# The first line of a judge's log that says why it failed.
+# The first line of a judge's log that says why it failed: a failed case
+# or check if there is one.
 why() {	# why LOG
-	grep -m1 -E 'error|warning|^FAIL|^not ok|NEW FAILURE|# FAIL|FAILED|Bail out' "$1" |
-		cut -c1-160 | tr '|' '/'
+	{ grep -m1 -E '^ *(# )?not ok|NEW FAILURE' "$1" ||
+	  grep -m1 -E 'error|warning|FAIL|Bail out' "$1"; } |
+		sed 's/^ *//' | cut -c1-140 | tr '|' '/'
 }
 
 # Judge the copy; prints "JUDGE" of the first that fails (TIMEOUT:JUDGE if
@@ -216,6 +220,11 @@ start=$(date +%s)
 mkdir -p "$copy"
 (cd "$repo" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) |
 	tar -xf - -C "$copy" || die "cannot copy the tree to $copy"
+for n in "${!ids[@]}"; do
+	mkdir -p "$out/pristine/$(dirname "${files[n]}")" &&
+		cp -p "$copy/${files[n]}" "$out/pristine/${files[n]}" ||
+		die "cannot keep a copy of ${files[n]}"
+done
 echo "mutation-lib: ${#ids[@]} mutants, judged in $copy; logs in $out"
 
 verdict=$(judge "$out/baseline")
