@@ -129,7 +129,7 @@ bench:
 
 # The ring against the bitmap as the VM grows (memory to 16 GiB, vCPUs to
 # KVM_CAP_MAX_VCPUS, full-exit stalls by dirty rate, migration at 8 GiB):
-# long (see the README's Scale section); writes bench-results/scale/.
+# long (see kvm/bench/README.md); writes bench-results/scale/.
 # Settings: $(KVM)/bench/run_scale.sh.
 .PHONY: bench-scale
 bench-scale:
