@@ -768,6 +768,10 @@ static void provoke_memslot_reuse(long arg)
 		addr_gpa2hva(vm, old_gpa);
 	if (arg == 2)	/* the first page past slot 4, which slot 3 no longer covers */
 		addr_gpa2hva(vm, old_gpa + 24 * GUEST_PAGE_SIZE);
+	if (arg == 3) {	/* an id deleted and not added again is no memslot */
+		vm_mem_region_delete(vm, 4);
+		vm_mem_region(vm, 4);
+	}
 }
 
 /* A THP-backed slot is 2 MiB aligned in the host as in the guest: KVM can map it huge. */
@@ -1241,6 +1245,7 @@ static const struct lib_check checks[] = {
 		"guest physical address 0x40000000 is in no memslot"),
 	FIRES("gpa_past_slot_end", provoke_memslot_reuse, 2,
 		"guest physical address 0x40018000 is in no memslot"),
+	FIRES("memslot_deleted_id_gone", provoke_memslot_reuse, 3, "no memslot 4 in this VM"),
 	QUIET("thp_slot_2m_aligned", provoke_thp_alignment, 0),
 	QUIET("watchdog_disarmed_after_run", provoke_watchdog_disarmed, 0),
 	FIRES("memslot_unknown", provoke_lookup, 0, "no memslot 7 in this VM"),
