@@ -49,9 +49,13 @@ UNIT_LIMIT=900
 FRAMEWORK_LIMIT=600
 SUITE_LIMIT=1800
 
-usage() {
-	sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
-	exit 2
+usage() {	# usage STATUS: the header; to stderr unless STATUS is 0
+	if [ "$1" -eq 0 ]; then
+		sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+	else
+		sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
+	fi
+	exit "$1"
 }
 
 die() {
@@ -64,12 +68,13 @@ while getopts "o:m:c:j:h" opt; do
 	o) out=$OPTARG ;;
 	m) only=",$OPTARG," ;;
 	c) catalogue=$OPTARG ;;
-	j) [[ $OPTARG =~ ^[1-9][0-9]*$ ]] || usage; jobs=$OPTARG ;;
-	*) usage ;;
+	j) [[ $OPTARG =~ ^[1-9][0-9]*$ ]] || usage 2; jobs=$OPTARG ;;
+	h) usage 0 ;;
+	*) usage 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 0 ] || usage
+[ $# -eq 0 ] || usage 2
 [ -r "$catalogue" ] || die "cannot read the catalogue $catalogue"
 
 [ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/mutation-lib.XXXXXX") ||
@@ -122,12 +127,25 @@ restore() {	# restore N
 	cat "$out/pristine/${files[$1]}" > "$copy/${files[$1]}"
 }
 
-# Run make check's commands there without the caller's make flags.
+# Run make check's commands there without the caller's make flags, under
+# timeout, which is a process group of its own: killed as a group if this
+# script is stopped.
+judge_pid=
+stop_judge() {
+	[ -z "$judge_pid" ] || kill -- "-$judge_pid" 2> /dev/null
+}
+trap stop_judge EXIT
+trap 'exit 130' INT TERM
 in_copy() {	# in_copy LIMIT LOG COMMAND...
-	local limit=$1 log=$2
+	local limit=$1 log=$2 rc
 	shift 2
-	(cd "$copy" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-		timeout -k 20 "$limit" "$@") > "$log" 2>&1
+	(cd "$copy" && exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		timeout -k 20 "$limit" "$@") > "$log" 2>&1 &
+	judge_pid=$!
+	wait "$judge_pid"
+	rc=$?
+	judge_pid=
+	return "$rc"
 }
 
 judge_build() {	# judge_build DIR
@@ -176,9 +194,10 @@ judge_suite() {	# judge_suite DIR
 JUDGES=(build unit framework suite)
 
 # The first line of a judge's log that says why it failed: a failed case
-# or check if there is one.
+# or check if there is one (a case's own, not the output of a program it
+# ran and judged).
 why() {	# why LOG
-	{ grep -m1 -E '^ *(# )?not ok|NEW FAILURE' "$1" ||
+	{ grep -m1 -E '^ *not ok|NEW FAILURE' "$1" || grep -m1 -E '^ *# not ok' "$1" ||
 	  grep -m1 -E 'error|warning|FAIL|Bail out' "$1"; } |
 		sed 's/^ *//' | cut -c1-140 | tr '|' '/'
 }
