@@ -7,10 +7,11 @@
 #
 # Per mode: a source QEMU (-accel kvm with the mode's dirty-ring-size, or
 # the bitmap) runs vmm/guest's dirty_guest.elf; a destination QEMU waits
-# with -S -incoming on a unix socket.  The destination logs no dirty page,
-# so it runs without a ring: a ring there checks nothing and hits QEMU
-# 7.2's start-up race (known-issues.txt, qemu-7.2-dirty-ring-reap-vcpu-
-# creation) for nothing.  Once the guest has passed over its
+# with -S -incoming on a unix socket.  On QEMU 7.x the destination runs
+# without a ring: it logs no dirty page, and a ring there hits QEMU 7.2's
+# start-up race (known-issues.txt, qemu-7.2-dirty-ring-reap-vcpu-creation)
+# for nothing.  QEMU 8.0 fixed that race: from 8.0 on the destination runs
+# with the source's ring, as users run it.  Once the guest has passed over its
 # pages a few times, HMP `migrate -d` starts the precopy and `info migrate`
 # is polled until it ends.  Cases:
 #   migration_completed   status "completed", with the source running until
@@ -266,15 +267,15 @@ wait_pass()
 	done
 }
 
-# pass_rate SERIAL FROM TO: CPU 0's passes per second (two decimals) over
-# its PASS lines FROM to TO of SERIAL (from the last one before line FROM),
-# by the TSC of the PASS lines and the guest's "DG INFO tsc_khz="; empty
-# without two such lines or without tsc_khz.
+# pass_rate SERIAL FROM TO [CPU]: CPU's (default 0) passes per second (two
+# decimals) over its PASS lines FROM to TO of SERIAL (from the last one
+# before line FROM), by the TSC of the PASS lines and the guest's "DG INFO
+# tsc_khz="; empty without two such lines or without tsc_khz.
 pass_rate()
 {
-	awk -v from="$2" -v to="$3" '
+	awk -v from="$2" -v to="$3" -v cpu="${4:-0}" '
 	/^DG INFO / && match($0, /tsc_khz=[0-9]+/) { khz = substr($0, RSTART + 8, RLENGTH - 8) }
-	/^DG PASS cpu=0 n=[0-9]+ tsc=[0-9]+$/ && NR <= to {
+	$0 ~ "^DG PASS cpu=" cpu " n=[0-9]+ tsc=[0-9]+$" && NR <= to {
 		n = $4; sub(/n=/, "", n); t = $5; sub(/tsc=/, "", t)
 		n += 0; t += 0	# numbers, not strings, in the comparisons below
 		if (NR < from || !have) { n0 = n; t0 = t; have = 1 }
@@ -381,7 +382,9 @@ run_mode()
 	echo "# selftests: vmm: migrate_$mode"
 	echo "# TAP version 13"
 	echo "# 1..6"
-	diag "$mode: source qemu-system-x86_64 $accel (destination -accel kvm) -m ${ram_mib}M -smp $cpus, guest mib=$mib cpus=$cpus rate=$mode_rate${downtime_ms:+, downtime-limit $downtime_ms ms}${negative:+ (negative control: ring modes must lose pages)}"
+	dst_accel="-accel kvm"
+	[ "$qemu_major" -lt 8 ] || dst_accel=$accel
+	diag "$mode: QEMU $qemu_version, source $accel, destination $dst_accel, -m ${ram_mib}M -smp $cpus, guest mib=$mib cpus=$cpus rate=$mode_rate${downtime_ms:+, downtime-limit $downtime_ms ms}${negative:+ (negative control: ring modes must lose pages)}"
 
 	trace_arm
 	drop0=$(cat "$dropped_file" 2>/dev/null)
@@ -394,7 +397,7 @@ run_mode()
 		why="before migration: $wait_why; source $(qemu_state src)"
 	fi
 	if [ -z "$why" ]; then
-		start_qemu dst "-accel kvm" -S -incoming "unix:$dir/mig.sock"
+		start_qemu dst "$dst_accel" -S -incoming "unix:$dir/mig.sock"
 		hmp_wait_prompt dst || why="the destination's monitor never answered"
 	fi
 	ready=$(grep -m 1 '^DG READY' "$dir/src.serial")
@@ -594,6 +597,10 @@ result_line()
 [ -r "$guest" ] || { echo "1..0 # SKIP no guest $guest"; exit 4; }
 [ -c /dev/kvm ] || { echo "1..0 # SKIP no /dev/kvm"; exit 4; }
 command -v qemu-system-x86_64 > /dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
+
+qemu_version=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p')
+qemu_major=${qemu_version%%.*}
+is_count "$qemu_major" || { echo "1..0 # SKIP cannot tell qemu-system-x86_64's version: $(qemu-system-x86_64 --version 2>&1 | head -n 1)"; exit 4; }
 
 echo "TAP version 13"
 echo "1..$#"
