@@ -221,7 +221,7 @@ fetch_qemu()
 }
 
 # fetch_libraries ROOT SUITE: unpack into ROOT the shared library
-# packages (lib*, amd64) that ROOT's QEMU packages depend on, from SUITE:
+# packages (lib* and zlib1g, amd64) that ROOT's QEMU packages depend on, from SUITE:
 # a QEMU built for a newer Debian than this machine's runs on those, in
 # the outer VM, with their own C library and loader.
 fetch_libraries()
@@ -230,7 +230,7 @@ fetch_libraries()
 	local -a libs
 	mapfile -t libs < <(debian_apt_cache -o "APT::Default-Release=$suite" depends --recurse \
 		--no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances \
-		"${pkgs[@]:0:2}" 2>/dev/null | grep -E '^lib[^:<> ]*$' |
+		"${pkgs[@]:0:2}" 2>/dev/null | grep -E '^(lib[^:<> ]*|zlib1g)$' |
 		grep -vE -- '-(data|common|bin)$|^libpam-modules' | sort -u | sed "s|\$|/$suite|")
 	[ ${#libs[@]} -gt 0 ] || die "apt-cache depends listed no library of ${pkgs[*]:0:2} in $suite"
 	echo "vmm-check: fetching ${#libs[@]} shared library packages from $suite for QEMU"
