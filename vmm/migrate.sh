@@ -38,9 +38,9 @@
 # dirtylimit; every rate within tol_pct % + tol_mbs MB/s, see below):
 #   dirtylimit        a migration as above (ring of dl_ring entries, the
 #                     same cases) with the dirty-limit capability, a
-#                     vcpu-dirty-limit of dl_limit MB/s, max-bandwidth
-#                     dl_bw MB/s (slower than the unpaced guest dirties)
-#                     and a downtime limit of dl_downtime ms; more cases:
+#                     vcpu-dirty-limit of dl_limit MB/s and a
+#                     throttle-trigger-threshold of dl_trigger % (the
+#                     throttle starts at the second dirty sync); more cases:
 #                     dirty_limit_engaged (info vcpu_dirty_limit showed
 #                     the limit on the vCPU during the migration: QEMU
 #                     judged the guest too fast for the link),
@@ -89,26 +89,29 @@ negative=""
 tracing=/sys/kernel/tracing
 # The modes of QEMU's features built on the ring (see the header).  The
 # tolerance of every rate compared: tol_pct % of the expected one plus
-# tol_mbs MB/s (QEMU reports whole MB/s).
-tol_pct=25
+# tol_mbs MB/s (QEMU reports whole MB/s).  The guest's rate is taken over
+# its whole passes around QEMU's one-second sample, and under nested KVM
+# in a loaded TCG its pace stalls (the pacer restarts after 10 ms late):
+# one second's rate was seen 1.6 times the passes' average.
+tol_pct=50
 tol_mbs=1
 # QEMU's dirty limit leaves a vCPU alone within 25 MB/s of its limit
 # (DIRTYLIMIT_TOLERANCE_RANGE in QEMU's dirtylimit.c, also the tolerance of
 # QEMU's own test): a limited vCPU is held at limit + dl_tol MB/s at most.
 dl_tol=25
-dl_ring=256		# entries: 1 MiB, a full exit a second at 1 MB/s
-dl_mib=4		# 1024 pages: a pass in 4 s at 1 MB/s
+dl_ring=4096		# entries, fewer than the working set's pages: full exits
 dl_limit=1		# vcpu-dirty-limit, MB/s (QEMU's default)
-dl_bw=2			# max-bandwidth, MB/s: the link the guest outpaces
 dl_period=500		# x-vcpu-dirty-limit-period, ms
-dl_downtime=5000	# ms: the working set at the link's speed, twice over
+dl_trigger=1		# throttle-trigger-threshold, %: throttle at once
 dr_ring=4096
 dr_mib=16		# 2048 pages a CPU
 dr_rate0=1024		# pages/s: CPU 0 at 4 MB/s, a pass in 2 s
 dr_rate1=512		# CPU 1 at 2 MB/s, a pass in 4 s
 dr_secs=1		# calc_dirty_rate period: shorter than either pass
-vl_ring=4096
-vl_mib=16		# 2048 pages a CPU
+vl_ring=4096		# fewer entries than a CPU's pages: full exits
+vl_mib=128		# 16384 pages a CPU: a pass takes more than the
+			# second QEMU measures a rate over, so that the
+			# pages written per second are the dirty rate
 vl_rate=0		# unpaced: as fast as the vCPU dirties under logging
 vl_limit=1		# set_vcpu_dirty_limit on vCPU 1, MB/s
 vl_free=200		# vCPU 0's limit, never reached: dirty logging on
@@ -463,10 +466,9 @@ run_mode()
 	*-smp2) cpus=2 mode_rate=$smp2_rate ;;
 	esac
 	ring=${mode%-smp2}
-	# dirtylimit: a ring small enough that a throttled vCPU fills it
-	# about once a second (QEMU throttles at the full exits), and a
-	# working set small enough for passes at the limit to be counted
-	[ "$mode" != dirtylimit ] || ring=ring$dl_ring mode_mib=$dl_mib
+	# dirtylimit: a ring smaller than the working set, so that the vCPU
+	# fills it (QEMU throttles at the full exits)
+	[ "$mode" != dirtylimit ] || ring=ring$dl_ring
 	if [ "$ring" = bitmap ]; then
 		accel="-accel kvm"
 		size=""
@@ -853,18 +855,19 @@ rate_of()
 # refuses it with a ring), so a second QEMU runs the same guest without.
 run_dirtyrate()
 {
-	local k0 k1 r0 r1 rt bk0 bk1 bt why="" out c pushes
+	local k0 k1 r0 r1 rt bk0 bk1 bt why="" out c c0 p pushes
 	mode_start dirtyrate 2 "$dr_mib" "$dr_rate0" "$dr_rate1"
 	echo "# 1..6"
 	diag "$mode: QEMU $qemu_version, -accel kvm,dirty-ring-size=$dr_ring then -accel kvm, -m ${ram_mib}M -smp 2, guest mib=$mode_mib rate=$dr_rate0 rate1=$dr_rate1 (pages/s), calc_dirty_rate over $dr_secs s; tolerance $tol_pct % + $tol_mbs MB/s"
 	trace_arm
 	guest_start src "-accel kvm,dirty-ring-size=$dr_ring" 2
-	[ -n "$why" ] || calc_rate src -r > "$dir/ring.out"
 	if [ -z "$why" ]; then
-		wait_pass src 3 60 || diag "$wait_why"
+		c0=$(wc -l < "$dir/src.serial") p=$(last_pass "$dir/src.serial")
+		calc_rate src -r > "$dir/ring.out"
+		wait_pass src $((p + 2)) 60 || diag "$wait_why"
 		c=$(wc -l < "$dir/src.serial")
-		k0=$(to_mbs "$(pass_rate "$dir/src.serial" 1 "$c" 0)" "$pages_cpu")
-		k1=$(to_mbs "$(pass_rate "$dir/src.serial" 1 "$c" 1)" "$pages_cpu")
+		k0=$(to_mbs "$(pass_rate "$dir/src.serial" "$c0" "$c" 0)" "$pages_cpu")
+		k1=$(to_mbs "$(pass_rate "$dir/src.serial" "$c0" "$c" 1)" "$pages_cpu")
 		r0=$(rate_of "$dir/ring.out" 0) r1=$(rate_of "$dir/ring.out" 1) rt=$(rate_of "$dir/ring.out")
 		diag "dirty-ring: QEMU vcpu[0] $r0, vcpu[1] $r1, total $rt MB/s; the guest's CPU 0 $k0, CPU 1 $k1 MB/s"
 	fi
@@ -897,13 +900,14 @@ run_dirtyrate()
 	out=""
 	if [ -z "$why" ]; then
 		guest_start dst "-accel kvm" 2
-		[ -n "$why" ] || calc_rate dst -b > "$dir/bitmap.out"
 	fi
 	if [ -z "$why" ]; then
-		wait_pass dst 3 60 || diag "$wait_why"
+		c0=$(wc -l < "$dir/dst.serial") p=$(last_pass "$dir/dst.serial")
+		calc_rate dst -b > "$dir/bitmap.out"
+		wait_pass dst $((p + 2)) 60 || diag "$wait_why"
 		c=$(wc -l < "$dir/dst.serial")
-		bk0=$(to_mbs "$(pass_rate "$dir/dst.serial" 1 "$c" 0)" "$pages_cpu")
-		bk1=$(to_mbs "$(pass_rate "$dir/dst.serial" 1 "$c" 1)" "$pages_cpu")
+		bk0=$(to_mbs "$(pass_rate "$dir/dst.serial" "$c0" "$c" 0)" "$pages_cpu")
+		bk1=$(to_mbs "$(pass_rate "$dir/dst.serial" "$c0" "$c" 1)" "$pages_cpu")
 		bt=$(rate_of "$dir/bitmap.out")
 		diag "dirty-bitmap: QEMU $bt MB/s; the guest's CPU 0 $bk0, CPU 1 $bk1 MB/s"
 		if ! grep -q '^Mode: dirty-bitmap' "$dir/bitmap.out" || [ -z "$bt" ]; then
@@ -1045,8 +1049,7 @@ dirtylimit_setup()
 	for c in "migrate_set_capability dirty-limit on" \
 		 "migrate_set_parameter x-vcpu-dirty-limit-period $dl_period" \
 		 "migrate_set_parameter vcpu-dirty-limit $dl_limit" \
-		 "migrate_set_parameter max-bandwidth ${dl_bw}M" \
-		 "migrate_set_parameter downtime-limit $dl_downtime"; do
+		 "migrate_set_parameter throttle-trigger-threshold $dl_trigger"; do
 		hmp src "$c" >> "$dir/migrate.out"
 	done
 	hmp src "info migrate_capabilities" > "$dir/caps"
@@ -1089,7 +1092,7 @@ dirtylimit_cases()
 	held=$(to_mbs "$r" "$pages")
 	r=$(pass_rate "$dir/src.serial" "$lm0" "$dl_line0")
 	pre=$(to_mbs "${r:-0}" "$pages")
-	diag "the guest dirtied $pre MB/s in the migration before the throttle (link ${dl_bw} MB/s), $held MB/s after (limit $dl_limit MB/s, QEMU's tolerance $dl_tol MB/s)"
+	diag "the guest dirtied $pre MB/s in the migration before the throttle, $held MB/s after (limit $dl_limit MB/s, QEMU's tolerance $dl_tol MB/s)"
 	if at_most "$held" "$((dl_limit + dl_tol))"; then
 		report ok dirty_rate_held
 	else
