@@ -27,8 +27,6 @@ kvmdir=$top/tools/testing/selftests/kvm
 prog=vmm-check
 # shellcheck source=vm/lib.sh
 . "$top/vm/lib.sh"
-# shellcheck source=vm/debian-apt.sh
-. "$top/vm/debian-apt.sh"
 
 kernel=6.12
 modules_dir=""
@@ -201,8 +199,7 @@ fetch_qemu()
 	local suite pkg ver dir
 	local -a pkgs=()
 	suite=$(qemu_suite "$1")
-	debian_apt_init "${DEBIAN_APT_DIR:-$out/debian-apt}"
-	debian_apt_update
+	debian_apt_ready
 	for pkg in qemu-system-x86 qemu-system-common qemu-system-data seabios; do
 		ver=$(suite_version "$pkg" "$suite")
 		[ -n "$ver" ] || die "no $pkg in Debian $suite (QEMU $1): apt-cache madison $pkg over $debian_apt_dir"
