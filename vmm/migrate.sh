@@ -40,8 +40,9 @@
 #                     same cases) with the dirty-limit capability, a
 #                     vcpu-dirty-limit of dl_limit MB/s, a
 #                     throttle-trigger-threshold of dl_trigger % (the
-#                     throttle starts at the second dirty sync) and
-#                     max-bandwidth dl_bw MB/s; more cases:
+#                     throttle starts at the second dirty sync),
+#                     max-bandwidth dl_bw MB/s and downtime-limit
+#                     dl_downtime ms (see there); more cases:
 #                     dirty_limit_engaged (info vcpu_dirty_limit showed
 #                     the limit on the vCPU during the migration: QEMU
 #                     judged the guest too fast for the link),
@@ -105,8 +106,12 @@ dl_limit=1		# vcpu-dirty-limit, MB/s (QEMU's default)
 dl_period=500		# x-vcpu-dirty-limit-period, ms
 dl_trigger=1		# throttle-trigger-threshold, %: throttle at once
 dl_bw=32		# max-bandwidth, MB/s: slower than the guest dirties
-			# under logging (about 45 MB/s seen), faster than
-			# limit + dl_tol, where QEMU holds a limited vCPU
+			# under logging (30-45 MB/s seen)
+dl_downtime=2000	# ms: QEMU holds a limited vCPU only at limit +
+			# dl_tol, faster than a loaded nested link (4-11 MB/s
+			# seen): the throttled guest (about 5 MB/s seen)
+			# dirties about 10 MB a round, which this allows;
+			# the unthrottled one dirties its 64 MiB each round
 dr_ring=4096
 dr_mib=16		# 2048 pages a CPU
 dr_rate0=1024		# pages/s: CPU 0 at 4 MB/s, a pass in 2 s
@@ -1071,7 +1076,8 @@ dirtylimit_setup()
 		 "migrate_set_parameter x-vcpu-dirty-limit-period $dl_period" \
 		 "migrate_set_parameter vcpu-dirty-limit $dl_limit" \
 		 "migrate_set_parameter throttle-trigger-threshold $dl_trigger" \
-		 "migrate_set_parameter max-bandwidth ${dl_bw}M"; do
+		 "migrate_set_parameter max-bandwidth ${dl_bw}M" \
+		 "migrate_set_parameter downtime-limit $dl_downtime"; do
 		hmp src "$c" >> "$dir/migrate.out"
 	done
 	hmp src "info migrate_capabilities" > "$dir/caps"
