@@ -268,7 +268,7 @@ start_qemu()
 		-nodefaults -display none -no-reboot \
 		-kernel "$guest" -append "mib=$mode_mib cpus=$cpus rate=$mode_rate${mode_rate1:+ rate1=$mode_rate1}" \
 		-serial "file:$dir/$side.serial" \
-		-chardev "pipe,id=mon,path=$dir/$side.mon" -mon chardev=mon,mode=readline \
+		-chardev "pipe,id=mon,path=$dir/$side.mon" -monitor chardev:mon \
 		"$@" > "$dir/$side.out" 2> "$dir/$side.err" &
 	eval "${side}_pid=$!"
 	cat 0<> "$dir/$side.mon.out" > "$dir/$side.mon.log" &
@@ -1102,7 +1102,7 @@ dirtylimit_poll()
 # dirtylimit_cases: dirty_limit_engaged, dirty_rate_held.
 dirtylimit_cases()
 {
-	local r pre held
+	local r pre held first
 	if [ -n "$dl_why" ]; then
 		report fail dirty_limit_engaged "$dl_why"
 	elif [ -z "$dl_line0" ]; then
@@ -1117,8 +1117,15 @@ dirtylimit_cases()
 		report fail dirty_rate_held "no throttled migration to measure"
 		return
 	fi
-	r=$(pass_rate "$dir/src.serial" "$dl_line0" "$lm1")
-	[ -n "$r" ] || r=$(awk -v cs=$((tm1 - dl_t0 + 1)) 'BEGIN { printf "<%.2f\n", 100 / cs }')
+	# whole passes inside the throttled phase only: from the first PASS
+	# line after the throttle engaged to the last before the end
+	first=$(awk -v s="$dl_line0" 'NR > s && /^DG PASS cpu=0 n=[0-9]+ tsc=[0-9]+$/ { print NR; exit }' "$dir/src.serial")
+	r=""
+	[ -z "$first" ] || [ "$first" -ge "$lm1" ] || r=$(pass_rate "$dir/src.serial" $((first + 1)) "$lm1")
+	if [ -z "$r" ]; then
+		report skip dirty_rate_held "no whole pass of the guest between the throttle ($(( (dl_t0 - tm0) / 100 )) s into the migration) and its end ($(( (tm1 - tm0) / 100 )) s): too short to measure"
+		return
+	fi
 	held=$(to_mbs "$r" "$pages")
 	r=$(pass_rate "$dir/src.serial" "$lm0" "$dl_line0")
 	pre=$(to_mbs "${r:-0}" "$pages")
