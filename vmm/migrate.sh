@@ -48,9 +48,9 @@
 #                     judged the guest too fast for the link),
 #                     dirty_rate_held (the guest's own rate from then to
 #                     the end, by its PASS lines, at most the limit plus
-#                     QEMU's dead band of dl_tol MB/s), and throttle_exits
-#                     instead of ring_used (QEMU throttles at full exits:
-#                     pushes and kvm_dirty_ring_exit hits)
+#                     QEMU's dead band of dl_tol MB/s); its full exits (where
+#                     QEMU throttles) are counted, not required: a migration
+#                     that ends soon after the throttle engaged has none
 #   dirtyrate         two vCPUs paced at dr_rate0 and dr_rate1 pages/s:
 #                     calc_dirty_rate -r (dirty-ring mode) reports each
 #                     vCPU's and the total rate the guest measured itself
@@ -113,10 +113,10 @@ dl_downtime=2000	# ms: QEMU holds a limited vCPU only at limit +
 			# dirties about 10 MB a round, which this allows;
 			# the unthrottled one dirties its 64 MiB each round
 dr_ring=4096
-dr_mib=16		# 2048 pages a CPU
-dr_rate0=1024		# pages/s: CPU 0 at 4 MB/s, a pass in 2 s
-dr_rate1=512		# CPU 1 at 2 MB/s, a pass in 4 s
-dr_secs=1		# calc_dirty_rate period: shorter than either pass
+dr_mib=32		# 4096 pages a CPU
+dr_rate0=1024		# pages/s: CPU 0 at 4 MB/s, a pass in 4 s
+dr_rate1=512		# CPU 1 at 2 MB/s, a pass in 8 s
+dr_secs=2		# calc_dirty_rate period: shorter than either pass
 vl_ring=4096		# fewer entries than a CPU's pages: full exits
 vl_mib=128		# 16384 pages a CPU: a pass takes more than the
 			# second QEMU measures a rate over, so that the
@@ -680,12 +680,6 @@ run_mode()
 		else
 			report fail ring_unused "bitmap mode, yet the ring was used: $pushes pushes, $resets resets, $exits full exits"
 		fi
-	elif [ "$mode" = dirtylimit ]; then
-		if [ "$pushes" -gt 0 ] && [ "$exits" -gt 0 ]; then
-			report ok throttle_exits
-		else
-			report fail throttle_exits "dirty-limit throttles at full exits, yet $pushes pushes, $resets resets, $exits full exits"
-		fi
 	elif [ "$pushes" -gt 0 ] && [ "$resets" -gt 0 ]; then
 		report ok ring_used
 	else
@@ -886,7 +880,7 @@ run_dirtyrate()
 	if [ -z "$why" ]; then
 		c0=$(wc -l < "$dir/src.serial") p=$(last_pass "$dir/src.serial")
 		calc_rate src -r > "$dir/ring.out"
-		wait_pass src $((p + 2)) 60 || diag "$wait_why"
+		wait_pass src $((p + 2)) 90 || diag "$wait_why"
 		c=$(wc -l < "$dir/src.serial")
 		k0=$(to_mbs "$(pass_rate "$dir/src.serial" "$c0" "$c" 0)" "$pages_cpu")
 		k1=$(to_mbs "$(pass_rate "$dir/src.serial" "$c0" "$c" 1)" "$pages_cpu")
@@ -926,7 +920,7 @@ run_dirtyrate()
 	if [ -z "$why" ]; then
 		c0=$(wc -l < "$dir/dst.serial") p=$(last_pass "$dir/dst.serial")
 		calc_rate dst -b > "$dir/bitmap.out"
-		wait_pass dst $((p + 2)) 60 || diag "$wait_why"
+		wait_pass dst $((p + 2)) 90 || diag "$wait_why"
 		c=$(wc -l < "$dir/dst.serial")
 		bk0=$(to_mbs "$(pass_rate "$dir/dst.serial" "$c0" "$c" 0)" "$pages_cpu")
 		bk1=$(to_mbs "$(pass_rate "$dir/dst.serial" "$c0" "$c" 1)" "$pages_cpu")
@@ -1153,7 +1147,6 @@ all_failed=0
 for mode in "$@"; do
 	ram_case=ram_identical dest_case=destination_runs_on trace_case=ring_used
 	[ "${mode%-smp2}" = bitmap ] && trace_case=ring_unused
-	[ "$mode" = dirtylimit ] && trace_case=throttle_exits
 	case "$mode" in
 	dirtyrate) run_dirtyrate; continue ;;
 	vcpu-dirty-limit) run_vcpu_dirty_limit; continue ;;
