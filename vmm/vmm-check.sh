@@ -35,7 +35,11 @@ module_params=""
 npt=1
 modes=""
 old_modes="ring4096 ring65536 bitmap ring4096-smp2"
-new_modes="dirtylimit dirtyrate vcpu-dirty-limit"
+new_modes="dirtylimit vcpu-dirty-limit"
+# dirtyrate compares QEMU's two-second samples with the guest's pace:
+# under a loaded host the guest stalls in the sample (seen twice at load
+# 10 with three outer VMs), so it runs on request only
+more_modes="dirtyrate"
 qemu_spec=10.0
 negative=""
 guest=""
@@ -128,8 +132,8 @@ if [ -z "$modes" ]; then
 	[ "$qemu_spec" != 7.2 ] || modes=$old_modes
 fi
 for m in $modes; do
-	[[ "$m" =~ ^(ring[1-9][0-9]*|bitmap)(-smp2)?$ ]] || [[ " $new_modes " == *" $m "* ]] ||
-		die_usage "bad mode '$m': ringN or bitmap, optionally -smp2, or one of: $new_modes"
+	[[ "$m" =~ ^(ring[1-9][0-9]*|bitmap)(-smp2)?$ ]] || [[ " $new_modes $more_modes " == *" $m "* ]] ||
+		die_usage "bad mode '$m': ringN or bitmap, optionally -smp2, or one of: $new_modes $more_modes"
 done
 [ -n "${modes// }" ] || die_usage "-t: no mode"
 is_number "$guest_mib" || die_usage "bad -g '$guest_mib': MiB"
