@@ -8,6 +8,8 @@
 #ifndef SELFTEST_KVM_DIRTY_RING_H
 #define SELFTEST_KVM_DIRTY_RING_H
 
+#include <linux/kvm.h>
+
 #include "dirty_bitmap.h"
 #include "dirty_ring_walk.h"
 
@@ -16,6 +18,15 @@
 #endif
 #ifndef KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP
 #define KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP	225
+#endif
+/*
+ * arm64 has the ring at page 64 of the vCPU fd since Linux 6.1, but uapi
+ * headers from before its asm/kvm.h said so (Debian 12's arm64 ones among
+ * them) fall back to linux/kvm.h's 0, where kvm_run is: mmap would map that.
+ */
+#if defined(__aarch64__) && KVM_DIRTY_LOG_PAGE_OFFSET == 0
+#undef KVM_DIRTY_LOG_PAGE_OFFSET
+#define KVM_DIRTY_LOG_PAGE_OFFSET		64
 #endif
 #ifndef KVM_DIRTY_LOG_INITIALLY_SET
 #define KVM_DIRTY_LOG_INITIALLY_SET		(1 << 1)
