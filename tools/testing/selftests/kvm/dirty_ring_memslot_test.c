@@ -81,6 +81,10 @@ static void expect_entries(struct kvm_vcpu *vcpu, u32 slot, const u64 *offsets, 
 	struct dirty_entry got[RING_ENTRIES];
 	u32 nr = dirty_ring_harvest(&vcpu->ring, got, ARRAY_SIZE(got)), i;
 
+	if (nr != n)
+		for (i = 0; i < nr && i < 16; i++)
+			ksft_print_msg("[%s] harvested entry %u: slot %#x offset %lu\n",
+				       test_context(), i, got[i].slot, got[i].offset);
 	TEST_ASSERT(nr == n, "harvested %u entries, expected %u (first: slot %#x offset %lu)",
 		    nr, n, nr ? got[0].slot : 0, nr ? got[0].offset : 0);
 	for (i = 0; i < n; i++)

@@ -59,6 +59,7 @@ const char *dirty_ring_cap_name(bool acq_rel);
  * (dirty_ring_assert_cap_used()).
  */
 void dirty_ring_cap_select(bool acq_rel);
+/* The case's cap; outside a case the plain one, or ACQ_REL where KVM offers only that. */
 bool dirty_ring_cap_acq_rel(void);
 /* __vm_enable_cap() reports every cap KVM accepted on a VM. */
 void dirty_ring_cap_enabled(struct kvm_vm *vm, u32 cap);
@@ -71,8 +72,8 @@ u32 dirty_ring_max_entries(void);
 void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries);
 /*
  * The prologue of a dirty-ring test: skip (exit 4) with the reason unless
- * /dev/kvm opens and KVM offers KVM_CAP_DIRTY_LOG_RING with rings of at
- * least min_entries entries (0: any size).
+ * /dev/kvm opens and KVM offers a ring cap (either one: each ring case skips
+ * the cap KVM lacks) with rings of at least min_entries entries (0: any size).
  */
 void kvm_require_dirty_ring(u32 min_entries);
 /*
