@@ -38,6 +38,22 @@ deadline=1500
 out=$top/vm-check-out
 cpus=2
 mem=2G
+# What vm/arm64.sh changes for VM_ARCH=arm64.
+default_kernels="6.1 6.12"
+guest_levels="cpl0 cpl3"
+suite_make_args=()
+strip_tool=strip
+outer_desc()
+{
+	echo "kvm_amd npt=$npt"
+}
+case "${VM_ARCH:-${ARCH:-x86_64}}" in
+x86|x86_64) ;;
+arm64|aarch64)
+	# shellcheck source=vm/arm64.sh
+	. "$here/arm64.sh" ;;
+*) echo "$0: VM_ARCH '${VM_ARCH:-$ARCH}': x86_64 or arm64" >&2; exit 2 ;;
+esac
 
 usage()
 {
@@ -76,6 +92,10 @@ EOF
   -h           this help
 Extra test arguments: KSELFTEST_<TEST>_ARGS in the environment, as for the
 runner (e.g. KSELFTEST_DIRTY_RING_FULL_TEST_ARGS="-g cpl3").
+VM_ARCH=arm64 (or ARCH=arm64, as make vm-check ARCH=arm64 passes it): the
+suite cross-built for arm64 on Debian's arm64 kernels (default "6.12 7")
+under qemu-system-aarch64, guest levels el1 and el0; KVM_ARM_MODE=vhe|nvhe|
+protected sets kvm-arm.mode (vm/arm64.sh).
 Exit status: 0 when every report is complete and has no failure beyond the
 known host issues; 1 otherwise; 2 for bad usage.
 EOF
@@ -110,7 +130,7 @@ while getopts k:m:M:p:n:t:f:T:o:s:d:O:c:r:h opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die_usage "unexpected argument '$1'"
-[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12)
+[ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<< "$default_kernels"
 [ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
 	die_usage "bad -o '$test_timeout': seconds"
 is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
@@ -131,7 +151,7 @@ build_suite()
 {
 	local log=$out/build.log
 	echo "vm-check: building the suite static in $out/build (log: $log)"
-	if ! make -C "$selftests" TARGETS=kvm O="$out/build" LDFLAGS=-static \
+	if ! make -C "$selftests" TARGETS=kvm "${suite_make_args[@]}" O="$out/build" LDFLAGS=-static \
 		KSFT_INSTALL_PATH="$out/build/install" install > "$log" 2>&1; then
 		tail -n 20 "$log" >&2
 		die "building the suite failed"
@@ -154,7 +174,7 @@ pack_base()
 	cp -a "$install_dir"/. "$initrd_root/kselftest/"
 	local f
 	for f in "$initrd_root"/kselftest/kvm/*; do
-		strip --strip-debug "$f" 2>/dev/null || true	# scripts and data stay
+		"$strip_tool" --strip-debug "$f" 2>/dev/null || true	# scripts and data stay
 	done
 	pack_modules
 	(cd "$initrd_root" && find . | cpio -o -H newc --quiet) > "$kdir/base.cpio"
@@ -211,7 +231,7 @@ boot()
 	shift
 	pack_boot "$name" "$@"
 	: > "$ktap"; : > "$times"
-	echo "vm-check: $kname, kvm_amd npt=$npt, $boot_label"
+	echo "vm-check: $kname, $(outer_desc), $boot_label"
 	run_outer "$kdir/$name.cpio" "$serial" "$console" "$kdir/$name.qemu" boot_line
 	boot_ok=1
 	if [ -n "$why" ]; then
@@ -324,7 +344,7 @@ for k in "${kernels[@]}"; do
 		if [[ " ${guest_env[$var]:-} " == *" -g "* ]]; then
 			levels=("")
 		else
-			levels=(cpl0 cpl3)
+			read -r -a levels <<< "$guest_levels"
 		fi
 		for g in "${levels[@]}"; do
 			n=$((n + 1))
