@@ -187,6 +187,12 @@ struct kvm_vm *vm_create(enum guest_cpl cpl)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 
+	vm_add_system(vm, cpl);
+	return vm;
+}
+
+void vm_add_system(struct kvm_vm *vm, enum guest_cpl cpl)
+{
 	vm->cpl = cpl;
 	vm->system_slot = vm->nr_memslots - 1;
 	vm_mem_region_add(vm, BACKING_ANON, vm->system_slot, 0,
@@ -195,7 +201,6 @@ struct kvm_vm *vm_create(enum guest_cpl cpl)
 	vm->next_virt = LIB_GVA_BASE;
 	vm_arch_setup(vm);
 	dl_iterate_phdr(load_image_cb, vm);
-	return vm;
 }
 
 static void vcpu_free(struct kvm_vcpu *vcpu)
