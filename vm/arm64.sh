@@ -22,7 +22,7 @@
 #     every report names the arch and the mode (host_info.sh).
 # The caller's variables it sets: default_kernels, fresh_spec, guest_levels,
 # suite_make_args, strip_tool; functions it replaces: require_tools,
-# resolve_kernel, pack_modules, conf_modules, outer_qemu, outer_desc.
+# check_kernel_spec, resolve_kernel, pack_modules, conf_modules, outer_qemu, outer_desc.
 
 arm_mode=${KVM_ARM_MODE:-}
 case "$arm_mode" in
@@ -67,6 +67,15 @@ require_tools()
 		debian_unpack "$out/arm64/busybox" busybox-static:arm64/bookworm
 		[ -x "$busybox_bin" ] || die "busybox-static:arm64 has no bin/busybox"
 	fi
+}
+
+# check_kernel_spec SPEC: a usage error unless SPEC is a path that exists
+# or looks like a Debian series (7, 6.12) or version.
+check_kernel_spec()
+{
+	[[ "$1" != */* ]] || [ -e "$1" ] || die_usage "kernel '$1': no such file or directory"
+	[[ "$1" == */* ]] || [[ "$1" =~ ^[0-9]+(\.[0-9]+)*([+-].*)?$ ]] ||
+		die_usage "kernel '$1': a Debian series or version (7, 6.12, 6.12.118+deb12) or a path"
 }
 
 # arm64_kernel_version SPEC: the newest Debian arm64 kernel version of a
