@@ -7,10 +7,11 @@
 #   - busybox is Debian's arm64 busybox-static, downloaded and unpacked
 #     through vm/debian-apt.sh (never installed: an arm64 busybox-static
 #     would replace the host's);
-#   - Debian's arm64 kernels, found in every suite's arm64 lists
-#     (vm/debian-apt.sh): 6.x as linux-image-V-arm64-unsigned, 7.x as
-#     linux-binary-unsigned-V-arm64 (the image split from the modules);
-#     KVM is built into them, so no module is packed;
+#   - Debian's arm64 kernels, named as for x86 (7, 6.12, newest, versions:
+#     lib.sh's debian_version with the arm64 flavour), the image package
+#     only: 6.x's linux-image-V-arm64-unsigned, 7.x's
+#     linux-binary-unsigned-V-arm64; KVM is built into them, so no module
+#     is packed;
 #   - QEMU: -M virt,virtualization=on,gic-version=3 (the kernel boots at
 #     EL2, so KVM initialises) -cpu max,pauth-impdef=on (about 3 times
 #     faster than max's architected pointer authentication under TCG),
@@ -22,7 +23,7 @@
 #     every report names the arch and the mode (host_info.sh).
 # The caller's variables it sets: default_kernels, fresh_spec, guest_levels,
 # suite_make_args, strip_tool; functions it replaces: require_tools,
-# check_kernel_spec, resolve_kernel, pack_modules, conf_modules, outer_qemu, outer_desc.
+# resolve_kernel, pack_modules, conf_modules, outer_qemu, outer_desc.
 
 arm_mode=${KVM_ARM_MODE:-}
 case "$arm_mode" in
@@ -38,18 +39,8 @@ arm64_cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
 suite_make_args=(ARCH=arm64 "CROSS_COMPILE=$arm64_cross")
 strip_tool=${arm64_cross}strip
 
-# shellcheck source=vm/debian-apt.sh
-. "$here/debian-apt.sh"
-
-arm64_apt_ready=""
-arm64_apt()
-{
-	if [ -z "$arm64_apt_ready" ]; then
-		debian_apt_init "${DEBIAN_APT_DIR:-$out/debian-apt}"
-		debian_apt_update
-		arm64_apt_ready=1
-	fi
-}
+# lib.sh's Debian kernel lookup (debian_version), for arm64's packages.
+debian_flavour=arm64
 
 require_tools()
 {
@@ -61,35 +52,11 @@ require_tools()
 	mkdir -p "$out"
 	busybox_bin=$out/arm64/busybox/bin/busybox
 	if [ ! -x "$busybox_bin" ]; then
-		arm64_apt
+		debian_apt_ready
 		echo "$prog: fetching busybox-static:arm64" >&2
 		rm -rf "$out/arm64/busybox"
 		debian_unpack "$out/arm64/busybox" busybox-static:arm64/bookworm
 		[ -x "$busybox_bin" ] || die "busybox-static:arm64 has no bin/busybox"
-	fi
-}
-
-# check_kernel_spec SPEC: a usage error unless SPEC is a path that exists
-# or looks like a Debian series (7, 6.12) or version.
-check_kernel_spec()
-{
-	[[ "$1" != */* ]] || [ -e "$1" ] || die_usage "kernel '$1': no such file or directory"
-	[[ "$1" == */* ]] || [[ "$1" =~ ^[0-9]+(\.[0-9]+)*([+-].*)?$ ]] ||
-		die_usage "kernel '$1': a Debian series or version (7, 6.12, 6.12.118+deb12) or a path"
-}
-
-# arm64_kernel_version SPEC: the newest Debian arm64 kernel version of a
-# series (6.12, 7) or the version itself (6.12.118+deb12).
-arm64_kernel_version()
-{
-	local spec=$1 re
-	if [[ "$spec" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
-		re="^linux-(image-${spec//./\\.}\\.[0-9.]+(\\+deb[0-9]+)?-arm64-unsigned|binary-unsigned-${spec//./\\.}\\.[0-9.]+(\\+deb[0-9]+)?-arm64)\$"
-		debian_apt_cache search --names-only "$re" 2>/dev/null | cut -d' ' -f1 |
-			sed -e 's/^linux-image-//' -e 's/^linux-binary-unsigned-//' \
-			    -e 's/-arm64-unsigned$//' -e 's/-arm64$//' | sort -V | tail -n 1
-	else
-		echo "$spec"
 	fi
 }
 
@@ -98,13 +65,13 @@ arm64_kernel_version()
 arm64_fetch()
 {
 	local spec=$1 ver pkg dir
-	arm64_apt
-	ver=$(arm64_kernel_version "$spec")
-	[ -n "$ver" ] || die "no Debian arm64 kernel for '$spec' in $debian_apt_dir's lists"
+	debian_apt_ready
+	ver=$(debian_version "$spec") || exit 1
+	# The image only: KVM is built in, no module is needed.
 	pkg=linux-image-$ver-arm64-unsigned
-	debian_apt_cache show "$pkg:arm64" > /dev/null 2>&1 ||
+	debian_has "$pkg" ||
 		pkg=linux-binary-unsigned-$ver-arm64
-	debian_apt_cache show "$pkg:arm64" > /dev/null 2>&1 ||
+	debian_has "$pkg" ||
 		die "no Debian arm64 kernel package for $ver (linux-image-$ver-arm64-unsigned or $pkg)"
 	dir=$out/kernels/$pkg
 	if [ ! -e "$dir/.unpacked" ]; then
@@ -125,8 +92,8 @@ resolve_kernel()
 		root=$spec
 	elif [ -f "$spec" ]; then
 		bzimage=$spec
-	elif [[ "$spec" =~ ^[0-9]+(\.[0-9]+)* ]] && [[ "$spec" != */* ]]; then
-		root=$(arm64_fetch "$spec")
+	elif [[ "$spec" != */* ]]; then
+		root=$(arm64_fetch "$spec") || exit 1
 	else
 		die_usage "kernel '$spec': neither a file, a directory nor a Debian version"
 	fi

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Markdown tables of run_scale.sh's CSVs, the ones the README shows:
+# Markdown tables of run_scale.sh's CSVs, the ones bench/README.md shows:
 #
 #   awk -v table=memory -f scale_tables.awk memory_summary.csv
 #   awk -v table=slopes -f scale_tables.awk memory_slopes.csv
