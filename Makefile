@@ -147,6 +147,10 @@ bench-scale:
 #   VM_TIMEOUT_SCALE=4 VM_TIMEOUT=s VM_STALL=s VM_DEADLINE=s
 #   VM_OUT=dir VM_CPUS=n VM_MEM=2G
 #   KSELFTEST_<TEST>_ARGS="..."  extra arguments of a test
+#   ARCH=arm64 (or VM_ARCH=arm64)  the suite on arm64 KVM: cross-built, on
+#                      Debian's arm64 kernels (default "6.12 7") under
+#                      qemu-system-aarch64; KVM_ARM_MODE=vhe|nvhe|protected
+#                      (vm/arm64.sh, vm/README.md)
 .PHONY: vm-check
 vm-check:
 	vm/vm-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
