@@ -304,7 +304,7 @@ static void kvm_bench_create(struct kvm_bench *kb, enum guest_cpl cpl, u32 entri
 	}
 	ops[2 * fills].kind = WS_END;
 	kb->vm = vm_create(cpl);
-	vm_enable_dirty_ring_entries(kb->vm, entries, false);
+	vm_enable_dirty_ring_entries(kb->vm, entries, dirty_ring_cap_acq_rel());
 	vm_mem_region_add(kb->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, kb->pages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	/* host pages allocated up front: the fills time the guest's write faults only */

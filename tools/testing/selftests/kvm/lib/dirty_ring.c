@@ -123,8 +123,8 @@ u64 kvm_dirty_ring_min_bytes(bool acq_rel)
 
 u32 dirty_ring_entries_option(u64 asked, const char *opt)
 {
-	u64 min = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
-	u64 max = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
+	u64 min = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
+	u64 max = kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
 
 	if (!asked)
 		return min;
