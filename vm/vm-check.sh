@@ -30,7 +30,7 @@ kvm_modules=""
 module_params=""
 npt=1
 tests=()
-fresh_spec="dirty_ring_forged_test dirty_ring_address_space_test"
+fresh_spec="dirty_ring_forged_test x86_64/dirty_ring_address_space_test"
 test_timeout=""
 scale=4
 stall=300
@@ -275,12 +275,13 @@ boot()
 # kernel, npt, boot, test, verdict, seconds.
 record_results()
 {
-	local name=$1 t verdict secs
+	local name=$1 t tre verdict secs
 	while IFS=$'\t' read -r t secs; do
-		verdict=$(sed -n "s/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: $t\(.*\)$/\1ok\2/p" \
+		tre=${t//\//\\/}	# arch tests are DIR/NAME
+		verdict=$(sed -n "s/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: $tre\(.*\)$/\1ok\2/p" \
 			"$kdir/$name.ktap" | head -n 1)
 		if grep -q "^known host issues only: $t " "$kdir/$name.verdict"; then
-			verdict="known issue ($(sed -n "s/^known host issue \([^:]*\): $t: .*/\1/p" \
+			verdict="known issue ($(sed -n "s/^known host issue \([^:]*\): $tre: .*/\1/p" \
 				"$kdir/$name.verdict" | sort -u | tr '\n' ' ' | sed 's/ $//'))"
 		fi
 		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kname" "$npt" "$name" "$t" "$verdict" "$secs" \
@@ -293,7 +294,8 @@ record_results()
 # args_of TEST: the KSELFTEST_<TEST>_ARGS variable name.
 args_var()
 {
-	local v=${1^^}
+	local v=${1##*/}	# the runner's variable has the test's base name
+	v=${v^^}
 	echo "KSELFTEST_${v//[^A-Z0-9_]/_}_ARGS"
 }
 
