@@ -19,10 +19,11 @@
 if [ "$(uname -m)" = aarch64 ]; then
 	msg=$(dmesg 2>/dev/null | grep -m 1 'kvm \[[0-9]*\]: .*initialized successfully')
 	case "$msg" in
-	*"Protected nVHE mode"*) mode=protected ;;
+	*Protected*) mode=protected ;;
+	*hVHE*) mode=hvhe ;;
+	*nVHE*) mode=nvhe ;;		# 6.12: "Hyp nVHE mode initialized"
 	*"VHE mode"*) mode=vhe ;;
-	*"Hyp mode (hVHE)"*) mode=hvhe ;;
-	*"Hyp mode"*) mode=nvhe ;;
+	*"Hyp mode"*) mode=nvhe ;;	# older kernels
 	*) mode=unknown ;;
 	esac
 	echo "# kvm-host: kernel=$(uname -r) module=kvm_arm arch=aarch64 mode=$mode"
