@@ -232,8 +232,9 @@ static bool check_vm_type(int kvm_fd, unsigned long type)
 			close(vm_fd);
 			break;
 		}
-		if (ARM64_GMEM_ONLY && (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS) &
-					GMEM_ONLY_FLAGS) != GMEM_ONLY_FLAGS) {
+		if (ARM64_GMEM_ONLY &&
+		    (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS) &
+		     GMEM_ONLY_FLAGS) != GMEM_ONLY_FLAGS) {
 			ksft_print_msg("VM type %lu: guest_memfd without MMAP | INIT_SHARED, which arm64 needs: not tried\n",
 				       type);
 			close(vm_fd);

@@ -250,8 +250,8 @@ static void device_attr(int fd, u32 group, u64 attr, void *val, const char *what
 static int vgic_its_setup(struct kvm_vm *vm)
 {
 	u64 gicd = GICD_GPA, gicr = GICR_GPA, gits = GITS_GPA;
-	u64 baser = GITS_BASER_VALID |
-		    ((TEST_MEM_BASE_GPA + COLL_TABLE_PAGE * GUEST_PAGE_SIZE) & GITS_BASER_ADDR_MASK);
+	u64 table = TEST_MEM_BASE_GPA + COLL_TABLE_PAGE * GUEST_PAGE_SIZE;
+	u64 baser = GITS_BASER_VALID | (table & GITS_BASER_ADDR_MASK);
 	int gic, its;
 
 	gic = create_device(vm, KVM_DEV_TYPE_ARM_VGIC_V3);
