@@ -158,6 +158,10 @@ bench-scale:
 #   VM_EXTRA=NAME=DIR  also run DIR's static programs as collection NAME
 #                      (e.g. bugs=bugs/repro, built static; TESTS=bugs:PROG)
 #   KSELFTEST_<TEST>_ARGS="..."  extra arguments of a test
+#   ARCH=arm64 (or VM_ARCH=arm64)  the suite on arm64 KVM: cross-built, on
+#                      Debian's arm64 kernels (default "6.12 7") under
+#                      qemu-system-aarch64; KVM_ARM_MODE=vhe|nvhe|protected
+#                      (vm/arm64.sh, vm/README.md)
 .PHONY: vm-check
 vm-check:
 	vm/vm-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \

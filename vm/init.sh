@@ -17,7 +17,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
-exec </dev/null >/dev/ttyS1 2>&1
+# The report port: the second serial port, or vm_report= from the kernel
+# command line (arm64's virt board has one UART: a virtio console, hvc0).
+exec </dev/null >"/dev/${vm_report:-ttyS1}" 2>&1
 
 say()
 {
@@ -74,7 +76,11 @@ say "$VM_VENDOR ready after $(cut -d' ' -f1 /proc/uptime) s"
 
 [ -z "$VM_MODULE_PARAMS" ] || say "module parameters: $VM_MODULE_PARAMS"
 
-/kvm/host_info.sh
+host=$(/kvm/host_info.sh)
+echo "$host"
+if [ -n "$VM_ARM_MODE" ] && [ "${host#* mode=}" = "$host" -o "${host##* mode=}" != "$VM_ARM_MODE" ]; then
+	die "KVM runs in another mode than kvm-arm.mode=$VM_ARM_MODE: $host"
+fi
 if [ -n "$VM_MAIN" ]; then
 	# shellcheck disable=SC2086
 	$VM_MAIN

@@ -358,6 +358,23 @@ report_line()
 	esac
 }
 
+# outer_qemu CPIO SERIAL CONSOLE: run the outer QEMU (x86_64; vm/arm64.sh
+# has arm64's): the kernel console to CONSOLE, the report port to SERIAL.
+outer_qemu()
+{
+	local append
+	# no_timer_check: under TCG on a loaded host the kernel's check of
+	# the IO-APIC timer can miss its ticks and panic the boot ("IO-APIC +
+	# timer doesn't work!", seen once in make vm-check at load 13).
+	append="console=ttyS0 panic=-1 rdinit=/init no_timer_check"
+	[ -z "$builtin_kvm" ] || append+=" kvm_amd.npt=$npt${module_params:+ $module_params}"
+	exec qemu-system-x86_64 -accel tcg,thread=single -cpu "$cpu_model" \
+		-smp "$cpus" -m "$mem" -nodefaults -display none -no-reboot \
+		-kernel "$bzimage" -initrd "$1" -append "$append" \
+		-chardev file,id=con,path="$3" -serial chardev:con \
+		-chardev file,id=rep,path="$2" -serial chardev:rep
+}
+
 # run_outer CPIO SERIAL CONSOLE LOG LINE-HOOK: boot $bzimage with CPIO
 # in QEMU TCG ($cpu_model, $cpus, $mem; kvm_amd's npt=$npt and the -p
 # parameters on the command line when KVM is built in) in the
@@ -369,19 +386,9 @@ report_line()
 run_outer()
 {
 	local cpio=$1 serial=$2 console=$3 log=$4 hook=$5
-	local append fd start last chunk buf="" line rc
-	# no_timer_check: under TCG on a loaded host the kernel's check of
-	# the IO-APIC timer can miss its ticks and panic the boot ("IO-APIC +
-	# timer doesn't work!", seen once in make vm-check at load 13).
-	append="console=ttyS0 panic=-1 rdinit=/init no_timer_check"
-	[ -z "$builtin_kvm" ] || append+=" kvm_amd.npt=$npt${module_params:+ $module_params}"
+	local fd start last chunk buf="" line rc
 	: > "$serial"; : > "$console"
-	qemu-system-x86_64 -accel tcg,thread=single -cpu "$cpu_model" \
-		-smp "$cpus" -m "$mem" -nodefaults -display none -no-reboot \
-		-kernel "$bzimage" -initrd "$cpio" -append "$append" \
-		-chardev file,id=con,path="$console" -serial chardev:con \
-		-chardev file,id=rep,path="$serial" -serial chardev:rep \
-		> "$log" 2>&1 &
+	outer_qemu "$cpio" "$serial" "$console" > "$log" 2>&1 &
 	qpid=$!
 	exec {fd}< <(tail -n +1 -F --pid="$qpid" "$serial" 2>/dev/null)
 	start=$(now_ms)

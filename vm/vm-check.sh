@@ -31,7 +31,7 @@ kvm_modules=""
 module_params=""
 npt=1
 tests=()
-fresh_spec="dirty_ring_forged_test dirty_ring_address_space_test"
+fresh_spec="dirty_ring_forged_test x86_64/dirty_ring_address_space_test"
 test_timeout=""
 scale=4
 stall=300
@@ -39,6 +39,22 @@ deadline=1500
 out=$top/vm-check-out
 cpus=2
 mem=2G
+# What vm/arm64.sh changes for VM_ARCH=arm64.
+default_kernels="6.1 6.12 newest"
+guest_levels="cpl0 cpl3"
+suite_make_args=()
+strip_tool="strip"
+outer_desc()
+{
+	echo "kvm_amd npt=$npt"
+}
+case "${VM_ARCH:-${ARCH:-x86_64}}" in
+x86|x86_64) ;;
+arm64|aarch64)
+	# shellcheck source=vm/arm64.sh
+	. "$here/arm64.sh" ;;
+*) echo "$0: VM_ARCH '${VM_ARCH:-$ARCH}': x86_64 or arm64" >&2; exit 2 ;;
+esac
 
 usage()
 {
@@ -91,6 +107,10 @@ EOF
   -h           this help
 Extra test arguments: KSELFTEST_<TEST>_ARGS in the environment, as for the
 runner (e.g. KSELFTEST_DIRTY_RING_FULL_TEST_ARGS="-g cpl3").
+VM_ARCH=arm64 (or ARCH=arm64, as make vm-check ARCH=arm64 passes it): the
+suite cross-built for arm64 on Debian's arm64 kernels (default "6.12 7")
+under qemu-system-aarch64, guest levels el1 and el0; KVM_ARM_MODE=vhe|nvhe|
+protected sets kvm-arm.mode (vm/arm64.sh).
 Exit status: 0 when every report is complete and has no failure beyond the
 known host issues; 1 otherwise; 2 for bad usage.
 EOF
@@ -126,7 +146,7 @@ while getopts k:m:M:p:n:t:f:T:o:s:d:O:c:r:x:h opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die_usage "unexpected argument '$1'"
-[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12 newest)
+[ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<< "$default_kernels"
 [ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
 	die_usage "bad -o '$test_timeout': seconds"
 is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
@@ -147,7 +167,7 @@ build_suite()
 {
 	local log=$out/build.log
 	echo "vm-check: building the suite static in $out/build (log: $log)"
-	if ! make -C "$selftests" TARGETS=kvm O="$out/build" LDFLAGS=-static \
+	if ! make -C "$selftests" TARGETS=kvm "${suite_make_args[@]}" O="$out/build" LDFLAGS=-static \
 		KSFT_INSTALL_PATH="$out/build/install" install > "$log" 2>&1; then
 		tail -n 20 "$log" >&2
 		die "building the suite failed"
@@ -197,7 +217,7 @@ pack_base()
 	cp -a "$install_dir"/. "$initrd_root/kselftest/"
 	local f
 	for f in "$initrd_root"/kselftest/kvm/*; do
-		strip --strip-debug "$f" 2>/dev/null || true	# scripts and data stay
+		"$strip_tool" --strip-debug "$f" 2>/dev/null || true	# scripts and data stay
 	done
 	pack_extras
 	pack_modules
@@ -255,7 +275,7 @@ boot()
 	shift
 	pack_boot "$name" "$@"
 	: > "$ktap"; : > "$times"
-	echo "vm-check: $kname, kvm_amd npt=$npt, $boot_label"
+	echo "vm-check: $kname, $(outer_desc), $boot_label"
 	run_outer "$kdir/$name.cpio" "$serial" "$console" "$kdir/$name.qemu" boot_line
 	boot_ok=1
 	if [ -n "$why" ]; then
@@ -289,12 +309,13 @@ boot()
 # kernel, npt, boot, test, verdict, seconds.
 record_results()
 {
-	local name=$1 t verdict secs
+	local name=$1 t tre verdict secs
 	while IFS=$'\t' read -r t secs; do
-		verdict=$(sed -n "s/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: $t\(.*\)$/\1ok\2/p" \
+		tre=${t//\//\\/}	# arch tests are DIR/NAME
+		verdict=$(sed -n "s/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: $tre\(.*\)$/\1ok\2/p" \
 			"$kdir/$name.ktap" | head -n 1)
 		if grep -q "^known host issues only: $t " "$kdir/$name.verdict"; then
-			verdict="known issue ($(sed -n "s/^known host issue \([^:]*\): $t: .*/\1/p" \
+			verdict="known issue ($(sed -n "s/^known host issue \([^:]*\): $tre: .*/\1/p" \
 				"$kdir/$name.verdict" | sort -u | tr '\n' ' ' | sed 's/ $//'))"
 		fi
 		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kname" "$npt" "$name" "$t" "$verdict" "$secs" \
@@ -307,7 +328,8 @@ record_results()
 # args_of TEST: the KSELFTEST_<TEST>_ARGS variable name.
 args_var()
 {
-	local v=${1^^}
+	local v=${1##*/}	# the runner's variable has the test's base name
+	v=${v^^}
 	echo "KSELFTEST_${v//[^A-Z0-9_]/_}_ARGS"
 }
 
@@ -383,7 +405,7 @@ for k in "${kernels[@]}"; do
 		if [[ " ${guest_env[$var]:-} " == *" -g "* ]]; then
 			levels=("")
 		else
-			levels=(cpl0 cpl3)
+			read -r -a levels <<< "$guest_levels"
 		fi
 		for g in "${levels[@]}"; do
 			n=$((n + 1))

@@ -36,7 +36,7 @@ kvm_modules=""
 module_params=""
 npt=1
 tests=()
-fresh_spec="dirty_ring_forged_test dirty_ring_address_space_test"
+fresh_spec="dirty_ring_forged_test x86_64/dirty_ring_address_space_test"
 test_timeout=""
 scale=4
 stall=300
@@ -247,7 +247,8 @@ boot()
 # args_var TEST: the KSELFTEST_<TEST>_ARGS variable name.
 args_var()
 {
-	local v=${1^^}
+	local v=${1##*/}	# the runner's variable has the test's base name
+	v=${v^^}
 	echo "KSELFTEST_${v//[^A-Z0-9_]/_}_ARGS"
 }
 

@@ -395,8 +395,8 @@ int main(int argc, char *argv[])
 		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 
 	log_modes_require(LOG_MODES_ALL);
-	ring_min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
-	ring_max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
+	ring_min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
+	ring_max_entries = kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
 	ksft_print_msg("write script seed: %lu (rerun with -s %lu)\n", seed, seed);
 	run_test_cases(cases, ARRAY_SIZE(cases), cpl_mask, TEST_CASE_TIMEOUT_S);
 }

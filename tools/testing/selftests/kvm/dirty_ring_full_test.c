@@ -94,8 +94,8 @@ int main(int argc, char *argv[])
 		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
 
 	kvm_require_dirty_ring(0);
-	min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
-	max_entries = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE;
+	min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
+	max_entries = kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
 	for (i = 0; i < nr_sizes; i++)
 		dirty_ring_entries_option(sizes[i], "-r");
 	if (!nr_sizes) {

@@ -304,7 +304,7 @@ static void kvm_bench_create(struct kvm_bench *kb, enum guest_cpl cpl, u32 entri
 	}
 	ops[2 * fills].kind = WS_END;
 	kb->vm = vm_create(cpl);
-	vm_enable_dirty_ring_entries(kb->vm, entries, false);
+	vm_enable_dirty_ring_entries(kb->vm, entries, dirty_ring_cap_acq_rel());
 	vm_mem_region_add(kb->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, kb->pages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	/* host pages allocated up front: the fills time the guest's write faults only */
@@ -398,8 +398,8 @@ static void run_kvm_case(enum guest_cpl cpl, const void *arg)
 	u32 r;
 
 	TEST_REQUIRE(bc->entries >= 2 * KVM_RING_RESERVE_MAX);
-	TEST_REQUIRE((u64)kvm_dirty_ring_max_bytes(false) >= (u64)bc->entries * DIRTY_GFN_SIZE);
-	TEST_REQUIRE(kvm_dirty_ring_min_bytes(false) <= (u64)bc->entries * DIRTY_GFN_SIZE);
+	TEST_REQUIRE((u64)kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) >= (u64)bc->entries * DIRTY_GFN_SIZE);
+	TEST_REQUIRE(kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) <= (u64)bc->entries * DIRTY_GFN_SIZE);
 	kvm_bench_create(&kb, cpl, bc->entries, FILLS_PER_ROUND * nr_rounds);
 	bm.npages = kb.pages;
 	bm.map = bitmap_alloc(bm.npages);

@@ -46,6 +46,7 @@ static const enum ring_scenario_id scenarios[] = {
 };
 
 /* Pages of the THP slot the guest writes: around and across the 2 MiB boundary. */
+#define HUGE_PAGE_4K_PAGES	512	/* 4 KiB pages in a 2 MiB huge page */
 static const u64 thp_pages[] = { 0, 1, 511, 512, 513, 1023, 700 };
 
 /* Guest code: write one page of each of two regions, syncing after each. */
@@ -84,6 +85,18 @@ static void expect_entries(struct kvm_vcpu *vcpu, u32 slot, const u64 *offsets, 
 	struct dirty_entry got[RING_ENTRIES];
 	u32 nr = dirty_ring_harvest(&vcpu->ring, got, ARRAY_SIZE(got)), i;
 
+	if (nr != n) {
+		bool block_starts = nr > 0;
+
+		for (i = 0; i < nr && i < 16; i++)
+			ksft_print_msg("[%s] harvested entry %u: slot %#x offset %lu\n",
+				       test_context(), i, got[i].slot, got[i].offset);
+		for (i = 0; i < nr; i++)
+			block_starts &= !(got[i].offset % HUGE_PAGE_4K_PAGES);
+		if (nr < n && block_starts)
+			ksft_print_msg("[%s] HUGE PAGE LOGGED ONCE: %u entries for %u stores, each at the start of a 2 MiB block: KVM mapped huge pages writable in a dirty-logged slot, so stores after the first in each were not logged\n",
+				       test_context(), nr, n);
+	}
 	TEST_ASSERT(nr == n, "harvested %u entries, expected %u (first: slot %#x offset %lu)",
 		    nr, n, nr ? got[0].slot : 0, nr ? got[0].offset : 0);
 	for (i = 0; i < n; i++)

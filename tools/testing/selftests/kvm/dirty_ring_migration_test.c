@@ -805,7 +805,7 @@ static void check_options(const char *prog)
 	if (mem_bytes % GUEST_PAGE_SIZE || mem_bytes < min_bytes || mem_bytes > MAX_MEM_BYTES)
 		bad_usage(prog, "-M must be a multiple of %lu from %lu (%d pages per vCPU) to %lu, got %lu",
 			  GUEST_PAGE_SIZE, min_bytes, MIN_PAGES_PER_VCPU, MAX_MEM_BYTES, mem_bytes);
-	if (kvm_dirty_ring_max_bytes(false) <= 0)
+	if (kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) <= 0)
 		return;		/* the ring cases skip */
 	ring_entries = dirty_ring_entries_option(ring_entries, "-c");
 }

@@ -305,8 +305,8 @@ static u64 max_phase_pages(void)
 /* Smallest ring no iteration fills, within what KVM accepts. */
 static u32 default_ring_entries(void)
 {
-	u64 min = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;
-	u64 max = kvm_dirty_ring_max_bytes(false) / DIRTY_GFN_SIZE, entries = min;
+	u64 min = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
+	u64 max = kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE, entries = min;
 
 	while (entries < max_phase_pages() + KVM_RING_RESERVE_MAX + 1 && entries < max)
 		entries *= 2;

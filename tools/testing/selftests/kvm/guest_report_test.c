@@ -127,8 +127,8 @@ static void expect_child_failure(enum guest_cpl cpl,
 
 static void test_exception_reported(enum guest_cpl cpl, const void *arg)
 {
-	expect_child_failure(cpl, run_guest, guest_page_fault, "#PF (vector 14) at RIP 0x",
-			     "CR2 0xdead000");
+	expect_child_failure(cpl, run_guest, guest_page_fault, GUEST_FAULT_REPORT,
+			     GUEST_FAULT_ADDR_REPORT);
 }
 
 static void test_assert_eq_reported(enum guest_cpl cpl, const void *arg)
@@ -141,7 +141,7 @@ static void test_assert_eq_reported(enum guest_cpl cpl, const void *arg)
 static void test_stuck_guest_reported(enum guest_cpl cpl, const void *arg)
 {
 	expect_child_failure(cpl, run_guest, guest_spin, "KVM_RUN did not return within 1 s",
-			     "guest stuck at RIP 0x");
+			     "guest stuck at " ARCH_PC_NAME " 0x");
 }
 
 static void test_dead_vm_reported(enum guest_cpl cpl, const void *arg)

@@ -20,7 +20,11 @@ typedef u64 gva_t;
 
 #define KVM_DEV_PATH		"/dev/kvm"
 
-/* Guest privilege: every test runs the same guest code at CPL0 and at CPL3. */
+/*
+ * Guest privilege: every test runs the same guest code at the kernel's level
+ * and at the user's: CPL0 and CPL3 on x86 ("cpl0", "cpl3"), EL1 and EL0 on
+ * arm64 ("el1", "el0").  GUEST_CPL0 is the kernel level, GUEST_CPL3 the user's.
+ */
 enum guest_cpl {
 	GUEST_CPL0,
 	GUEST_CPL3,
@@ -30,7 +34,7 @@ enum guest_cpl {
 #define GUEST_CPL_ALL		((1u << NR_GUEST_CPLS) - 1)
 
 const char *guest_cpl_name(enum guest_cpl cpl);
-/* Parse "cpl0", "cpl3" or "all" into a mask of privileges; false if bad. */
+/* Parse a level's name or "all" into a mask of privileges; false if bad. */
 bool guest_cpl_parse(const char *arg, unsigned int *mask);
 
 #define GUEST_PAGE_SIZE		4096ul
@@ -94,7 +98,8 @@ struct kvm_vcpu {
 	struct kvm_run *run;
 	size_t run_size;
 	gva_t stack_top;
-	gva_t tss;
+	gva_t tss;			/* x86: the vCPU's TSS */
+	gva_t exc_stack_top;		/* arm64: SP_EL1 of a vCPU at EL0 */
 	struct dirty_ring ring;		/* .gfns is NULL until mapped */
 	u32 watchdog_s;			/* a KVM_RUN longer than this is a hang */
 };
@@ -161,6 +166,8 @@ u32 kvm_max_vcpus(void);
 /* VMs */
 struct kvm_vm *vm_create(enum guest_cpl cpl);
 struct kvm_vm *__vm_create_bare(void);	/* no system slot, no guest image */
+/* What vm_create() adds to a bare VM: the system slot and the guest image. */
+void vm_add_system(struct kvm_vm *vm, enum guest_cpl cpl);
 void kvm_vm_free(struct kvm_vm *vm);
 /* The same on the VM fd. */
 int vm_check_cap(struct kvm_vm *vm, long cap);
@@ -203,15 +210,11 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u32 id, void *guest_code);
 void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int nargs, ...);
 int __vcpu_run(struct kvm_vcpu *vcpu);
 void vcpu_run(struct kvm_vcpu *vcpu);
-void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
-void vcpu_regs_set(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
-void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
-void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 const char *exit_reason_str(u32 exit_reason);
 
 /*
  * Assert that the last KVM_RUN exited with the given reason; on mismatch name
- * both reasons and the guest RIP.
+ * both reasons and the guest's program counter.
  */
 void vcpu_assert_exit(struct kvm_vcpu *vcpu, u32 exit_reason);
 

@@ -69,7 +69,8 @@ unsigned int test_parse_common_args(int argc, char *argv[], void (*usage)(const 
 
 #define TEST_COMMON_OPTS	"g:h"
 #define TEST_COMMON_USAGE						\
-	"  -g LEVEL  guest privilege: cpl0, cpl3 or all (default all)\n"	\
+	"  -g LEVEL  guest privilege: cpl0, cpl3 (x86), el1, el0 (arm64)\n"	\
+	"            or all (default all)\n"					\
 	"  -h        this help\n"
 
 #endif /* SELFTEST_KVM_TEST_CASE_H */

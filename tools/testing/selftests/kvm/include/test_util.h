@@ -42,6 +42,15 @@ typedef int64_t s64;
 #define WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
 #define IS_POWER_OF_2(x)	((x) != 0 && ((x) & ((x) - 1)) == 0)
 
+/* The spin-wait hint of the CPU the code runs on (host or guest). */
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax()		asm volatile("pause" ::: "memory")
+#elif defined(__aarch64__)
+#define cpu_relax()		asm volatile("yield" ::: "memory")
+#else
+#define cpu_relax()		asm volatile("" ::: "memory")
+#endif
+
 void test_assert_fail(const char *file, unsigned int line, const char *expr,
 		      const char *fmt, ...) __attribute__((noreturn, format(printf, 4, 5)));
 

@@ -2,11 +2,10 @@
 /*
  * ucall: how guest code talks to the host.
  *
- * The guest executes one port read from UCALL_PIO_PORT with the command and
- * up to five arguments in registers (rdi = command, rsi, rcx, rbx, r8, r9 =
- * arguments).  The vCPU exits with KVM_EXIT_IO and the host reads the
- * registers back: no guest memory is involved, so a ucall costs one exit and
- * a handful of instructions, which matters where guest code is emulated.
+ * The guest traps to the host with the command and up to five arguments in
+ * registers, in the arch's way (ucall_arch.h): one exit and a handful of
+ * instructions, no guest memory involved, which matters where guest code
+ * is emulated.
  *
  * Strings passed by the guest (file names, assertion text) are pointers into
  * the test binary, which the guest sees at the same addresses as the host.
@@ -16,7 +15,6 @@
 
 #include "test_util.h"
 
-#define UCALL_PIO_PORT		0x1000
 #define UCALL_MAX_ARGS		5
 
 enum {
@@ -24,7 +22,7 @@ enum {
 	UCALL_SYNC,		/* args[0]: stage or value */
 	UCALL_DONE,
 	UCALL_ABORT,		/* expr, file, line, a, b */
-	UCALL_UNHANDLED,	/* vector, rip, error code, cr2, cs */
+	UCALL_UNHANDLED,	/* an exception: the arch's five values (ucall_arch.h) */
 };
 
 struct ucall {
@@ -32,16 +30,7 @@ struct ucall {
 	u64 args[UCALL_MAX_ARGS];
 };
 
-static inline void ucall(u64 cmd, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4)
-{
-	register u64 r8 asm("r8") = a3;
-	register u64 r9 asm("r9") = a4;
-
-	asm volatile("inb %%dx, %%al"
-		     : : "d"(UCALL_PIO_PORT), "D"(cmd), "S"(a0), "c"(a1),
-			 "b"(a2), "r"(r8), "r"(r9)
-		     : "rax", "memory");
-}
+#include "ucall_arch.h"
 
 #define GUEST_SYNC(arg)		ucall(UCALL_SYNC, (u64)(arg), 0, 0, 0, 0)
 #define GUEST_DONE()		ucall(UCALL_DONE, 0, 0, 0, 0, 0)

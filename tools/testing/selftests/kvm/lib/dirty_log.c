@@ -8,7 +8,7 @@
 
 static bool ring_supported(void)
 {
-	return kvm_dirty_ring_max_bytes(false) > 0;
+	return kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) > 0;
 }
 
 static bool log_supported(void)
@@ -86,7 +86,7 @@ static bool log_after_run(struct kvm_vcpu *vcpu)
 
 const struct log_mode log_modes[NR_LOG_MODES] = {
 	[LOG_MODE_RING] = {
-		.name = "ring", .alias = "ring", .requires = "KVM_CAP_DIRTY_LOG_RING",
+		.name = "ring", .alias = "ring", .requires = "a ring cap",
 		.supported = ring_supported, .setup = ring_setup,
 		.vcpu_setup = ring_vcpu_setup, .collect = ring_collect,
 		.after_run = ring_after_run,

@@ -27,14 +27,14 @@
 
 const char *guest_cpl_name(enum guest_cpl cpl)
 {
-	return cpl == GUEST_CPL3 ? "cpl3" : "cpl0";
+	return cpl == GUEST_CPL3 ? GUEST_USER_LEVEL_NAME : GUEST_KERNEL_LEVEL_NAME;
 }
 
 bool guest_cpl_parse(const char *arg, unsigned int *mask)
 {
-	if (!strcmp(arg, "cpl0"))
+	if (!strcmp(arg, GUEST_KERNEL_LEVEL_NAME))
 		*mask = 1u << GUEST_CPL0;
-	else if (!strcmp(arg, "cpl3"))
+	else if (!strcmp(arg, GUEST_USER_LEVEL_NAME))
 		*mask = 1u << GUEST_CPL3;
 	else if (!strcmp(arg, "all"))
 		*mask = GUEST_CPL_ALL;
@@ -187,6 +187,12 @@ struct kvm_vm *vm_create(enum guest_cpl cpl)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 
+	vm_add_system(vm, cpl);
+	return vm;
+}
+
+void vm_add_system(struct kvm_vm *vm, enum guest_cpl cpl)
+{
 	vm->cpl = cpl;
 	vm->system_slot = vm->nr_memslots - 1;
 	vm_mem_region_add(vm, BACKING_ANON, vm->system_slot, 0,
@@ -195,7 +201,6 @@ struct kvm_vm *vm_create(enum guest_cpl cpl)
 	vm->next_virt = LIB_GVA_BASE;
 	vm_arch_setup(vm);
 	dl_iterate_phdr(load_image_cb, vm);
-	return vm;
 }
 
 static void vcpu_free(struct kvm_vcpu *vcpu)
@@ -404,6 +409,8 @@ int __vcpu_run(struct kvm_vcpu *vcpu)
 	trace_in_run = true;
 	watchdog_arm(vcpu->watchdog_s);
 	ret = __vcpu_ioctl(vcpu, KVM_RUN, NULL);
+	if (!ret)
+		vcpu_arch_run_done(vcpu);
 	watchdog_arm(0);
 	trace_in_run = false;
 	trace_exit = vcpu->run->exit_reason;
@@ -413,19 +420,15 @@ int __vcpu_run(struct kvm_vcpu *vcpu)
 void vcpu_run(struct kvm_vcpu *vcpu)
 {
 	int ret = __vcpu_run(vcpu);
-	struct kvm_regs regs;
 
-	if (ret < 0 && errno == EINTR) {
-		vcpu_regs_get(vcpu, &regs);
-		TEST_FAIL("vCPU %u: KVM_RUN did not return within %u s, guest stuck at RIP %#llx",
-			  vcpu->id, vcpu->watchdog_s, regs.rip);
-	}
+	if (ret < 0 && errno == EINTR)
+		TEST_FAIL("vCPU %u: KVM_RUN did not return within %u s, guest stuck at "
+			  ARCH_PC_NAME " %#lx", vcpu->id, vcpu->watchdog_s, vcpu_arch_pc(vcpu));
 	TEST_ASSERT(!ret, "KVM_RUN failed, rc: %d%s", ret, vm_dead_note(vcpu->vm));
 	switch (vcpu->run->exit_reason) {
 	case KVM_EXIT_SHUTDOWN:
-		vcpu_regs_get(vcpu, &regs);
-		TEST_FAIL("vCPU %u: guest shutdown (triple fault) at RIP %#llx RSP %#llx",
-			  vcpu->id, regs.rip, regs.rsp);
+		TEST_FAIL("vCPU %u: guest shutdown (triple fault) at " ARCH_PC_NAME " %#lx "
+			  ARCH_SP_NAME " %#lx", vcpu->id, vcpu_arch_pc(vcpu), vcpu_arch_sp(vcpu));
 	case KVM_EXIT_INTERNAL_ERROR:
 		TEST_FAIL("vCPU %u: KVM internal error, suberror %u",
 			  vcpu->id, vcpu->run->internal.suberror);
@@ -486,51 +489,6 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, u32 id, void *guest_code)
 	return vcpu;
 }
 
-void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
-{
-	vcpu_ioctl(vcpu, KVM_GET_REGS, regs);
-}
-
-void vcpu_regs_set(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
-{
-	vcpu_ioctl(vcpu, KVM_SET_REGS, regs);
-}
-
-void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
-{
-	vcpu_ioctl(vcpu, KVM_GET_SREGS, sregs);
-}
-
-void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
-{
-	vcpu_ioctl(vcpu, KVM_SET_SREGS, sregs);
-}
-
-void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int nargs, ...)
-{
-	struct kvm_regs regs;
-	va_list ap;
-	unsigned int i;
-
-	TEST_ASSERT(nargs <= 6, "at most 6 guest arguments, got %u", nargs);
-	vcpu_regs_get(vcpu, &regs);
-	va_start(ap, nargs);
-	for (i = 0; i < nargs; i++) {
-		u64 v = va_arg(ap, u64);
-
-		switch (i) {
-		case 0: regs.rdi = v; break;
-		case 1: regs.rsi = v; break;
-		case 2: regs.rdx = v; break;
-		case 3: regs.rcx = v; break;
-		case 4: regs.r8 = v; break;
-		case 5: regs.r9 = v; break;
-		}
-	}
-	va_end(ap);
-	vcpu_regs_set(vcpu, &regs);
-}
-
 static const char *const exit_reasons[] = {
 	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
 	[KVM_EXIT_EXCEPTION] = "EXCEPTION",
@@ -558,12 +516,10 @@ const char *exit_reason_str(u32 exit_reason)
 void vcpu_assert_exit(struct kvm_vcpu *vcpu, u32 exit_reason)
 {
 	u32 got = vcpu->run->exit_reason;
-	struct kvm_regs regs;
 
 	if (got == exit_reason)
 		return;
-	vcpu_regs_get(vcpu, &regs);
-	TEST_FAIL("vCPU %u: wanted exit %s (%u), got %s (%u) at RIP %#llx",
+	TEST_FAIL("vCPU %u: wanted exit %s (%u), got %s (%u) at " ARCH_PC_NAME " %#lx",
 		  vcpu->id, exit_reason_str(exit_reason), exit_reason,
-		  exit_reason_str(got), got, regs.rip);
+		  exit_reason_str(got), got, vcpu_arch_pc(vcpu));
 }

@@ -178,7 +178,7 @@ static void torn_push_delay(const struct ring_model_vcpu *vc, const struct kvm_d
 		return;
 	while (__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) == KVM_DIRTY_GFN_F_DIRTY &&
 	       time_now_ns() < deadline)
-		asm volatile("pause" ::: "memory");
+		cpu_relax();
 }
 
 /* Write one entry at the dirty index and publish it. */

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Unit test of the ARCH handling of the kvm Makefile: x86 and x86_64 build
-# the suite (dry runs), any other ARCH builds, runs and installs nothing and
-# succeeds, as upstream's per-arch lists do.
+# the suite with the x86-only tests, arm64 and aarch64 the portable tests
+# without them (dry runs), any other ARCH builds, runs and installs nothing
+# and succeeds, as upstream's per-arch lists do.
 set -u
 kvm=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
@@ -23,13 +24,26 @@ for arch in x86 x86_64; do
 	check "ARCH=$arch: make -n all exit code" $?
 	grep -q -- "-mno-red-zone.*dirty_ring_abi_test.c" "$tmp/log"
 	check "ARCH=$arch builds the suite with the guest flags" $?
+	grep -q -- "x86_64/dirty_ring_emulated_test.c" "$tmp/log"
+	check "ARCH=$arch builds the x86-only tests" $?
+done
+
+for arch in arm64 aarch64; do
+	km -n ARCH=$arch all
+	check "ARCH=$arch: make -n all exit code" $?
+	grep -q -- "-mno-outline-atomics.*dirty_ring_abi_test.c" "$tmp/log"
+	check "ARCH=$arch builds the portable tests with the arm64 flags" $?
+	grep -q -- "lib/aarch64/processor.c" "$tmp/log"
+	check "ARCH=$arch builds the arm64 library" $?
+	! grep -q -- "x86_64/" "$tmp/log"
+	check "ARCH=$arch builds nothing of x86" $?
 done
 
 km -n all
 grep -q "dirty_ring_abi_test.c" "$tmp/log"
 check "the host's ARCH by default" $?
 
-for arch in arm64 riscv; do
+for arch in riscv mips; do
 	rm -rf "$tmp/out"
 	km ARCH=$arch all
 	check "ARCH=$arch: make all succeeds" $?

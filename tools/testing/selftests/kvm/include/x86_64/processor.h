@@ -49,6 +49,30 @@ struct ex_regs {
 
 const char *exception_name(u64 vector);
 
+/* The guest levels' names in case names and -g (kvm_util.h). */
+#define GUEST_KERNEL_LEVEL_NAME	"cpl0"
+#define GUEST_USER_LEVEL_NAME	"cpl3"
+/* How reports name the program counter and stack pointer. */
+#define ARCH_PC_NAME		"RIP"
+#define ARCH_SP_NAME		"RSP"
+/* What the report of a guest write to an unmapped GVA 0xdead000 contains. */
+#define GUEST_FAULT_REPORT	"#PF (vector 14) at RIP 0x"
+#define GUEST_FAULT_ADDR_REPORT	"CR2 0xdead000"
+
+struct ucall;
+
+void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+void vcpu_regs_set(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+u64 vcpu_arch_pc(struct kvm_vcpu *vcpu);
+u64 vcpu_arch_sp(struct kvm_vcpu *vcpu);
+/* After a KVM_RUN that returned 0: nothing to complete on x86. */
+static inline void vcpu_arch_run_done(struct kvm_vcpu *vcpu) {}
+/* Decode the last exit as a ucall (false if it is none); fail on an exception report. */
+bool ucall_arch_decode(struct kvm_vcpu *vcpu, struct ucall *uc);
+void ucall_arch_fail_exception(struct kvm_vcpu *vcpu, struct ucall *uc) __attribute__((noreturn));
+
 /* Called by vm_create(): descriptor tables and page-table root. */
 void vm_arch_setup(struct kvm_vm *vm);
 /* Called by vm_vcpu_add(): CPUID, TSS, segments, CR0/3/4, EFER, stack, RIP. */

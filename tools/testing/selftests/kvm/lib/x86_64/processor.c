@@ -253,3 +253,89 @@ void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code)
 	regs.rflags = X86_EFLAGS_FIXED | (vm->cpl == GUEST_CPL3 ? X86_EFLAGS_IOPL3 : 0);
 	vcpu_regs_set(vcpu, &regs);
 }
+
+void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	vcpu_ioctl(vcpu, KVM_GET_REGS, regs);
+}
+
+void vcpu_regs_set(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	vcpu_ioctl(vcpu, KVM_SET_REGS, regs);
+}
+
+void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	vcpu_ioctl(vcpu, KVM_GET_SREGS, sregs);
+}
+
+void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	vcpu_ioctl(vcpu, KVM_SET_SREGS, sregs);
+}
+
+u64 vcpu_arch_pc(struct kvm_vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	return regs.rip;
+}
+
+u64 vcpu_arch_sp(struct kvm_vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	return regs.rsp;
+}
+
+void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int nargs, ...)
+{
+	struct kvm_regs regs;
+	va_list ap;
+	unsigned int i;
+
+	TEST_ASSERT(nargs <= 6, "at most 6 guest arguments, got %u", nargs);
+	vcpu_regs_get(vcpu, &regs);
+	va_start(ap, nargs);
+	for (i = 0; i < nargs; i++) {
+		u64 v = va_arg(ap, u64);
+
+		switch (i) {
+		case 0: regs.rdi = v; break;
+		case 1: regs.rsi = v; break;
+		case 2: regs.rdx = v; break;
+		case 3: regs.rcx = v; break;
+		case 4: regs.r8 = v; break;
+		case 5: regs.r9 = v; break;
+		}
+	}
+	va_end(ap);
+	vcpu_regs_set(vcpu, &regs);
+}
+
+bool ucall_arch_decode(struct kvm_vcpu *vcpu, struct ucall *uc)
+{
+	struct kvm_run *run = vcpu->run;
+	struct kvm_regs regs;
+
+	if (run->exit_reason != KVM_EXIT_IO || run->io.port != UCALL_PIO_PORT ||
+	    run->io.direction != KVM_EXIT_IO_IN)
+		return false;
+	vcpu_regs_get(vcpu, &regs);
+	uc->cmd = regs.rdi;
+	uc->args[0] = regs.rsi;
+	uc->args[1] = regs.rcx;
+	uc->args[2] = regs.rbx;
+	uc->args[3] = regs.r8;
+	uc->args[4] = regs.r9;
+	return true;
+}
+
+void ucall_arch_fail_exception(struct kvm_vcpu *vcpu, struct ucall *uc)
+{
+	TEST_FAIL("vCPU %u: unhandled guest exception %s (vector %lu) at RIP %#lx, error code %#lx, CR2 %#lx, CS %#lx",
+		  vcpu->id, exception_name(uc->args[0]), uc->args[0], uc->args[1],
+		  uc->args[2], uc->args[3], uc->args[4]);
+}

@@ -182,7 +182,7 @@ static inline u32 race_slot(u64 seq)
 static void race_wait(u32 *spins)
 {
 	if (++*spins < 64) {
-		__builtin_ia32_pause();
+		cpu_relax();
 		return;
 	}
 	*spins = 0;
