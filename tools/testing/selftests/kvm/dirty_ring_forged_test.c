@@ -67,7 +67,7 @@ static void guest_code(u64 forge_gva, u64 valid_gva)
 			*(volatile u64 *)(forge_gva + i * GUEST_PAGE_SIZE) = round;
 		for (i = 0; i < SLOT_PAGES; i++)
 			*(volatile u64 *)(valid_gva + i * GUEST_PAGE_SIZE) = round;
-		GUEST_SYNC(round);
+		GUEST_SYNC_VALUE(round);
 	}
 }
 
@@ -92,8 +92,8 @@ static void forge_vm_create(struct forge_vm *fv, enum guest_cpl cpl)
 {
 	const gpa_t valid_gpa = TEST_MEM_BASE_GPA + SLOT_PAGES * GUEST_PAGE_SIZE;
 
-	fv->vm = vm_create(cpl);
-	vm_enable_dirty_ring(fv->vm, ring_entries());
+	fv->vm = vm_create_cpl(cpl);
+	vm_enable_dirty_ring_entries(fv->vm, ring_entries());
 	vm_mem_region_add(fv->vm, BACKING_ANON, FORGE_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	vm_mem_region_add(fv->vm, BACKING_ANON, VALID_SLOT, valid_gpa, SLOT_PAGES,
@@ -312,7 +312,7 @@ static const char *run_after(struct forge_vm *fv, u32 *full_exits)
 			(*full_exits)++;
 			continue;
 		}
-		TEST_ASSERT_EQ(get_ucall(fv->vcpu, &uc), UCALL_SYNC);
+		TEST_ASSERT_EQ(get_ucall_checked(fv->vcpu, &uc), UCALL_SYNC);
 		fv->round = uc.args[0];
 		return "reached its sync";
 	}
@@ -396,7 +396,7 @@ static void random_run_once(struct forge_vm *fv, struct random_stats *st)
 		st->full_exits++;
 		return;
 	}
-	TEST_ASSERT_EQ(get_ucall(fv->vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT_EQ(get_ucall_checked(fv->vcpu, &uc), UCALL_SYNC);
 	st->syncs++;
 }
 

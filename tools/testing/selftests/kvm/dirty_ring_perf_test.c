@@ -113,7 +113,7 @@ static void guest_code(u64 gva, u64 npages, u64 random, u64 seed)
 			}
 			*(volatile u64 *)(gva + page * GUEST_PAGE_SIZE) = iter;
 		}
-		GUEST_SYNC(iter);
+		GUEST_SYNC_VALUE(iter);
 	}
 }
 
@@ -264,7 +264,7 @@ static void run_vcpu_iteration(struct vcpu_thread *vt, u32 v)
 			break;
 		handle_full_exit(vt);
 	}
-	TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_SYNC,
+	TEST_ASSERT(get_ucall_checked(vcpu, &uc) == UCALL_SYNC,
 		    "vCPU %u iteration %lu: wanted a sync, got exit %s, ucall %lu", v,
 		    vt->p->iteration, exit_reason_str(vcpu->run->exit_reason), uc.cmd);
 	TEST_ASSERT_EQ(uc.args[0], vt->p->iteration);
@@ -320,7 +320,7 @@ static void perf_vm_create(struct perf_vm *p, enum log_mode_id mode, enum guest_
 
 	p->mode = mode;
 	p->npages = nr_vcpus * vcpu_pages;
-	p->vm = vm_create(cpl);
+	p->vm = vm_create_cpl(cpl);
 	if (mode == LOG_MODE_RING)
 		p->ring_entries = ring_entries ?: default_ring_entries();
 	log_modes[mode].setup(p->vm, p->ring_entries);

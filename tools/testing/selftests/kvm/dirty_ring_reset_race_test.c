@@ -67,10 +67,10 @@ static u64 ms_since(u64 t0_ns)
 static struct kvm_vm *script_vm_create(enum guest_cpl cpl, u32 nr_vcpus, u32 ring_entries,
 				       u64 npages, struct kvm_vcpu **vcpus)
 {
-	struct kvm_vm *vm = vm_create(cpl);
+	struct kvm_vm *vm = vm_create_cpl(cpl);
 	u32 v;
 
-	vm_enable_dirty_ring(vm, ring_entries);
+	vm_enable_dirty_ring_entries(vm, ring_entries);
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
@@ -118,7 +118,7 @@ static void *race_vcpu_thread(void *arg)
 
 	for (;;) {
 		vcpu_run(vcpu);
-		if (get_ucall(vcpu, &uc) == UCALL_DONE)
+		if (get_ucall_checked(vcpu, &uc) == UCALL_DONE)
 			return NULL;
 		vcpu_assert_exit(vcpu, KVM_EXIT_DIRTY_RING_FULL);
 		t->r->full_exits[t->idx]++;
@@ -284,7 +284,7 @@ static struct kvm_vm *remark_vm_create(struct remark *rm)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 
-	vm_enable_dirty_ring(vm, dirty_ring_min_entries());
+	vm_enable_dirty_ring_entries(vm, dirty_ring_min_entries());
 	rm->vcpu = vm_vcpu_add(vm, 0, NULL);
 	vcpu_map_dirty_ring(rm->vcpu);
 	return vm;

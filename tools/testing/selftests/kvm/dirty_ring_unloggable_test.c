@@ -122,7 +122,7 @@ static void test_with_bitmap_refused(enum guest_cpl cpl, const void *arg)
 	TEST_ASSERT_EQ(sys, 0);
 	TEST_ASSERT_EQ(on_vm, 0);
 	expect_with_bitmap_refused(vm, "without a ring");
-	vm_enable_dirty_ring(vm, dirty_ring_min_entries());
+	vm_enable_dirty_ring_entries(vm, dirty_ring_min_entries());
 	expect_with_bitmap_refused(vm, "after the ring");
 	kvm_vm_free(vm);
 }
@@ -298,7 +298,7 @@ static void guest_code(u64 log_gva, u64 gmem_gva)
 		}
 		for (i = 0; i < SLOT_PAGES; i++)
 			*(volatile u64 *)(log_gva + i * GUEST_PAGE_SIZE) = round;
-		GUEST_SYNC(round);
+		GUEST_SYNC_VALUE(round);
 	}
 }
 
@@ -340,8 +340,8 @@ static void gmem_slot_add(struct gmem_vm *g, const struct gmem_variant *v)
 
 static void gmem_vm_create(struct gmem_vm *g, enum guest_cpl cpl, const struct gmem_variant *v)
 {
-	g->vm = vm_create(cpl);
-	vm_enable_dirty_ring(g->vm, ring_entries());
+	g->vm = vm_create_cpl(cpl);
+	vm_enable_dirty_ring_entries(g->vm, ring_entries());
 	vm_mem_region_add(g->vm, BACKING_ANON, LOG_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	gmem_slot_add(g, v);

@@ -107,7 +107,7 @@ static void *vcpu_thread(void *arg)
 		w.resets = r->resets;
 		pthread_mutex_unlock(&r->lock);
 		vcpu_run(vcpu);
-		if (get_ucall(vcpu, &uc) == UCALL_DONE)
+		if (get_ucall_checked(vcpu, &uc) == UCALL_DONE)
 			break;
 		vcpu_assert_exit(vcpu, KVM_EXIT_DIRTY_RING_FULL);
 		r->full_exits[a->idx]++;
@@ -219,8 +219,8 @@ static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 	pthread_mutex_init(&r->lock, NULL);
 	cond_init_monotonic(&r->reaper_wake);
 	cond_init_monotonic(&r->vcpu_wake);
-	r->vm = vm_create(cpl);
-	vm_enable_dirty_ring(r->vm, dirty_ring_min_entries());
+	r->vm = vm_create_cpl(cpl);
+	vm_enable_dirty_ring_entries(r->vm, dirty_ring_min_entries());
 	vm_mem_region_add(r->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(r->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);

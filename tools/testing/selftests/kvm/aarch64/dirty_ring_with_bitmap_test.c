@@ -57,7 +57,7 @@ static void guest_stores(u64 base, u64 nr, const u64 *pages)
 
 	for (i = 0; i < nr; i++)
 		*(volatile u64 *)(base + pages[i] * GUEST_PAGE_SIZE) = i + 1;
-	GUEST_SYNC(nr);
+	GUEST_SYNC_VALUE(nr);
 	GUEST_DONE();
 }
 
@@ -70,7 +70,7 @@ static u32 ring_entries(void)
 
 static void enable_ring(struct kvm_vm *vm)
 {
-	vm_enable_dirty_ring_entries(vm, ring_entries(), true);
+	vm_enable_dirty_ring_cap(vm, ring_entries(), true);
 }
 
 static int __enable_with_bitmap(struct kvm_vm *vm)

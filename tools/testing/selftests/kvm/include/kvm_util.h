@@ -164,9 +164,9 @@ int kvm_check_cap(long cap);
 u32 kvm_max_vcpus(void);
 
 /* VMs */
-struct kvm_vm *vm_create(enum guest_cpl cpl);
+struct kvm_vm *vm_create_cpl(enum guest_cpl cpl);
 struct kvm_vm *__vm_create_bare(void);	/* no system slot, no guest image */
-/* What vm_create() adds to a bare VM: the system slot and the guest image. */
+/* What vm_create_cpl() adds to a bare VM: the system slot and the guest image. */
 void vm_add_system(struct kvm_vm *vm, enum guest_cpl cpl);
 void kvm_vm_free(struct kvm_vm *vm);
 /* The same on the VM fd. */

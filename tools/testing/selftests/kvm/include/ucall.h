@@ -32,7 +32,7 @@ struct ucall {
 
 #include "ucall_arch.h"
 
-#define GUEST_SYNC(arg)		ucall(UCALL_SYNC, (u64)(arg), 0, 0, 0, 0)
+#define GUEST_SYNC_VALUE(arg)		ucall(UCALL_SYNC, (u64)(arg), 0, 0, 0, 0)
 #define GUEST_DONE()		ucall(UCALL_DONE, 0, 0, 0, 0, 0)
 
 /* A failed guest assertion: the host reports it as a test failure. */
@@ -57,7 +57,7 @@ struct kvm_vcpu;
  * if the exit was not a ucall.  A guest assertion (UCALL_ABORT) fails the test
  * here, with the guest's file, line, expression and values.
  */
-u64 get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
+u64 get_ucall_checked(struct kvm_vcpu *vcpu, struct ucall *uc);
 
 /* Fail the test if the last exit is a guest exception report. */
 void ucall_assert_no_exception(struct kvm_vcpu *vcpu);

@@ -24,7 +24,7 @@ static bool manual_protect_supported(void)
 
 static void ring_setup(struct kvm_vm *vm, u32 ring_entries)
 {
-	vm_enable_dirty_ring(vm, ring_entries);
+	vm_enable_dirty_ring_entries(vm, ring_entries);
 }
 
 static void log_setup(struct kvm_vm *vm, u32 ring_entries)

@@ -23,7 +23,7 @@ void ucall_assert_no_exception(struct kvm_vcpu *vcpu)
 		ucall_arch_fail_exception(vcpu, &uc);
 }
 
-u64 get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
+u64 get_ucall_checked(struct kvm_vcpu *vcpu, struct ucall *uc)
 {
 	u64 cmd = __get_ucall(vcpu, uc);
 
@@ -41,7 +41,7 @@ u64 vcpu_run_expect_ucall(struct kvm_vcpu *vcpu, u64 cmd)
 	u64 got;
 
 	vcpu_run(vcpu);
-	got = get_ucall(vcpu, &uc);
+	got = get_ucall_checked(vcpu, &uc);
 	if (got != cmd)
 		TEST_FAIL("vCPU %u: wanted ucall %lu, got ucall %lu (exit %s) at " ARCH_PC_NAME " %#lx",
 			  vcpu->id, cmd, got, exit_reason_str(vcpu->run->exit_reason),

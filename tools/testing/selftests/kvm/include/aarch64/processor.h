@@ -38,7 +38,7 @@ struct ucall;
 u64 vcpu_get_reg(struct kvm_vcpu *vcpu, u64 id);
 void vcpu_set_reg(struct kvm_vcpu *vcpu, u64 id, u64 val);
 
-/* Called by vm_create(): page-table root. */
+/* Called by vm_create_cpl(): page-table root. */
 void vm_arch_setup(struct kvm_vm *vm);
 /* Called by vm_vcpu_add(): KVM_ARM_VCPU_INIT, system registers, stacks, PC. */
 void vcpu_arch_setup(struct kvm_vcpu *vcpu, void *guest_code);

@@ -73,7 +73,7 @@ static inline void vcpu_arch_run_done(struct kvm_vcpu *vcpu) {}
 bool ucall_arch_decode(struct kvm_vcpu *vcpu, struct ucall *uc);
 void ucall_arch_fail_exception(struct kvm_vcpu *vcpu, struct ucall *uc) __attribute__((noreturn));
 
-/* Called by vm_create(): descriptor tables and page-table root. */
+/* Called by vm_create_cpl(): descriptor tables and page-table root. */
 void vm_arch_setup(struct kvm_vm *vm);
 /* Called by vm_vcpu_add(): CPUID, TSS, segments, CR0/3/4, EFER, stack, RIP. */
 void vcpu_arch_setup(struct kvm_vcpu *vcpu, void *guest_code);
