@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154,SC2034 # globals shared with the sourcing script
 #
 # vm/lib.sh: what vm-check.sh and vmm/vmm-check.sh share, sourced by both:
 # Debian kernels fetched and unpacked, a kernel's release read from its

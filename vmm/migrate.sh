@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck shell=dash # busybox sh, which has local, as dash does
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # migrate.sh: QEMU's live migration of the dirty guest, checked byte for
@@ -370,7 +371,7 @@ run_mode()
 	ram_mib=$((mib + 32))
 	dir=/tmp/vmm-$mode
 	rm -rf "$dir" && mkdir -p "$dir"
-	src_pid="" dst_pid=""
+	src_pid=""
 	: > "$dir/info.migrate"
 	: > "$dir/migrate.out"
 	: > "$dir/src.serial"

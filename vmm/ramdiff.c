@@ -42,7 +42,7 @@ struct ramdiff {
 	u64 ahead;		/* destination ahead of the source */
 };
 
-static void usage(FILE *f, const char *prog)
+static void help(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"Usage: %s [-b BASE -n PAGES] [-l LIST] SRC DST\n"
@@ -208,20 +208,20 @@ int main(int argc, char *argv[])
 				goto bad_value;
 			break;
 		case 'h':
-			usage(stdout, argv[0]);
+			help(stdout, argv[0]);
 			return 0;
 		default:
-			usage(stderr, argv[0]);
+			help(stderr, argv[0]);
 			return 2;
 		}
 	}
 	if (have_base != have_pages) {
 		fprintf(stderr, "%s: -b and -n go together\n", argv[0]);
-		usage(stderr, argv[0]);
+		help(stderr, argv[0]);
 		return 2;
 	}
 	if (argc - optind != 2) {
-		usage(stderr, argv[0]);
+		help(stderr, argv[0]);
 		return 2;
 	}
 	a = fopen(argv[optind], "rb");
@@ -246,6 +246,6 @@ int main(int argc, char *argv[])
 
 bad_value:
 	fprintf(stderr, "%s: bad -%c '%s'\n", argv[0], opt, optarg);
-	usage(stderr, argv[0]);
+	help(stderr, argv[0]);
 	return 2;
 }

@@ -64,8 +64,11 @@ int main(int argc, char *argv[])
 	char *end;
 
 	while ((opt = getopt(argc, argv, "c:s:h")) != -1) {
-		if (opt == 'c' && (cpl = repro_cpl_arg(optarg)) >= 0)
-			continue;
+		if (opt == 'c') {
+			cpl = repro_cpl_arg(optarg);
+			if (cpl >= 0)
+				continue;
+		}
 		if (opt == 's') {
 			errno = 0;
 			signal_us = strtol(optarg, &end, 10);

@@ -83,6 +83,11 @@
  */
 #include "kvm/include/kselftest_forked.h"
 
+/* kselftest_forked.h's globals: a harness test is one file. */
+int ksft_in_forked_case;
+long long ksft_deadline_ms;
+unsigned int ksft_deadline_s;
+
 /* Where TH_LOG() and check failures go; stdout keeps them inside the KTAP. */
 #ifndef TH_LOG_STREAM
 #define TH_LOG_STREAM stdout
@@ -617,10 +622,10 @@ static inline bool __ksft_case_selected(const struct __ksft_filters *flt,
  * of cases; *groups (if not NULL) gets the number of fixture variants they
  * come from.
  */
-static inline unsigned int __ksft_for_each_case(const struct __ksft_filters *flt,
-						void (*fn)(struct __ksft_case *c,
-							   void *arg),
-						void *arg, unsigned int *groups)
+static inline unsigned int
+__ksft_for_each_case(const struct __ksft_filters *flt,
+		     void (*fn)(struct __ksft_case *c, void *arg),
+		     void *arg, unsigned int *groups)
 {
 	static const struct __fixture_variant_metadata no_variant;
 	unsigned int n = 0, ngroups = 0;
@@ -738,10 +743,18 @@ static inline void __ksft_run_case(struct __ksft_case *c, void *arg)
 		code = __ksft_expected_signal(c, &st);
 
 	switch (code) {
-	case KSFT_PASS: verdict = "OK"; break;
-	case KSFT_SKIP: verdict = "SKIP"; break;
-	case KSFT_XFAIL: verdict = "XFAIL"; break;
-	default: verdict = "FAIL"; break;
+	case KSFT_PASS:
+		verdict = "OK";
+		break;
+	case KSFT_SKIP:
+		verdict = "SKIP";
+		break;
+	case KSFT_XFAIL:
+		verdict = "XFAIL";
+		break;
+	default:
+		verdict = "FAIL";
+		break;
 	}
 	if (code == KSFT_PASS || code == KSFT_SKIP || code == KSFT_XFAIL)
 		rs->passed++;

@@ -24,6 +24,10 @@
 #include "kselftest.h"
 #include "kvm/include/kselftest_forked.h"
 
+int ksft_in_forked_case;
+long long ksft_deadline_ms;
+unsigned int ksft_deadline_s;
+
 /* A scenario that hangs is a bug in the header: give up on it. */
 #define SCENARIO_TIMEOUT_S	10
 #define CAPTURE_MAX		4096
@@ -344,7 +348,7 @@ static void check_forked_case(const struct forked_case *fc, struct capture *cap)
 /* All cases at once, so the timeouts overlap; results in table order. */
 static void check_forked_cases(void)
 {
-	enum { NR = sizeof(forked_cases) / sizeof(forked_cases[0]) };
+	enum { NR = ARRAY_SIZE(forked_cases) };
 	static struct capture caps[NR];
 	unsigned int i;
 
@@ -390,7 +394,7 @@ static void check_caller_state(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(8 + sizeof(forked_cases) / sizeof(forked_cases[0]) + 1);
+	ksft_set_plan(8 + ARRAY_SIZE(forked_cases) + 1);
 	check_output_api();
 	check_forked_cases();
 	check_caller_state();

@@ -464,7 +464,7 @@ static void run_stress_case(enum guest_cpl cpl, const void *arg)
 		test_skip("no collector pass found a dirty page while the vCPUs ran: nothing was collected concurrently");
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-m ring|get|clear|all] [-v vcpus] [-p pages | -M bytes]\n"
 	       "          [-i iterations] [-w writes] [-r entries] [-s seed]\n"
@@ -495,7 +495,7 @@ int main(int argc, char *argv[])
 			mode_mask = log_mode_parse(optarg);
 			if (!mode_mask) {
 				fprintf(stderr, "%s: bad mode '%s'\n", argv[0], optarg);
-				test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+				test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 			}
 			break;
 		case 'v':
@@ -503,7 +503,7 @@ int main(int argc, char *argv[])
 			if (nr_vcpus > kvm_max_vcpus()) {
 				fprintf(stderr, "%s: -v %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
 					argv[0], optarg, kvm_max_vcpus());
-				test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+				test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 			}
 			break;
 		case 'p':
@@ -529,11 +529,11 @@ int main(int argc, char *argv[])
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
 			break;
 		default:
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	log_modes_require(mode_mask);
 	if (mode_mask & (1u << LOG_MODE_RING))

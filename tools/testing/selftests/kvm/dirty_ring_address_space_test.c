@@ -222,8 +222,8 @@ static void test_forged_as1(enum guest_cpl cpl, const void *arg)
 			    "page %u (an untouched entry of the forged reset) not reported after it", i);
 	for (i = 0; i < forged; i++)
 		TEST_ASSERT(!reported(log, n, i),
-			    "page %u of address space 0 reported again after its entry was rewritten to %s: "
-			    "the reset re-protected the wrong address space", i,
+			    "page %u of address space 0 reported again after its entry was rewritten to %s: the reset re-protected the wrong address space",
+			    i,
 			    forgeries[i / FORGE_GROUP].what);
 	for (i = 0; i < n; i++)
 		TEST_ASSERT(log[i].slot == TEST_SLOT, "entry %u names slot %#x", i, log[i].slot);
@@ -302,16 +302,15 @@ static void smi_round(struct kvm_vcpu *vcpu, struct dirty_ring *ring, u64 sync, 
 		else if (log[i].slot == state_slot && log[i].offset == 0 && !state)
 			state = true;
 		else
-			TEST_FAIL("SMI %lu entry %u: slot %#x offset %lu; only slot %#x offset %lu "
-				  "(the handler's store) and slot %#x offset 0 (KVM's state save), "
-				  "once each, expected", sync, i, log[i].slot, log[i].offset,
-				  data_slot, data_page, state_slot);
+			TEST_FAIL("SMI %lu entry %u: slot %#x offset %lu; only slot %#x offset %lu (the handler's store) and slot %#x offset 0 (KVM's state save), once each, expected",
+				  sync, i, log[i].slot, log[i].offset, data_slot, data_page,
+				  state_slot);
 	}
 	TEST_ASSERT(data && state, "SMI %lu: %u entries, the handler's page %s, the state save page %s",
 		    sync, n, data ? "seen" : "missing", state ? "seen" : "missing");
 	TEST_ASSERT_EQ(vm_reset_dirty_rings(vcpu->vm), n);
-	ksft_print_msg("SMI %lu: %u entries with as_id 1 (slot %#x offset %lu, then slot %#x offset %lu), "
-		       "reset %u\n", sync, n, log[0].slot, log[0].offset, log[1].slot, log[1].offset, n);
+	ksft_print_msg("SMI %lu: %u entries with as_id 1 (slot %#x offset %lu, then slot %#x offset %lu), reset %u\n",
+		       sync, n, log[0].slot, log[0].offset, log[1].slot, log[1].offset, n);
 }
 
 static void test_smm_entries(enum guest_cpl cpl, const void *arg)
@@ -350,7 +349,7 @@ static const struct test_case cases[] = {
 	  .ring_caps = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks dirty ring entries of address space 1 (SMM): memslots, forged entries,\n"
@@ -360,7 +359,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 

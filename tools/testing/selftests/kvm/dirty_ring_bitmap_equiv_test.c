@@ -359,7 +359,7 @@ static const struct test_case cases[] = {
 	  true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-s seed] [-i iterations] [-p pages]\n"
 	       "Checks that the dirty ring, KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG report the same pages.\n"
@@ -388,11 +388,11 @@ int main(int argc, char *argv[])
 			nr_pages = parse_u64(optarg, "-p", MAX_RUN_PAGES, MAX_PAGES);
 			break;
 		default:
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	log_modes_require(LOG_MODES_ALL);
 	ring_min_entries = kvm_dirty_ring_min_bytes(false) / DIRTY_GFN_SIZE;

@@ -452,7 +452,7 @@ static void test_random_bytes(enum guest_cpl cpl, const void *arg)
 			  st.calls);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-s seed] [-r rounds]\n"
 	       "Rewrites dirty ring entries before KVM_RESET_DIRTY_RINGS and checks that the\n"
@@ -476,11 +476,11 @@ int main(int argc, char *argv[])
 		} else if (opt == 'r') {
 			random_rounds = parse_u64(optarg, "-r", 1, 1000000);
 		} else {
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 	if (!seeded)
 		random_seed = time_now_ns();
 

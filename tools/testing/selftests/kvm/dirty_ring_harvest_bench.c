@@ -69,11 +69,10 @@ static inline __attribute__((always_inline)) void bench_bitmap_set(void *opaque,
 {
 	struct bench_bitmap *bm = opaque;
 
-	if (e->slot == DIRTY_RING_SLOT(0, TEST_SLOT) && e->offset < bm->npages) {
+	if (e->slot == DIRTY_RING_SLOT(0, TEST_SLOT) && e->offset < bm->npages)
 		bitmap_set_bit(bm->map, e->offset);
-	} else {
+	else
 		bm->stray++;
-	}
 }
 
 /* The harvester under test: the library's one walk. */
@@ -437,7 +436,7 @@ static void run_kvm_case(enum guest_cpl cpl, const void *arg)
 	kvm_vm_free(kb.vm);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-e entries]... [-r rounds] [--csv FILE]\n"
 	       "Times the library's dirty ring harvester against a plain loop and a sequential read.\n"
@@ -464,12 +463,12 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 		case 'e':
 			if (*nr_sizes == MAX_SIZES) {
 				fprintf(stderr, "%s: at most %d -e options\n", argv[0], MAX_SIZES);
-				test_common_option('?', NULL, cpl_mask, usage, argv[0]);
+				test_common_option('?', NULL, cpl_mask, help, argv[0]);
 			}
 			sizes[*nr_sizes] = parse_u64(optarg, "-e", MIN_ENTRIES, MAX_ENTRIES);
 			if (!IS_POWER_OF_2(sizes[*nr_sizes])) {
 				fprintf(stderr, "%s: -e %s is not a power of two\n", argv[0], optarg);
-				test_common_option('?', NULL, cpl_mask, usage, argv[0]);
+				test_common_option('?', NULL, cpl_mask, help, argv[0]);
 			}
 			(*nr_sizes)++;
 			break;
@@ -480,11 +479,11 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 			csv_path = optarg;
 			break;
 		default:
-			test_common_option(opt, optarg, cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, cpl_mask, help, argv[0]);
 	if (!*nr_sizes)
 		sizes[(*nr_sizes)++] = 4096;
 }

@@ -193,7 +193,7 @@ static void test_thp_per_4k(enum guest_cpl cpl, const void *arg)
 			  huge_kb);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks dirty ring entries across memslot ids, flags, deletion, moves,\n"
@@ -202,7 +202,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 	struct test_case cases[ARRAY_SIZE(scenarios) + 3];
 	static struct kvm_scenario_arg args[ARRAY_SIZE(scenarios)];
 	unsigned int n;

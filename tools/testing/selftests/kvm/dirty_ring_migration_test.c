@@ -748,7 +748,7 @@ static void run_migration_case(enum guest_cpl cpl, const void *arg)
 	free(m);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-m ring|get|clear|all] [-a random|sequential|all]\n"
 	       "          [-v vcpus] [-M size] [-R MiB/s] [-B MiB/s] [-D ms] [-r rounds] [-c entries] [-s seed]\n"
@@ -791,7 +791,7 @@ static void __attribute__((noreturn)) bad_usage(const char *prog, const char *fm
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
 	va_end(ap);
-	usage(prog);
+	help(prog);
 	exit(KSFT_FAIL);
 }
 
@@ -865,11 +865,11 @@ int main(int argc, char *argv[])
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
 			break;
 		default:
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	close(open_kvm_dev_path_or_exit());
 	check_options(argv[0]);

@@ -424,8 +424,7 @@ static void test_spanning_harmless(enum guest_cpl cpl, const void *arg)
 			       refused ? err_name(refused) : "");
 	}
 	if (accepted[MODE_PRIVATE] || accepted[MODE_SHARED_EXEC] || accepted[MODE_PRIVATE_EXEC])
-		ksft_print_msg("KVM checks only the first and last page of a ring mapping: the accepted ones "
-			       "read the ring, and private stores stayed private (checked)\n");
+		ksft_print_msg("KVM checks only the first and last page of a ring mapping: the accepted ones read the ring, and private stores stayed private (checked)\n");
 	if (accepted[MODE_SHARED_EXEC] || accepted[MODE_PRIVATE_EXEC])
 		ksft_print_msg("NOTE: so the ring can be mapped executable, by a mapping that spans it\n");
 	ctx_free(&c);
@@ -669,7 +668,7 @@ static const struct test_case cases[] = {
 	  .ring_caps = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Maps a vCPU's dirty ring every way that overlaps it and checks what KVM\n"
@@ -679,7 +678,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 	TEST_REQUIRE(KVM_DIRTY_LOG_PAGE_OFFSET > 0);

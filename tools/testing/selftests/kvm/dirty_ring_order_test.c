@@ -27,7 +27,7 @@ static const enum ring_scenario_id scenarios[] = {
 	RS_BITMAP_SET_CLEAR,
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks the order of dirty ring entries, partial harvests and resets.\n"
@@ -36,7 +36,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 	struct test_case cases[ARRAY_SIZE(scenarios)];
 	static struct kvm_scenario_arg args[ARRAY_SIZE(scenarios)];
 	unsigned int n;

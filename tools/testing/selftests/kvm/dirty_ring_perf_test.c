@@ -377,7 +377,7 @@ static void idle_collect(struct perf_vm *p, struct iter_stats *st)
 	u64 n = collect_rings(p, st, true, &reset);
 
 	TEST_ASSERT(!n && !reset,
-		    "iteration %lu: the rings held %lu entries after the collection, the reset reset %u",
+		    "iteration %lu: the rings held %lu entries after the collection, KVM_RESET_DIRTY_RINGS reset %u",
 		    p->iteration, n, reset);
 }
 
@@ -567,7 +567,7 @@ static void run_perf_case(enum guest_cpl cpl, const void *arg)
 	perf_vm_free(&p);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-m mode] [-v vcpus] [-b bytes] [-f fraction | -p pages[,pages...]]\n"
 	       "          [-a access] [-r entries] [-i iterations] [-u] [--csv FILE]\n"
@@ -596,7 +596,7 @@ static void usage(const char *prog)
 static void __attribute__((noreturn)) bad_arg(const char *prog, const char *opt, const char *arg)
 {
 	fprintf(stderr, "%s: bad value for %s: '%s'\n", prog, opt, arg);
-	usage(prog);
+	help(prog);
 	exit(KSFT_FAIL);
 }
 
@@ -687,33 +687,33 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 			csv_path = optarg;
 			break;
 		default:
-			test_common_option(opt, optarg, cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, cpl_mask, help, argv[0]);
 	if (nr_vcpus > kvm_max_vcpus()) {
 		fprintf(stderr, "%s: -v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
 			argv[0], nr_vcpus, kvm_max_vcpus());
-		usage(argv[0]);
+		help(argv[0]);
 		exit(KSFT_FAIL);
 	}
 	if ((u64)nr_vcpus * vcpu_pages > VM_MAX_TEST_PAGES) {
 		fprintf(stderr, "%s: %u vCPUs x %lu pages is more than %lu pages in all\n",
 			argv[0], nr_vcpus, vcpu_pages, VM_MAX_TEST_PAGES);
-		usage(argv[0]);
+		help(argv[0]);
 		exit(KSFT_FAIL);
 	}
 	if (fraction_given && nr_phases) {
 		fprintf(stderr, "%s: -f and -p exclude each other\n", argv[0]);
-		usage(argv[0]);
+		help(argv[0]);
 		exit(KSFT_FAIL);
 	}
 	for (i = 0; i < nr_phases; i++) {
 		if (phase_pages[i] > vcpu_pages) {
 			fprintf(stderr, "%s: -p %lu: more than the %lu pages of a vCPU\n", argv[0],
 				phase_pages[i], vcpu_pages);
-			usage(argv[0]);
+			help(argv[0]);
 			exit(KSFT_FAIL);
 		}
 	}

@@ -122,9 +122,9 @@ static void *race_vcpu_thread(void *arg)
 			return NULL;
 		vcpu_assert_exit(vcpu, KVM_EXIT_DIRTY_RING_FULL);
 		t->r->full_exits[t->idx]++;
-		if (!full_since)
+		if (!full_since) {
 			full_since = time_now_ns();
-		else if (ms_since(full_since) > RING_STUCK_FULL_MS) {
+		} else if (ms_since(full_since) > RING_STUCK_FULL_MS) {
 			vcpu_note_stuck_full(vcpu, RING_STUCK_FULL_MS, &stuck);
 			TEST_FAIL("%s", stuck.msg);
 		}
@@ -540,7 +540,7 @@ static void test_signal_during_long_reset(enum guest_cpl cpl, const void *arg)
 			  calls);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Races KVM_RESET_DIRTY_RINGS with running vCPUs, harvesters, other resets,\n"
@@ -549,7 +549,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 	const struct test_case cases[] = {
 		{ "concurrent_reset_harvest", test_concurrent_reset_harvest, NULL, true, true },
 		{ "remark_while_resetting", test_remark_while_resetting, NULL, false, true },

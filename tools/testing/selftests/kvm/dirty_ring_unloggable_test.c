@@ -71,6 +71,7 @@ struct kvm_userspace_memory_region2 {
 	__u32 pad1;
 	__u64 pad2[14];
 };
+
 #define KVM_SET_USER_MEMORY_REGION2	_IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
 #endif
 #ifndef KVM_CREATE_GUEST_MEMFD
@@ -79,6 +80,7 @@ struct kvm_create_guest_memfd {
 	__u64 flags;
 	__u64 reserved[6];
 };
+
 #define KVM_CREATE_GUEST_MEMFD		_IOWR(KVMIO, 0xd4, struct kvm_create_guest_memfd)
 #endif
 
@@ -383,13 +385,13 @@ static void test_forged_gmem_entries(enum guest_cpl cpl, const void *arg)
 	/* Round 2: the VM runs; the valid half was reset, so it is reported again. */
 	n = gmem_round(&g);
 	for (i = half; i < SLOT_PAGES; i++)
-		TEST_ASSERT(reported(&g, n, i), "logged page %u (a valid entry of the forged reset) "
-			    "not reported after the reset", i);
+		TEST_ASSERT(reported(&g, n, i),
+			    "logged page %u (a valid entry of the forged reset) not reported after the reset",
+			    i);
 	for (i = 0; i < half; i++)
 		again += reported(&g, n, i);
 	TEST_ASSERT_EQ(vm_reset_dirty_rings(g.vm), n);
-	ksft_print_msg("%s: reset of %u entries (%u naming the gmem slot) returned %u; next round: "
-		       "%u of %u valid pages again, %u of %u forged ones\n",
+	ksft_print_msg("%s: reset of %u entries (%u naming the gmem slot) returned %u; next round: %u of %u valid pages again, %u of %u forged ones\n",
 		       v->what, SLOT_PAGES, half, SLOT_PAGES, SLOT_PAGES - half, SLOT_PAGES - half,
 		       again, half);
 
@@ -419,7 +421,7 @@ static const struct test_case cases[] = {
 	  .arg = &gmem_only, .guest = true, .ring_caps = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks what the dirty ring cannot log: WITH_BITMAP on x86, guest_memfd slots,\n"
@@ -429,7 +431,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 

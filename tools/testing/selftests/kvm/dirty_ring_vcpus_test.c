@@ -276,7 +276,7 @@ static void run_reaper_case(enum guest_cpl cpl, const void *arg)
 		test_skip("the reaper never reset while the vCPUs ran: nothing was harvested concurrently");
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-n vcpus]...\n"
 	       "Checks per-vCPU dirty rings, lockstep and with a concurrent reaper thread.\n"
@@ -296,7 +296,7 @@ int main(int argc, char *argv[])
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "n:")) != -1) {
 		if (opt != 'n') {
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 			continue;
 		}
 		if (!counts_given)
@@ -304,17 +304,17 @@ int main(int argc, char *argv[])
 		counts_given = true;
 		if (nr_vcpu_counts == MAX_VCPU_COUNTS) {
 			fprintf(stderr, "%s: at most %d -n options\n", argv[0], MAX_VCPU_COUNTS);
-			test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 		}
 		vcpu_counts[nr_vcpu_counts] = parse_u64(optarg, "-n", 1, UINT32_MAX);
 		if (vcpu_counts[nr_vcpu_counts++] > kvm_max_vcpus()) {
 			fprintf(stderr, "%s: -n %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
 				argv[0], optarg, kvm_max_vcpus());
-			test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	kvm_require_dirty_ring(0);
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);

@@ -225,7 +225,7 @@ static const struct test_case cases[] = {
 	{ .name = "globals_shared_with_guest", .run = test_shared_globals, .guest = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks that guest exceptions, guest assertions, stuck guests, a dead VM and\n"
@@ -235,7 +235,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	close(open_kvm_dev_path_or_exit());
 	run_test_cases(cases, ARRAY_SIZE(cases), cpl_mask, TEST_CASE_TIMEOUT_S);

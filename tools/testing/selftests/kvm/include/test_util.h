@@ -35,6 +35,10 @@ typedef int64_t s64;
 #ifndef ARRAY_SIZE	/* the kernel's kselftest.h has it too */
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #endif
+
+#ifndef fallthrough	/* the kernel's tools/include has it too */
+#define fallthrough	__attribute__((__fallthrough__))
+#endif
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((typeof(x))(a) - 1))
 #define ALIGN_DOWN(x, a)	((x) & ~((typeof(x))(a) - 1))

@@ -125,7 +125,7 @@ static enum ring_exit kt_run(struct ring_target *t, u32 vcpu, struct ring_progre
 			exit = RING_EXIT_FULL;
 			break;
 		}
-		/* fall through */
+		fallthrough;
 	default:
 		fprintf(stderr, "# [%s] vCPU %u: unexpected exit %s\n", test_context(), vcpu,
 			exit_reason_str(v->run->exit_reason));

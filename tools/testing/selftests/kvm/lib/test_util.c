@@ -7,6 +7,10 @@
 
 #include "test_util.h"
 
+int ksft_in_forked_case;
+long long ksft_deadline_ms;
+unsigned int ksft_deadline_s;
+
 static char context_buf[256];
 
 void test_set_context(const char *fmt, ...)
@@ -86,10 +90,21 @@ u64 parse_size(const char *arg, const char *what)
 	if (errno || end == arg)
 		bad_option(what, arg);
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
 	}
+	if (shift)
+		end++;
 	if (*end || (shift && v > (~0ull >> shift)))
 		bad_option(what, arg);
 	return (u64)v << shift;
