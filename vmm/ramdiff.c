@@ -14,8 +14,8 @@
  *
  * Output, one line per differing page (the first -l of them), then a
  * summary line:
- *   ramdiff: page 1234 gpa 0x6d2000: src pass 57 cpu 0, dst pass 56 cpu 0 (1 behind), 8 bytes differ
- *   ramdiff: 3 of 24576 pages differ (3 in the working set, destination behind by 1 pass: 3)
+ * ramdiff: page 1234 gpa 0x6d2000: src pass 57 cpu 0, dst pass 56 cpu 0 (1 behind), 8 bytes differ
+ * ramdiff: 3 of 24576 pages differ (3 in the working set, destination behind by 1 pass: 3)
  * Exit status: 0 identical, 1 different, 2 bad usage or unreadable dumps.
  */
 #include <errno.h>
@@ -109,9 +109,10 @@ static void report_page(struct ramdiff *rd, u64 gpa,
 		rd->lag[spass - dpass > MAX_LAG ? MAX_LAG + 1 : spass - dpass]++;
 	if (!print)
 		return;
-	printf("ramdiff: page %" PRIu64 " gpa 0x%" PRIx64 ": src pass %" PRIu64 " cpu %u, dst pass %" PRIu64 " cpu %u (",
-	       (gpa - rd->base) / PAGE_SIZE, gpa, spass, (unsigned int)(sv & 0xff),
-	       dpass, (unsigned int)(dv & 0xff));
+	printf("ramdiff: page %" PRIu64 " gpa 0x%" PRIx64 ": src pass %" PRIu64
+	       " cpu %u, dst pass %" PRIu64 " cpu %u (",
+	       (gpa - rd->base) / PAGE_SIZE, gpa, spass, (unsigned int)(sv & 0xff), dpass,
+	       (unsigned int)(dv & 0xff));
 	if (dpass > spass)
 		printf("%" PRIu64 " ahead", dpass - spass);
 	else

@@ -72,7 +72,8 @@ int main(int argc, char *argv[])
 		if (opt == 's') {
 			errno = 0;
 			signal_us = strtol(optarg, &end, 10);
-			if (!errno && *optarg && !*end && signal_us >= 0 && signal_us <= SIGNAL_US_MAX)
+			if (!errno && *optarg && !*end && signal_us >= 0 &&
+			    signal_us <= SIGNAL_US_MAX)
 				continue;
 		}
 		fprintf(opt == 'h' ? stdout : stderr, "usage: %s [-c 0|3] [-s US (0..%d)]\n",

@@ -20,8 +20,9 @@
  *	TEST_HARNESS_MAIN
  *
  * Every case (one per test and variant) runs in a forked child through
- * ksft_run_forked() (kvm/include/kselftest_forked.h), with a timeout (30 s by default, TEST_F_TIMEOUT() and
- * TEST_TIMEOUT() to change it), so a crash or a hang fails that one case
+ * ksft_run_forked() (kvm/include/kselftest_forked.h), with a timeout (30 s
+ * by default, TEST_F_TIMEOUT() and TEST_TIMEOUT() to change it), so a crash
+ * or a hang fails that one case
  * and the following cases still run.  Each case is one KTAP line named
  * "fixture.variant.test" ("fixture.test" without variants, "global.test"
  * for TEST()).

@@ -282,7 +282,8 @@ struct forked_case {
 static const struct forked_case forked_cases[] = {
 	{ "returns", child_returns, 0, 0, KSFT_PASS, 0, 0, 0, "returns", NULL },
 	{ "exits skip", child_exits, KSFT_SKIP, 5, KSFT_SKIP, 4, 0, 0, "exits skip # SKIP", NULL },
-	{ "exits xfail", child_exits, KSFT_XFAIL, 5, KSFT_XFAIL, 2, 0, 0, "exits xfail # XFAIL", NULL },
+	{ "exits xfail", child_exits, KSFT_XFAIL, 5, KSFT_XFAIL, 2, 0, 0,
+	  "exits xfail # XFAIL", NULL },
 	{ "exits fail", child_exits, KSFT_FAIL, 5, KSFT_FAIL, 1, 0, 0, "exits fail", NULL },
 	{ "exits 42", child_exits, 42, 5, KSFT_FAIL, 42, 0, 0, "exits 42 # exit=42", NULL },
 	{ "crashes", child_crashes, 0, 5, KSFT_FAIL, -1, SIGSEGV, 0,

@@ -318,7 +318,8 @@ static u64 full_waiting_mask(struct stress *s, bool exact)
 
 	for (v = 0; v < nr_vcpus; v++)
 		if (s->vcpus[v].full_waiting &&
-		    (!exact || s->vcpus[v].resets_at_run == __atomic_load_n(&s->resets, __ATOMIC_ACQUIRE)))
+		    (!exact ||
+		     s->vcpus[v].resets_at_run == __atomic_load_n(&s->resets, __ATOMIC_ACQUIRE)))
 			mask |= 1ull << v;
 	return mask;
 }
@@ -512,7 +513,8 @@ int main(int argc, char *argv[])
 		case 'M':
 			nr_pages = parse_size(optarg, "-M") / GUEST_PAGE_SIZE;
 			if (nr_pages < 1 || nr_pages > MAX_PAGES) {
-				fprintf(stderr, "%s: -M %s: 1 to %u pages\n", argv[0], optarg, MAX_PAGES);
+				fprintf(stderr, "%s: -M %s: 1 to %u pages\n", argv[0], optarg,
+					MAX_PAGES);
 				exit(KSFT_FAIL);
 			}
 			break;

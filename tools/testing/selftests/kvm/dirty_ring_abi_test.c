@@ -217,7 +217,8 @@ static void test_reset_empty_and_without_ring(enum guest_cpl cpl, const void *ar
 
 	ret = __vm_reset_dirty_rings(vm);
 	TEST_ASSERT(ret == -1 && errno == EINVAL,
-		    "KVM_RESET_DIRTY_RINGS without a ring: rc %d errno %d, wanted EINVAL", ret, errno);
+		    "KVM_RESET_DIRTY_RINGS without a ring: rc %d errno %d, wanted EINVAL", ret,
+		    errno);
 	kvm_vm_free(vm);
 
 	vm = __vm_create_bare();

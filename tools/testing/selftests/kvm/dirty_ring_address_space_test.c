@@ -23,11 +23,12 @@
  *     re-protect slot 1 of address space 0 and show up here.  The host must
  *     not WARN, BUG or Oops meanwhile (host_harm.h);
  *   - real as_id 1 entries: SMRAM is in dirty-logged memslots of address
- *     space 1 (its code page in one that is not logged); the host injects an SMI (KVM_SMI) at a guest sync, the SMI
- *     handler increments a byte of SMRAM and returns (RSM).  KVM's state save
- *     and the handler's store are pushed as as_id 1 entries of their SMRAM
- *     slots, once each; after the reset a second SMI pushes both again (the
- *     reset re-protected address space 1), and the guest resumes each time.
+ *     space 1 (its code page in one that is not logged); the host injects an
+ *     SMI (KVM_SMI) at a guest sync, the SMI handler increments a byte of
+ *     SMRAM and returns (RSM).  KVM's state save and the handler's store are
+ *     pushed as as_id 1 entries of their SMRAM slots, once each; after the
+ *     reset a second SMI pushes both again (the reset re-protected address
+ *     space 1), and the guest resumes each time.
  *
  * Where KVM_CAP_MULTI_ADDRESS_SPACE is below 2 (kvm_pvm) every case skips
  * with that reason; the SMM case also needs KVM_CAP_X86_SMM.
@@ -121,8 +122,9 @@ static void test_as1_memslots(enum guest_cpl cpl, const void *arg)
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
-	ret = __vm_set_user_memory_region(vm, DIRTY_RING_SLOT(n, TEST_SLOT), KVM_MEM_LOG_DIRTY_PAGES,
-					  TEST_MEM_BASE_GPA + (2ul << 30), GUEST_PAGE_SIZE, mem);
+	ret = __vm_set_user_memory_region(vm, DIRTY_RING_SLOT(n, TEST_SLOT),
+					  KVM_MEM_LOG_DIRTY_PAGES, TEST_MEM_BASE_GPA + (2ul << 30),
+					  GUEST_PAGE_SIZE, mem);
 	TEST_ASSERT(ret == -1 && errno == EINVAL,
 		    "a memslot with as_id %d (of %d address spaces): rc %d errno %d, wanted EINVAL",
 		    n, n, ret, errno);
@@ -197,7 +199,8 @@ static void test_forged_as1(enum guest_cpl cpl, const void *arg)
 	vm_enable_dirty_ring(vm, ring_entries());
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
-	as1_mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
+	as1_mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
+			       KVM_MEM_LOG_DIRTY_PAGES);
 	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, SLOT_PAGES);
 	vcpu = vm_vcpu_add(vm, 0, guest_code);
 	vcpu_args_set(vcpu, 1, TEST_MEM_BASE_GPA);
@@ -219,7 +222,8 @@ static void test_forged_as1(enum guest_cpl cpl, const void *arg)
 	n = dirty_ring_harvest(ring, log, ARRAY_SIZE(log));
 	for (i = forged; i < SLOT_PAGES; i++)
 		TEST_ASSERT(reported(log, n, i),
-			    "page %u (an untouched entry of the forged reset) not reported after it", i);
+			    "page %u (an untouched entry of the forged reset) not reported after it",
+			    i);
 	for (i = 0; i < forged; i++)
 		TEST_ASSERT(!reported(log, n, i),
 			    "page %u of address space 0 reported again after its entry was rewritten to %s: the reset re-protected the wrong address space",
@@ -275,9 +279,11 @@ static void vcpu_set_smbase(struct kvm_vcpu *vcpu, u64 smbase)
 
 static void smram_slots_add(struct kvm_vm *vm, u8 *smram)
 {
-	as1_slot_set(vm, SMRAM_DATA_SLOT, SMRAM_GPA, SMRAM_CODE_PAGE, KVM_MEM_LOG_DIRTY_PAGES, smram);
+	as1_slot_set(vm, SMRAM_DATA_SLOT, SMRAM_GPA, SMRAM_CODE_PAGE, KVM_MEM_LOG_DIRTY_PAGES,
+		     smram);
 	as1_slot_set(vm, SMRAM_CODE_SLOT, SMRAM_GPA + SMRAM_CODE_PAGE * GUEST_PAGE_SIZE,
-		     SMRAM_STATE_PAGE - SMRAM_CODE_PAGE, 0, smram + SMRAM_CODE_PAGE * GUEST_PAGE_SIZE);
+		     SMRAM_STATE_PAGE - SMRAM_CODE_PAGE, 0,
+		     smram + SMRAM_CODE_PAGE * GUEST_PAGE_SIZE);
 	as1_slot_set(vm, SMRAM_STATE_SLOT, SMRAM_GPA + SMRAM_STATE_PAGE * GUEST_PAGE_SIZE, 1,
 		     KVM_MEM_LOG_DIRTY_PAGES, smram + SMRAM_STATE_PAGE * GUEST_PAGE_SIZE);
 }

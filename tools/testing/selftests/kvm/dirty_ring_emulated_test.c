@@ -265,9 +265,10 @@ static void handle_mmio(struct emu_run *r)
 	u64 data = 0;
 
 	if (!run->mmio.is_write) {
-		TEST_ASSERT(run->mmio.phys_addr == r->mmio_gpa + MMIO_SRC_OFFSET && run->mmio.len == 8,
-			    "MMIO read of %u bytes at %#llx, expected 8 at %#lx",
-			    run->mmio.len, run->mmio.phys_addr, r->mmio_gpa + MMIO_SRC_OFFSET);
+		TEST_ASSERT(run->mmio.phys_addr == r->mmio_gpa + MMIO_SRC_OFFSET &&
+				    run->mmio.len == 8,
+			    "MMIO read of %u bytes at %#llx, expected 8 at %#lx", run->mmio.len,
+			    run->mmio.phys_addr, r->mmio_gpa + MMIO_SRC_OFFSET);
 		data = mmio_read_value(r->mmio_reads++);
 		memcpy(run->mmio.data, &data, 8);
 		return;

@@ -98,8 +98,9 @@ static void forge_vm_create(struct forge_vm *fv, enum guest_cpl cpl)
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	vm_mem_region_add(fv->vm, BACKING_ANON, VALID_SLOT, valid_gpa, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
-	vm_mem_region_add(fv->vm, BACKING_ANON, DELETED_SLOT, valid_gpa + SLOT_PAGES * GUEST_PAGE_SIZE,
-			  SLOT_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
+	vm_mem_region_add(fv->vm, BACKING_ANON, DELETED_SLOT,
+			  valid_gpa + SLOT_PAGES * GUEST_PAGE_SIZE, SLOT_PAGES,
+			  KVM_MEM_LOG_DIRTY_PAGES);
 	vm_mem_region_delete(fv->vm, DELETED_SLOT);
 	virt_map(fv->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, 2 * SLOT_PAGES);
 	fv->vcpu = vm_vcpu_add(fv->vm, 0, guest_code);

@@ -111,7 +111,8 @@ int main(int argc, char *argv[])
 
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);
 	for (i = 0; i < nr_sizes; i++)
-		n += kvm_scenario_cases(densities, sizes[i] >= LARGE_RING_ENTRIES ? 1 : ARRAY_SIZE(densities),
+		n += kvm_scenario_cases(densities,
+					sizes[i] >= LARGE_RING_ENTRIES ? 1 : ARRAY_SIZE(densities),
 					sizes[i], args + n, cases + n);
 	for (i = 0; i < ARRAY_SIZE(exit_point_sizes); i++)
 		n += kvm_scenario_cases(exit_point, 1, exit_point_sizes[i], args + n, cases + n);

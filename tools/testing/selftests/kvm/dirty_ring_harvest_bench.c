@@ -65,7 +65,8 @@ struct bench_bitmap {
 static volatile u64 floor_sink;
 
 /* Inlined into both harvesters, so that they differ only in the walk. */
-static inline __attribute__((always_inline)) void bench_bitmap_set(void *opaque, const struct dirty_entry *e)
+static inline __attribute__((always_inline)) void bench_bitmap_set(void *opaque,
+								   const struct dirty_entry *e)
 {
 	struct bench_bitmap *bm = opaque;
 
@@ -407,7 +408,8 @@ static void run_kvm_case(enum guest_cpl cpl, const void *arg)
 	for (r = 0; r < nr_rounds; r++) {
 		lazy_plain[r] = kvm_first_harvest(&kb, plain_harvest_baseline, MAP_SHARED, &bm,
 						  &lazy_map[r]);
-		lazy_fast[r] = kvm_first_harvest(&kb, library_harvest, MAP_SHARED, &bm, &lazy_map[r]);
+		lazy_fast[r] = kvm_first_harvest(&kb, library_harvest, MAP_SHARED, &bm,
+						 &lazy_map[r]);
 		pop_plain[r] = kvm_first_harvest(&kb, plain_harvest_baseline,
 						 MAP_SHARED | MAP_POPULATE, &bm, &pop_map[r]);
 		pop_fast[r] = kvm_first_harvest(&kb, library_harvest, MAP_SHARED | MAP_POPULATE,
@@ -467,7 +469,8 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 			}
 			sizes[*nr_sizes] = parse_u64(optarg, "-e", MIN_ENTRIES, MAX_ENTRIES);
 			if (!IS_POWER_OF_2(sizes[*nr_sizes])) {
-				fprintf(stderr, "%s: -e %s is not a power of two\n", argv[0], optarg);
+				fprintf(stderr, "%s: -e %s is not a power of two\n", argv[0],
+					optarg);
 				test_common_option('?', NULL, cpl_mask, help, argv[0]);
 			}
 			(*nr_sizes)++;
@@ -501,7 +504,8 @@ int main(int argc, char *argv[])
 	if (csv_path) {
 		f = fopen(csv_path, "w");
 		if (!f) {
-			fprintf(stderr, "%s: cannot write %s: %s\n", argv[0], csv_path, strerror(errno));
+			fprintf(stderr, "%s: cannot write %s: %s\n", argv[0], csv_path,
+				strerror(errno));
 			exit(KSFT_FAIL);
 		}
 		fprintf(f, "source,entries,offsets,phase,what,value,unit\n");

@@ -105,9 +105,11 @@ static void test_readonly_mmio(enum guest_cpl cpl, const void *arg)
 
 	vcpu_run(vcpu);
 	vcpu_assert_exit(vcpu, KVM_EXIT_MMIO);
-	TEST_ASSERT(vcpu->run->mmio.is_write && vcpu->run->mmio.phys_addr == ro_gpa + 3 * GUEST_PAGE_SIZE,
+	TEST_ASSERT(vcpu->run->mmio.is_write &&
+			    vcpu->run->mmio.phys_addr == ro_gpa + 3 * GUEST_PAGE_SIZE,
 		    "MMIO exit: write %u at %#llx, expected a write at %#lx",
-		    vcpu->run->mmio.is_write, vcpu->run->mmio.phys_addr, ro_gpa + 3 * GUEST_PAGE_SIZE);
+		    vcpu->run->mmio.is_write, vcpu->run->mmio.phys_addr,
+		    ro_gpa + 3 * GUEST_PAGE_SIZE);
 	TEST_ASSERT_EQ(dirty_ring_occupancy(&vcpu->ring), 0);
 	TEST_ASSERT_EQ(vcpu_run_expect_ucall(vcpu, UCALL_SYNC), 1);
 	TEST_ASSERT_EQ(dirty_ring_occupancy(&vcpu->ring), 0);

@@ -123,7 +123,8 @@ static inline u64 store_value(u32 idx, u64 store)
 static u64 guest_dirty_random(char *word, u64 npages, u64 *rng, u64 tag, u64 store, u64 limit)
 {
 	while (store < limit)
-		*(volatile u64 *)(word + (prng_next(rng) % npages) * GUEST_PAGE_SIZE) = tag | ++store;
+		*(volatile u64 *)(word + (prng_next(rng) % npages) * GUEST_PAGE_SIZE) =
+			tag | ++store;
 	return store;
 }
 
@@ -815,7 +816,8 @@ static unsigned int case_timeout_s(void)
 {
 	u64 round_s = DIV_ROUND_UP(mem_bytes, link_mib_s * MIB);
 
-	return TEST_CASE_TIMEOUT_S + (max_rounds + 1) * round_s + 4 * DIV_ROUND_UP(mem_bytes, 1ul << 30);
+	return TEST_CASE_TIMEOUT_S + (max_rounds + 1) * round_s +
+	       4 * DIV_ROUND_UP(mem_bytes, 1ul << 30);
 }
 
 int main(int argc, char *argv[])

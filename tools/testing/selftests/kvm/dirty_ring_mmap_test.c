@@ -253,7 +253,8 @@ static void matrix_run(struct ring_ctx *c, struct matrix *mx)
 				map = map_pages(c, s, e, m, err);
 				if (*err)
 					continue;
-				check_mapping(c, map, s, e, m == MODE_SHARED || m == MODE_SHARED_EXEC);
+				check_mapping(c, map, s, e,
+					      m == MODE_SHARED || m == MODE_SHARED_EXEC);
 				munmap(map, (e - s + 1) * c->page);
 			}
 }
@@ -524,7 +525,8 @@ static void test_mremap(enum guest_cpl cpl, const void *arg)
 		check_mapping(&c, map, c.first, c.first + c.npages, true);
 		/* Shrink it back to one page: that page is still the ring's first. */
 		map = mremap(map, len + c.page, c.page, 0);
-		TEST_ASSERT(map != MAP_FAILED, "mremap shrinking the ring mapping, errno %d", errno);
+		TEST_ASSERT(map != MAP_FAILED, "mremap shrinking the ring mapping, errno %d",
+			    errno);
 		check_mapping(&c, map, c.first, c.first, true);
 		len = c.page;
 	}

@@ -24,9 +24,10 @@
  * averages and one "summary:" line of key=value pairs.  --csv writes every
  * iteration, with the collecting thread's CPU time (kernel time included)
  * next to each wall-clock time: on a loaded machine a collection of a few
- * milliseconds is preempted, and its wall-clock time measures the load.  In ring mode each collection is followed by an idle one (every
- * ring empty, a reset with nothing to reset), timed too: the cost that does
- * not depend on the pages, only on the vCPUs.
+ * milliseconds is preempted, and its wall-clock time measures the load. In
+ * ring mode each collection is followed by an idle one (every ring empty, a
+ * reset with nothing to reset), timed too: the cost that does not depend on
+ * the pages, only on the vCPUs.
  *
  * For curves over memory size and vCPU count, -p gives the pages each vCPU
  * writes per iteration instead of a fraction, several counts in one run
@@ -549,7 +550,8 @@ static void run_phase(struct perf_vm *p, u64 pages)
 		       sum.dirty_ns / 1e3 * nr_vcpus / sum.pages,
 		       (double)collect_ns(&sum) / sum.pages, (double)sum.harvest_ns / sum.pages,
 		       (double)sum.reset_ns / sum.pages, (double)sum.full_ns / sum.pages,
-		       sum.full_exits, sum.entries, pages, sum.idle_harvest_ns / 1e3 / nr_iterations,
+		       sum.full_exits, sum.entries, pages,
+		       sum.idle_harvest_ns / 1e3 / nr_iterations,
 		       sum.idle_reset_ns / 1e3 / nr_iterations,
 		       (double)(sum.harvest_cpu_ns + sum.reset_cpu_ns) / sum.pages);
 }
@@ -589,8 +591,8 @@ static void help(const char *prog)
 	       "  --csv FILE  write every iteration to FILE\n"
 	       "The default run is a smoke test; measure at CPL3 (-g cpl3), where kvm_pvm runs the guest natively.\n",
 	       prog, DEFAULT_VCPUS, VCPU_PAGES_ALIGN * GUEST_PAGE_SIZE >> 10,
-	       DEFAULT_VCPU_BYTES >> 20, VM_MAX_TEST_PAGES * GUEST_PAGE_SIZE >> 30, DEFAULT_FRACTION,
-	       MAX_PHASES, MAX_ITERATIONS, DEFAULT_ITERATIONS);
+	       DEFAULT_VCPU_BYTES >> 20, VM_MAX_TEST_PAGES * GUEST_PAGE_SIZE >> 30,
+	       DEFAULT_FRACTION, MAX_PHASES, MAX_ITERATIONS, DEFAULT_ITERATIONS);
 }
 
 static void __attribute__((noreturn)) bad_arg(const char *prog, const char *opt, const char *arg)

@@ -526,8 +526,8 @@ static void test_signal_during_long_reset(enum guest_cpl cpl, const void *arg)
 		       test_context(), n, calls, ms_since(t0), SIGNAL_PERIOD_US, eintr, cut_short,
 		       sum, n - sum);
 	TEST_ASSERT(!flagged_entries(&vcpu->ring),
-		    "%u ring entries still flagged after %lu reset calls", flagged_entries(&vcpu->ring),
-		    calls);
+		    "%u ring entries still flagged after %lu reset calls",
+		    flagged_entries(&vcpu->ring), calls);
 
 	TEST_ASSERT_EQ(vcpu_run_expect_ucall(vcpu, UCALL_SYNC), 3);
 	n = long_harvest(vcpu, &set, 2, cut_short + eintr);
@@ -553,7 +553,8 @@ int main(int argc, char *argv[])
 	const struct test_case cases[] = {
 		{ "concurrent_reset_harvest", test_concurrent_reset_harvest, NULL, true, true },
 		{ "remark_while_resetting", test_remark_while_resetting, NULL, false, true },
-		{ "signal_during_remark_reset", test_signal_during_remark_reset, NULL, false, true },
+		{ "signal_during_remark_reset", test_signal_during_remark_reset, NULL, false,
+		  true },
 		{ "signal_during_long_reset", test_signal_during_long_reset, NULL, true, true },
 	};
 

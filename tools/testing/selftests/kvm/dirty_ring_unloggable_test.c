@@ -116,7 +116,8 @@ static void test_with_bitmap_refused(enum guest_cpl cpl, const void *arg)
 	int sys = kvm_check_cap(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP);
 	int on_vm = vm_check_cap(vm, KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP);
 
-	ksft_print_msg("KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: %d on /dev/kvm, %d on a VM\n", sys, on_vm);
+	ksft_print_msg("KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: %d on /dev/kvm, %d on a VM\n", sys,
+		       on_vm);
 	TEST_ASSERT_EQ(sys, 0);
 	TEST_ASSERT_EQ(on_vm, 0);
 	expect_with_bitmap_refused(vm, "without a ring");
@@ -201,7 +202,8 @@ static bool check_vm_type(int kvm_fd, unsigned long type)
 			return false;
 		}
 		if (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD) <= 0) {
-			ksft_print_msg("VM type %lu: no guest_memfd (KVM_CAP_GUEST_MEMFD 0)\n", type);
+			ksft_print_msg("VM type %lu: no guest_memfd (KVM_CAP_GUEST_MEMFD 0)\n",
+				       type);
 			close(vm_fd);
 			return false;
 		}

@@ -14,16 +14,16 @@
  *     run on while their rings together hold more than one soft limit.
  * KVM-only, the way a VMM runs it:
  *   - reaper_N_vcpus: N vCPU threads (2 and 8 by default: more than this
- *     machine's cores; -n up to KVM_CAP_MAX_VCPUS) store to pages of their own and to pages they all
- *     share, while one reaper thread harvests every ring and resets; a vCPU
- *     that exits full wakes the reaper and runs again once it reset.  Each
- *     vCPU's own pages come back from its own ring in store order (the store
- *     that hit the soft limit may come once more after a reset), every
- *     shared page comes back from some vCPU's ring, nothing else is
- *     reported, and the resets count every harvested entry.  A ring that
- *     stays full while the reaper resets nothing is diagnosed, not waited on.
- *     A run in which the reaper never reset while a vCPU thread ran tested
- *     no concurrency: a SKIP saying so.
+ *     machine's cores; -n up to KVM_CAP_MAX_VCPUS) store to pages of their
+ *     own and to pages they all share, while one reaper thread harvests
+ *     every ring and resets; a vCPU that exits full wakes the reaper and
+ *     runs again once it reset.  Each vCPU's own pages come back from its
+ *     own ring in store order (the store that hit the soft limit may come
+ *     once more after a reset), every shared page comes back from some
+ *     vCPU's ring, nothing else is reported, and the resets count every
+ *     harvested entry.  A ring that stays full while the reaper resets
+ *     nothing is diagnosed, not waited on. A run in which the reaper never
+ *     reset while a vCPU thread ran tested no concurrency: a SKIP saying so.
  */
 #include <pthread.h>
 #include <unistd.h>
@@ -183,7 +183,7 @@ static void check_logs(struct reaper_run *r, unsigned long *shared_seen)
 			} else if (e->offset == own_base + next) {
 				next++;
 			} else {
-				/* Own pages are stored in order: one ahead means entries were lost. */
+				/* Own pages come in store order: one ahead, entries were lost. */
 				TEST_ASSERT(e->offset <= own_base + next ||
 					    e->offset >= own_base + OWN_PAGES,
 					    "PAGES LOST: vCPU %u ring index %u: offset %lu, its own pages %lu to %lu never reported before it",

@@ -180,7 +180,8 @@ static void test_ring_other_cap_reported(enum guest_cpl cpl, const void *arg)
 	char want[160];
 
 	if (!kvm_dirty_ring_max_bytes(!acq_rel))
-		test_skip("KVM does not offer the other ring cap, %s", dirty_ring_cap_name(!acq_rel));
+		test_skip("KVM does not offer the other ring cap, %s",
+			  dirty_ring_cap_name(!acq_rel));
 	/* The case's own cap passes the check (and the case needs a ring of it). */
 	enable_ring(false);
 	snprintf(want, sizeof(want), "a case of %s: KVM_ENABLE_CAP enabled a ring with %s",
@@ -216,7 +217,8 @@ static void test_shared_globals(enum guest_cpl cpl, const void *arg)
 static const struct test_case cases[] = {
 	{ .name = "exception_names_vector_and_rip", .run = test_exception_reported, .guest = true },
 	{ .name = "guest_assert_eq_names_values", .run = test_assert_eq_reported, .guest = true },
-	{ .name = "stuck_guest_stopped_by_watchdog", .run = test_stuck_guest_reported, .guest = true },
+	{ .name = "stuck_guest_stopped_by_watchdog", .run = test_stuck_guest_reported,
+	  .guest = true },
 	{ .name = "dead_vm_reported_as_dead", .run = test_dead_vm_reported },
 	{ .name = "ring_case_given_other_cap_fails", .run = test_ring_other_cap_reported,
 	  .ring_caps = true },

@@ -188,7 +188,8 @@ void vm_get_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap)
 {
 	int ret = __vm_get_dirty_log(vm, slot, bitmap);
 
-	TEST_ASSERT(!ret, "KVM_GET_DIRTY_LOG slot %u failed, rc: %d%s", slot, ret, vm_dead_note(vm));
+	TEST_ASSERT(!ret, "KVM_GET_DIRTY_LOG slot %u failed, rc: %d%s", slot, ret,
+		    vm_dead_note(vm));
 }
 
 int __vm_clear_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap,

@@ -245,8 +245,9 @@ static void run_scenario_case(enum guest_cpl cpl, const void *arg)
 		       verdict.dups, verdict.early, verdict.replays);
 }
 
-unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int nr_ids, u32 ring_size,
-				struct kvm_scenario_arg *args, struct test_case *cases)
+unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int nr_ids,
+				u32 ring_size, struct kvm_scenario_arg *args,
+				struct test_case *cases)
 {
 	unsigned int i;
 

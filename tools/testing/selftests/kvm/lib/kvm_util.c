@@ -81,6 +81,9 @@ int vm_check_cap(struct kvm_vm *vm, long cap)
 	return ret;
 }
 
+static const char vm_dead_msg[] =
+	"; VM dead: KVM answers EIO to every ioctl on it (killed by KVM, check the kernel log; or used from a process that did not create it)";
+
 const char *vm_dead_note(struct kvm_vm *vm)
 {
 	const char *note = "";
@@ -88,7 +91,7 @@ const char *vm_dead_note(struct kvm_vm *vm)
 
 	if (err == EIO && __vm_ioctl(vm, KVM_CHECK_EXTENSION, (void *)KVM_CAP_USER_MEMORY) < 0 &&
 	    errno == EIO)
-		note = "; VM dead: KVM answers EIO to every ioctl on it (killed by KVM, check the kernel log; or used from a process that did not create it)";
+		note = vm_dead_msg;
 	errno = err;
 	return note;
 }
@@ -279,7 +282,8 @@ void vm_mem_region_add(struct kvm_vm *vm, enum mem_backing backing, u32 slot,
 	r->mmap_size = size + align;
 	r->mmap_start = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	TEST_ASSERT(r->mmap_start != MAP_FAILED, "mmap of %zu bytes for slot %u", r->mmap_size, slot);
+	TEST_ASSERT(r->mmap_start != MAP_FAILED, "mmap of %zu bytes for slot %u", r->mmap_size,
+		    slot);
 	mem = (char *)ALIGN_UP((u64)r->mmap_start, align);
 	madvise(mem, size, backing == BACKING_ANON_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	r->host_mem = mem;

@@ -206,7 +206,8 @@ static int fake_reset_rings(void)
 
 		while (fake.reset_index[v] != fake.push[v]) {
 			gfn = &fake.ring[v][fake.reset_index[v] & mask];
-			if (!(__atomic_load_n(&gfn->flags, __ATOMIC_ACQUIRE) & KVM_DIRTY_GFN_F_RESET))
+			if (!(__atomic_load_n(&gfn->flags, __ATOMIC_ACQUIRE) &
+			      KVM_DIRTY_GFN_F_RESET))
 				break;
 			gfn->flags = 0;
 			fake.reset_index[v]++;
@@ -706,7 +707,8 @@ static void provoke_script_layout(long arg)
 static void provoke_log_modes(long arg)
 {
 	if (arg < 0) {
-		fake.manual_protect = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
+		fake.manual_protect = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+				      KVM_DIRTY_LOG_INITIALLY_SET;
 		log_modes_require(LOG_MODES_ALL);
 		return;
 	}
@@ -892,7 +894,8 @@ static void provoke_harm_watch(long arg)
 	snprintf(kmsg, sizeof(kmsg), "%s/kmsg", scratch_dir);
 	snprintf(tainted, sizeof(tainted), "%s/tainted", scratch_dir);
 	f = fopen(tainted, "w");
-	TEST_ASSERT(f && fprintf(f, "%lu\n", arg ? TAINT_WARN : 0) > 0 && !fclose(f), "%s", tainted);
+	TEST_ASSERT(f && fprintf(f, "%lu\n", arg ? TAINT_WARN : 0) > 0 && !fclose(f), "%s",
+		    tainted);
 	f = fopen(kmsg, "w");
 	TEST_ASSERT(f && !fclose(f), "%s", kmsg);
 	host_harm_begin(&w, kmsg, tainted);
@@ -1020,7 +1023,8 @@ static const struct lib_check checks[] = {
 	FIRES("kvm_run_map_refused", provoke_vm, 1, "mmap of kvm_run for vCPU 0",
 	      .fault.vcpu_no_mmap = true),
 	FIRES("enable_cap_fails", provoke_enable_cap, 0,
-		"KVM_ENABLE_CAP 168 (arg 0x1) failed, rc: -1", FAULT(KVM_ENABLE_CAP, FAKE_VM, EINVAL)),
+		"KVM_ENABLE_CAP 168 (arg 0x1) failed, rc: -1",
+		FAULT(KVM_ENABLE_CAP, FAKE_VM, EINVAL)),
 	FIRES("memslot_refused", provoke_memslot, false,
 		"KVM_SET_USER_MEMORY_REGION slot 3 flags 0x1 gpa 0x40000000 size 0x10000 failed, rc: -1 (errno 5",
 		FAULT(KVM_SET_USER_MEMORY_REGION, FAKE_VM, EIO), .absent = "VM dead"),
@@ -1043,7 +1047,8 @@ static const struct lib_check checks[] = {
 		"ioctl KVM_RESET_DIRTY_RINGS failed, rc: -1 (errno 22",
 		FAULT(KVM_RESET_DIRTY_RINGS, FAKE_VM, EINVAL)),
 	FIRES("vcpu_ioctl_fails", provoke_ioctl_wrappers, false,
-		"ioctl KVM_GET_REGS failed, rc: -1 (errno 14", FAULT(KVM_GET_REGS, FAKE_VCPU, EFAULT)),
+		"ioctl KVM_GET_REGS failed, rc: -1 (errno 14",
+		FAULT(KVM_GET_REGS, FAKE_VCPU, EFAULT)),
 	FIRES("vm_ioctl_on_dead_vm", provoke_ioctl_wrappers, true,
 		"ioctl KVM_RESET_DIRTY_RINGS failed, rc: -1; VM dead: KVM answers EIO to every ioctl on it"),
 	FIRES("vcpu_ioctl_sets_cpuid_fails", provoke_vcpu_setup, 0,
