@@ -467,13 +467,8 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 				fprintf(stderr, "%s: at most %d -e options\n", argv[0], MAX_SIZES);
 				test_common_option('?', NULL, cpl_mask, help, argv[0]);
 			}
-			sizes[*nr_sizes] = parse_u64(optarg, "-e", MIN_ENTRIES, MAX_ENTRIES);
-			if (!IS_POWER_OF_2(sizes[*nr_sizes])) {
-				fprintf(stderr, "%s: -e %s is not a power of two\n", argv[0],
-					optarg);
-				test_common_option('?', NULL, cpl_mask, help, argv[0]);
-			}
-			(*nr_sizes)++;
+			sizes[(*nr_sizes)++] = parse_power_of_2(optarg, "-e", MIN_ENTRIES,
+								MAX_ENTRIES);
 			break;
 		case 'r':
 			nr_rounds = parse_u64(optarg, "-r", 1, MAX_ROUNDS);

@@ -678,9 +678,7 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 			random_access = !strcmp(optarg, "random");
 			break;
 		case 'r':
-			ring_entries = parse_u64(optarg, "-r", 1, 1u << 31);
-			if (!IS_POWER_OF_2(ring_entries))
-				bad_arg(argv[0], "-r", optarg);
+			ring_entries = parse_power_of_2(optarg, "-r", 1, 1u << 31);
 			break;
 		case 'i':
 			nr_iterations = parse_u64(optarg, "-i", 1, MAX_ITERATIONS);

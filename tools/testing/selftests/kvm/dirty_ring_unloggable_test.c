@@ -59,21 +59,6 @@
 #ifndef GUEST_MEMFD_FLAG_INIT_SHARED
 #define GUEST_MEMFD_FLAG_INIT_SHARED	(1ull << 1)
 #endif
-#ifndef KVM_SET_USER_MEMORY_REGION2
-struct kvm_userspace_memory_region2 {
-	__u32 slot;
-	__u32 flags;
-	__u64 guest_phys_addr;
-	__u64 memory_size;
-	__u64 userspace_addr;
-	__u64 guest_memfd_offset;
-	__u32 guest_memfd;
-	__u32 pad1;
-	__u64 pad2[14];
-};
-
-#define KVM_SET_USER_MEMORY_REGION2	_IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
-#endif
 #ifndef KVM_CREATE_GUEST_MEMFD
 struct kvm_create_guest_memfd {
 	__u64 size;
@@ -88,6 +73,7 @@ struct kvm_create_guest_memfd {
 #define GMEM_SLOT		2
 #define SLOT_PAGES		32
 #define GMEM_BYTES		(SLOT_PAGES * GUEST_PAGE_SIZE)
+#define GMEM_LOGGED		(KVM_MEM_GUEST_MEMFD | KVM_MEM_LOG_DIRTY_PAGES)
 #define GMEM_GPA		(TEST_MEM_BASE_GPA + SLOT_PAGES * GUEST_PAGE_SIZE)
 #define RING_ENTRIES_MIN	512	/* two rounds fit below any host's soft limit */
 #define VM_TYPES_MAX		32
@@ -135,21 +121,6 @@ static int create_gmem(int vm_fd, u64 size, u64 flags)
 	return ioctl(vm_fd, KVM_CREATE_GUEST_MEMFD, &args);
 }
 
-static int set_region2(int vm_fd, u32 slot, u32 flags, gpa_t gpa, u64 size, void *hva,
-		       int gmem_fd)
-{
-	struct kvm_userspace_memory_region2 r = {
-		.slot = slot,
-		.flags = flags,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (u64)hva,
-		.guest_memfd = gmem_fd,
-	};
-
-	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
-}
-
 static void expect_einval(int ret, const char *what, unsigned long type)
 {
 	TEST_ASSERT(ret == -1 && errno == EINVAL, "VM type %lu: %s: rc %d errno %d, wanted EINVAL",
@@ -166,14 +137,14 @@ static void check_gmem_logging_refused(int vm_fd, unsigned long type)
 	TEST_ASSERT(shared != MAP_FAILED, "mmap");
 	TEST_ASSERT(gmem >= 0, "VM type %lu: KVM_CREATE_GUEST_MEMFD of %lu bytes, errno %d",
 		    type, GMEM_BYTES, errno);
-	expect_einval(set_region2(vm_fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD | KVM_MEM_LOG_DIRTY_PAGES,
-				  GMEM_GPA, GMEM_BYTES, shared, gmem),
+	expect_einval(__kvm_set_user_memory_region2(vm_fd, GMEM_SLOT, GMEM_LOGGED, GMEM_GPA,
+						    GMEM_BYTES, shared, gmem),
 		      "a gmem slot created with KVM_MEM_LOG_DIRTY_PAGES", type);
-	TEST_ASSERT(!set_region2(vm_fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD, GMEM_GPA, GMEM_BYTES,
-				 shared, gmem),
+	TEST_ASSERT(!__kvm_set_user_memory_region2(vm_fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD, GMEM_GPA,
+						   GMEM_BYTES, shared, gmem),
 		    "VM type %lu: a gmem slot without logging refused, errno %d", type, errno);
-	expect_einval(set_region2(vm_fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD | KVM_MEM_LOG_DIRTY_PAGES,
-				  GMEM_GPA, GMEM_BYTES, shared, gmem),
+	expect_einval(__kvm_set_user_memory_region2(vm_fd, GMEM_SLOT, GMEM_LOGGED, GMEM_GPA,
+						    GMEM_BYTES, shared, gmem),
 		      "KVM_MEM_LOG_DIRTY_PAGES added to a gmem slot", type);
 	close(gmem);
 	munmap(shared, GMEM_BYTES);
@@ -304,8 +275,8 @@ static void gmem_slot_add(struct gmem_vm *g, const struct gmem_variant *v)
 	}
 	g->gmem_hva = mmap(NULL, GMEM_BYTES, PROT_READ | PROT_WRITE, flags, fd, 0);
 	TEST_ASSERT(g->gmem_hva != MAP_FAILED, "mapping the gmem slot's memory, errno %d", errno);
-	TEST_ASSERT(!set_region2(g->vm->fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD, GMEM_GPA, GMEM_BYTES,
-				 g->gmem_hva, g->gmem_fd),
+	TEST_ASSERT(!__kvm_set_user_memory_region2(g->vm->fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD,
+						   GMEM_GPA, GMEM_BYTES, g->gmem_hva, g->gmem_fd),
 		    "KVM_SET_USER_MEMORY_REGION2 of the gmem slot, errno %d", errno);
 }
 

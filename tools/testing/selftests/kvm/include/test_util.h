@@ -94,6 +94,8 @@ const char *test_context(void);
 /* Option parsing helpers: exit with usage on a malformed value. */
 u64 parse_size(const char *arg, const char *what);
 u64 parse_u64(const char *arg, const char *what, u64 min, u64 max);
+/* A power of two from min to max (a ring size: dirty_ring_entries_option() for KVM's). */
+u64 parse_power_of_2(const char *arg, const char *what, u64 min, u64 max);
 
 /* KVM_SELFTEST_TIMEOUT_SCALE: the factor for case timeouts and watchdogs. */
 unsigned int test_timeout_scale(void);

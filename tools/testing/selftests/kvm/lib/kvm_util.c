@@ -241,6 +241,21 @@ int __vm_set_user_memory_region(struct kvm_vm *vm, u32 slot, u32 flags,
 	return __vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r);
 }
 
+int __kvm_set_user_memory_region2(int vm_fd, u32 slot, u32 flags, gpa_t gpa, u64 size,
+				  void *hva, int guest_memfd)
+{
+	struct kvm_userspace_memory_region2 r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (u64)hva,
+		.guest_memfd = guest_memfd,
+	};
+
+	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
+}
+
 struct mem_region *vm_mem_region(struct kvm_vm *vm, u32 slot)
 {
 	unsigned int i;

@@ -129,6 +129,17 @@ u64 parse_u64(const char *arg, const char *what, u64 min, u64 max)
 	return v;
 }
 
+u64 parse_power_of_2(const char *arg, const char *what, u64 min, u64 max)
+{
+	u64 v = parse_u64(arg, what, min, max);
+
+	if (!IS_POWER_OF_2(v)) {
+		fprintf(stderr, "%s must be a power of two, got %" PRIu64 "\n", what, v);
+		exit(KSFT_FAIL);
+	}
+	return v;
+}
+
 /*
  * KVM_SELFTEST_TIMEOUT_SCALE=N (1 to 100, default 1) multiplies every
  * case's timeout and the vCPU watchdog, for hosts whose guests run many
