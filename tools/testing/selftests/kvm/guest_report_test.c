@@ -87,6 +87,19 @@ static void run_guest_in_other_process(enum guest_cpl cpl, void *guest_code)
 	exit(WIFEXITED(status) ? WEXITSTATUS(status) : KSFT_FAIL);
 }
 
+struct child_body {
+	void (*body)(enum guest_cpl cpl, void *guest_code);
+	enum guest_cpl cpl;
+	void *guest_code;
+};
+
+static void run_child_body(const void *arg)
+{
+	const struct child_body *c = arg;
+
+	c->body(c->cpl, c->guest_code);
+}
+
 /*
  * Run body(cpl, guest_code) in a child; require exit 1 and both strings in
  * its stderr.
@@ -95,28 +108,11 @@ static void expect_child_failure(enum guest_cpl cpl,
 				 void (*body)(enum guest_cpl cpl, void *guest_code),
 				 void *guest_code, const char *want, const char *want2)
 {
-	char out[4096] = "", *report;
-	size_t len = 0;
-	ssize_t n;
-	int fds[2], status;
-	pid_t pid;
+	const struct child_body c = { body, cpl, guest_code };
+	char out[4096], *report;
+	int status;
 
-	TEST_ASSERT(!pipe(fds), "pipe");
-	fflush(NULL);
-	pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (!pid) {
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		body(cpl, guest_code);
-		exit(KSFT_PASS);
-	}
-	close(fds[1]);
-	while (len < sizeof(out) - 1 && (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
-		len += n;
-	out[len] = '\0';
-	close(fds[0]);
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	status = test_run_captured(run_child_body, &c, false, out, sizeof(out));
 	report = strncmp(out, "# FAIL ", 7) ? out : out + 7;
 	ksft_print_msg("child reported, as expected: %.*s", (int)strcspn(report, "\n") + 1, report);
 	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_FAIL,

@@ -94,6 +94,14 @@ const char *test_context(void);
 /* Option parsing helpers: exit with usage on a malformed value. */
 u64 parse_size(const char *arg, const char *what);
 u64 parse_u64(const char *arg, const char *what, u64 min, u64 max);
+/*
+ * Run fn(arg) in a forked child (exit KSFT_PASS when it returns) with its
+ * stderr, and its stdout too if with_stdout (line-buffered), on a pipe; out
+ * gets what it wrote, NUL-terminated and cut at size - 1 (the rest is read
+ * and dropped, so the child never blocks).  Returns the child's wait status.
+ */
+int test_run_captured(void (*fn)(const void *arg), const void *arg, bool with_stdout,
+		      char *out, size_t size);
 /* A power of two from min to max (a ring size: dirty_ring_entries_option() for KVM's). */
 u64 parse_power_of_2(const char *arg, const char *what, u64 min, u64 max);
 

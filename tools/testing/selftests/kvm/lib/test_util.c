@@ -4,6 +4,8 @@
  */
 #include <inttypes.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "test_util.h"
 
@@ -127,6 +129,44 @@ u64 parse_u64(const char *arg, const char *what, u64 min, u64 max)
 		exit(KSFT_FAIL);
 	}
 	return v;
+}
+
+int test_run_captured(void (*fn)(const void *arg), const void *arg, bool with_stdout,
+		      char *out, size_t size)
+{
+	size_t len = 0;
+	int fds[2], status;
+	char discard[256];
+	ssize_t r;
+	pid_t pid;
+
+	TEST_ASSERT(!pipe(fds), "pipe");
+	fflush(NULL);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		close(fds[0]);
+		if (with_stdout) {
+			dup2(fds[1], STDOUT_FILENO);
+			setvbuf(stdout, NULL, _IOLBF, 0);
+		}
+		dup2(fds[1], STDERR_FILENO);
+		fn(arg);
+		exit(KSFT_PASS);
+	}
+	close(fds[1]);
+	for (;;) {
+		r = read(fds[0], len < size - 1 ? out + len : discard,
+			 len < size - 1 ? size - 1 - len : sizeof(discard));
+		if (r <= 0 && !(r < 0 && errno == EINTR))
+			break;
+		if (r > 0 && len < size - 1)
+			len += r;
+	}
+	out[len] = '\0';
+	close(fds[0]);
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	return status;
 }
 
 u64 parse_power_of_2(const char *arg, const char *what, u64 min, u64 max)

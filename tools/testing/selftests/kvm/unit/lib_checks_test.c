@@ -1128,42 +1128,22 @@ static const struct lib_check checks[] = {
 	SKIPS("harm_watch_blind", provoke_harm_watch, 1, HARM_BLIND_WARN),
 };
 
+/* In the grandchild: a fresh fake KVM, the check's fault, then its provoking code. */
+static void provoke_child(const void *arg)
+{
+	const struct lib_check *c = arg;
+
+	fake_init();
+	fake.fault = c->fault;
+	test_set_context("%s", c->name);
+	c->provoke(c->arg);
+}
+
 /* Run the provoking code in a grandchild; return its exit code and what it printed. */
 static int provoke(const struct lib_check *c, char *out, size_t size)
 {
-	size_t len = 0;
-	int fds[2], status;
-	char discard[256];
-	ssize_t r;
-	pid_t pid;
+	int status = test_run_captured(provoke_child, c, true, out, size);
 
-	TEST_ASSERT(!pipe(fds), "pipe");
-	fflush(NULL);
-	pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (!pid) {
-		close(fds[0]);
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		fake_init();
-		fake.fault = c->fault;
-		test_set_context("%s", c->name);
-		c->provoke(c->arg);
-		exit(KSFT_PASS);
-	}
-	close(fds[1]);
-	for (;;) {
-		r = read(fds[0], len < size - 1 ? out + len : discard,
-			 len < size - 1 ? size - 1 - len : sizeof(discard));
-		if (r <= 0 && !(r < 0 && errno == EINTR))
-			break;
-		if (r > 0 && len < size - 1)
-			len += r;
-	}
-	out[len] = '\0';
-	close(fds[0]);
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
