@@ -181,6 +181,8 @@ void kvm_vm_free(struct kvm_vm *vm);
 /* The same on the VM fd. */
 int vm_check_cap(struct kvm_vm *vm, long cap);
 int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0);
+/* Called with every cap KVM_ENABLE_CAP accepted on a VM (one observer). */
+void vm_enable_cap_observe(void (*observer)(struct kvm_vm *vm, u32 cap));
 void vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0);
 
 /* Memslots */

@@ -96,14 +96,21 @@ const char *vm_dead_note(struct kvm_vm *vm)
 	return note;
 }
 
+static void (*enable_cap_observer)(struct kvm_vm *vm, u32 cap);
+
+void vm_enable_cap_observe(void (*observer)(struct kvm_vm *vm, u32 cap))
+{
+	enable_cap_observer = observer;
+}
+
 int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0)
 {
 	struct kvm_enable_cap ec = { .cap = cap, .args[0] = arg0 };
 	int ret = __vm_ioctl(vm, KVM_ENABLE_CAP, &ec);
 	int err = errno;
 
-	if (!ret)
-		dirty_ring_cap_enabled(vm, cap);
+	if (!ret && enable_cap_observer)
+		enable_cap_observer(vm, cap);
 	errno = err;
 	return ret;
 }
