@@ -62,8 +62,18 @@ extern unsigned int ksft_deadline_s;
 /*
  * Skip: in a ksft_run_forked() child, print "# SKIP reason" and end the
  * case with KSFT_SKIP (the parent prints "ok N name # SKIP"); elsewhere
- * ksft_exit_skip(), which skips the whole program.
+ * ksft_exit_skip(), which skips the whole program.  ksft_case_skip_msg()
+ * takes the message formatted.
  */
+static inline __attribute__((noreturn)) void ksft_case_skip_msg(const char *msg)
+{
+	if (!ksft_in_forked_case)
+		ksft_exit_skip("%s", msg);
+	printf("# SKIP %s", msg);
+	fflush(stdout);
+	exit(KSFT_SKIP);
+}
+
 static inline __attribute__((format(printf, 1, 2), noreturn))
 void ksft_case_exit_skip(const char *fmt, ...)
 {
@@ -73,11 +83,7 @@ void ksft_case_exit_skip(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!ksft_in_forked_case)
-		ksft_exit_skip("%s", msg);
-	printf("# SKIP %s", msg);
-	fflush(stdout);
-	exit(KSFT_SKIP);
+	ksft_case_skip_msg(msg);
 }
 
 /*

@@ -59,17 +59,21 @@ void test_set_skip_reason_buffer(char *buf, size_t size)
 
 void test_skip(const char *fmt, ...)
 {
-	char msg[512];
+	char msg[sizeof(context_buf) + 512];
+	size_t len = 0;
 	va_list ap;
 
+	if (context_buf[0])
+		len = snprintf(msg, sizeof(msg), "%s: ", context_buf);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg + len, sizeof(msg) - len - 1, fmt, ap);
 	va_end(ap);
 	if (skip_reason) {
-		snprintf(skip_reason, skip_reason_size, "%s", msg);
+		snprintf(skip_reason, skip_reason_size, "%s", msg + len);
 		skip_reason[strcspn(skip_reason, "\n")] = '\0';
 	}
-	ksft_case_exit_skip("%s%s%s\n", context_buf, context_buf[0] ? ": " : "", msg);
+	strcat(msg, "\n");
+	ksft_case_skip_msg(msg);
 }
 
 static void __attribute__((noreturn)) bad_option(const char *what, const char *arg)
