@@ -417,11 +417,7 @@ static void setup(struct stress *s, enum guest_cpl cpl)
 	cond_init_monotonic(&s->collector_wake);
 	s->vcpus = calloc(nr_vcpus, sizeof(*s->vcpus));
 	TEST_ASSERT(s->vcpus, "out of memory");
-	s->vm = vm_create(cpl);
-	log_modes[s->mode].setup(s->vm, ring_entries);
-	vm_mem_region_add(s->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, nr_pages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(s->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, nr_pages);
+	s->vm = vm_create_logged(cpl, s->mode, ring_entries, TEST_SLOT, nr_pages);
 	s->pages = addr_gpa2hva(s->vm, TEST_MEM_BASE_GPA);
 	s->reported = bitmap_alloc(nr_pages);
 	s->bitmap = bitmap_alloc(nr_pages);

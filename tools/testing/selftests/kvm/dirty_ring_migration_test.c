@@ -647,11 +647,7 @@ static void migration_setup(struct migration *m, enum guest_cpl cpl,
 
 	m->vcpus = calloc(nr_vcpus, sizeof(*m->vcpus));
 	TEST_ASSERT(m->vcpus, "out of memory");
-	m->vm = vm_create(cpl);
-	log_modes[m->mode].setup(m->vm, ring_entries);
-	vm_mem_region_add(m->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, m->npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(m->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, m->npages);
+	m->vm = vm_create_logged(cpl, m->mode, ring_entries, TEST_SLOT, m->npages);
 	guest_params = (struct guest_params) {
 		.mem = TEST_MEM_BASE_GPA, .npages = m->npages, .nr_vcpus = nr_vcpus,
 		.access = m->access, .seed = seed,

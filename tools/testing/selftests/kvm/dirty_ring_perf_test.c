@@ -321,17 +321,13 @@ static void perf_vm_create(struct perf_vm *p, enum log_mode_id mode, enum guest_
 
 	p->mode = mode;
 	p->npages = nr_vcpus * vcpu_pages;
-	p->vm = vm_create(cpl);
 	if (mode == LOG_MODE_RING)
 		p->ring_entries = ring_entries ?: default_ring_entries();
-	log_modes[mode].setup(p->vm, p->ring_entries);
-	vm_mem_region_add(p->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, p->npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
+	p->vm = vm_create_logged(cpl, mode, p->ring_entries, TEST_SLOT, p->npages);
 	/* host pages allocated up front: iteration 1 times the same faults as the rest */
 	r = vm_mem_region(p->vm, TEST_SLOT);
 	if (!unpopulated)
 		memset(r->host_mem, 0, p->npages * GUEST_PAGE_SIZE);
-	virt_map(p->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, p->npages);
 
 	dirty_bitmap_set_init(&p->set);
 	p->dirty = dirty_bitmap_set_add_slot(&p->set, DIRTY_RING_SLOT(0, TEST_SLOT), p->npages);

@@ -67,13 +67,9 @@ static u64 ms_since(u64 t0_ns)
 static struct kvm_vm *script_vm_create(enum guest_cpl cpl, u32 nr_vcpus, u32 ring_entries,
 				       u64 npages, struct kvm_vcpu **vcpus)
 {
-	struct kvm_vm *vm = vm_create(cpl);
+	struct kvm_vm *vm = vm_create_logged(cpl, LOG_MODE_RING, ring_entries, TEST_SLOT, npages);
 	u32 v;
 
-	vm_enable_dirty_ring(vm, ring_entries);
-	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
 	for (v = 0; v < nr_vcpus; v++) {
 		vcpus[v] = vm_vcpu_add(vm, v, guest_ws_main);
 		vcpu_map_dirty_ring(vcpus[v]);

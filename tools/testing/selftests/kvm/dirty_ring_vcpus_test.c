@@ -219,11 +219,7 @@ static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 	pthread_mutex_init(&r->lock, NULL);
 	cond_init_monotonic(&r->reaper_wake);
 	cond_init_monotonic(&r->vcpu_wake);
-	r->vm = vm_create(cpl);
-	vm_enable_dirty_ring(r->vm, dirty_ring_min_entries());
-	vm_mem_region_add(r->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(r->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
+	r->vm = vm_create_logged(cpl, LOG_MODE_RING, dirty_ring_min_entries(), TEST_SLOT, npages);
 	for (v = 0; v < nr_vcpus; v++) {
 		struct ws_op ops[] = {
 			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)v * OWN_PAGES,
