@@ -36,6 +36,13 @@
  * emulation checks the soft limit only every 1024 instructions, so its CPL0
  * cases fail that way (known-issues.txt); the guest interpreter keeps stores
  * to a few instructions each so that this happens on every run.
+ *
+ * Where a case's code is: its stores are a write script built by the
+ * function of the case's name in ring/ring_scenarios.c (full_tight() for
+ * full_tight), which guest_ws_main() (lib/ws_guest.c) runs in the guest; the
+ * host side is lib/kvm_ring_target.c; the rules are ring/ring_check.c's
+ * judge_entry(), judge_exit() and judge_reset(), and a failure names the
+ * rule and the event of the record it broke.
  */
 #include <unistd.h>
 
