@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "host_harm.h"
 #include "kvm_util.h"
 #include "test_case.h"
@@ -195,13 +196,9 @@ static void test_forged_as1(enum guest_cpl cpl, const void *arg)
 
 	require_as1();
 	host_harm_begin(&harm, NULL, NULL);
-	vm = vm_create(cpl);
-	vm_enable_dirty_ring(vm, ring_entries());
-	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
-			  KVM_MEM_LOG_DIRTY_PAGES);
+	vm = vm_create_logged(cpl, LOG_MODE_RING, ring_entries(), TEST_SLOT, SLOT_PAGES);
 	as1_mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			       KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, SLOT_PAGES);
 	vcpu = vm_vcpu_add(vm, 0, guest_code);
 	vcpu_args_set(vcpu, 1, TEST_MEM_BASE_GPA);
 	ring = vcpu_map_dirty_ring(vcpu);

@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "host_harm.h"
 #include "kvm_util.h"
 #include "test_case.h"
@@ -282,12 +283,9 @@ static void gmem_slot_add(struct gmem_vm *g, const struct gmem_variant *v)
 
 static void gmem_vm_create(struct gmem_vm *g, enum guest_cpl cpl, const struct gmem_variant *v)
 {
-	g->vm = vm_create(cpl);
-	vm_enable_dirty_ring(g->vm, ring_entries());
-	vm_mem_region_add(g->vm, BACKING_ANON, LOG_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
-			  KVM_MEM_LOG_DIRTY_PAGES);
+	g->vm = vm_create_logged(cpl, LOG_MODE_RING, ring_entries(), LOG_SLOT, SLOT_PAGES);
 	gmem_slot_add(g, v);
-	virt_map(g->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, 2 * SLOT_PAGES);
+	virt_map(g->vm, GMEM_GPA, GMEM_GPA, SLOT_PAGES);
 	g->vcpu = vm_vcpu_add(g->vm, 0, guest_code);
 	vcpu_args_set(g->vcpu, 2, TEST_MEM_BASE_GPA, GMEM_GPA);
 	g->ring = vcpu_map_dirty_ring(g->vcpu);
