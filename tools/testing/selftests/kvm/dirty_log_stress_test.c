@@ -14,7 +14,7 @@
  * In iteration k every vCPU stores k to pseudo-random pages of the test
  * slot (seeded, the seed printed) while the main thread collects the dirty
  * pages over and over.  After a fixed number of stores each vCPU stops at a
- * GUEST_SYNC; once all have, the collector harvests everything left and
+ * GUEST_SYNC_VALUE; once all have, the collector harvests everything left and
  * verifies by page contents:
  *   - a page reported in iteration k holds k;
  *   - a page not reported holds an older value (a store of k was lost
@@ -65,7 +65,7 @@ static u32 nr_iterations = DEFAULT_ITERATIONS;
 static u64 writes_per_iteration = DEFAULT_WRITES;
 static u32 ring_entries;
 
-/* Shared with the guest: set before vm_create(), the iteration published each time. */
+/* Shared with the guest: set before vm_create_cpl(), the iteration published each time. */
 static u64 guest_iteration;
 static u64 guest_nr_pages;
 static u64 guest_writes;
@@ -80,7 +80,7 @@ static void guest_code(u64 vcpu_seed)
 			page = prng_next(&state) % guest_nr_pages;
 			WRITE_ONCE(*(u64 *)(TEST_MEM_BASE_GPA + page * GUEST_PAGE_SIZE), it);
 		}
-		GUEST_SYNC(it);
+		GUEST_SYNC_VALUE(it);
 	}
 }
 
@@ -159,7 +159,7 @@ static void *vcpu_thread(void *arg)
 				break;
 			wait_for_reset(sv);
 		}
-		TEST_ASSERT(get_ucall(sv->vcpu, &uc) == UCALL_SYNC,
+		TEST_ASSERT(get_ucall_checked(sv->vcpu, &uc) == UCALL_SYNC,
 			    "vCPU %u: wanted the sync of iteration %lu, got exit %s",
 			    sv->vcpu->id, it, exit_reason_str(sv->vcpu->run->exit_reason));
 		TEST_ASSERT_EQ(uc.args[0], it);

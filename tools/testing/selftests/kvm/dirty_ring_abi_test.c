@@ -46,7 +46,7 @@ static void guest_code(u64 base)
 
 	for (i = 0; i < ARRAY_SIZE(guest_pages); i++)
 		*(volatile u64 *)(base + guest_pages[i] * GUEST_PAGE_SIZE) = i + 1;
-	GUEST_SYNC(ARRAY_SIZE(guest_pages));
+	GUEST_SYNC_VALUE(ARRAY_SIZE(guest_pages));
 	GUEST_DONE();
 }
 
@@ -117,7 +117,7 @@ static void test_largest_ring_maps(enum guest_cpl cpl, const void *arg)
 	u32 entries = ring_max_bytes() / DIRTY_GFN_SIZE;
 	struct dirty_ring *ring;
 
-	vm_enable_dirty_ring(vm, entries);
+	vm_enable_dirty_ring_entries(vm, entries);
 	ring = vcpu_map_dirty_ring(vm_vcpu_add(vm, 0, NULL));
 	TEST_ASSERT_EQ(ring->size, entries);
 	TEST_ASSERT_EQ(dirty_ring_entry(ring, 0)->flags, 0);
@@ -161,7 +161,7 @@ static void test_acq_rel_excludes_plain(enum guest_cpl cpl, const void *arg)
 
 static struct kvm_vcpu *ring_vm_vcpu(struct kvm_vm *vm, void *guest_code)
 {
-	vm_enable_dirty_ring(vm, smallest_ring_bytes() / DIRTY_GFN_SIZE);
+	vm_enable_dirty_ring_entries(vm, smallest_ring_bytes() / DIRTY_GFN_SIZE);
 	return vm_vcpu_add(vm, 0, guest_code);
 }
 
@@ -245,7 +245,7 @@ static void check_harvest(struct dirty_ring *ring, const struct dirty_entry *got
 
 static void test_harvest_known_pages(enum guest_cpl cpl, const void *arg)
 {
-	struct kvm_vm *vm = vm_create(cpl);
+	struct kvm_vm *vm = vm_create_cpl(cpl);
 	struct kvm_vcpu *vcpu = ring_vm_vcpu(vm, guest_code);
 	struct dirty_entry got[TEST_RING_ENTRIES_MIN];
 	struct dirty_ring *ring;

@@ -119,7 +119,7 @@ static void test_as1_memslots(enum guest_cpl cpl, const void *arg)
 	require_as1();
 	n = nr_address_spaces();
 	vm = __vm_create_bare();
-	vm_enable_dirty_ring(vm, ring_entries());
+	vm_enable_dirty_ring_entries(vm, ring_entries());
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
@@ -143,7 +143,7 @@ static void guest_code(u64 gva)
 	for (round = 1;; round++) {
 		for (i = 0; i < SLOT_PAGES; i++)
 			*(volatile u64 *)(gva + i * GUEST_PAGE_SIZE) = round;
-		GUEST_SYNC(round);
+		GUEST_SYNC_VALUE(round);
 	}
 }
 
@@ -254,9 +254,9 @@ static const u8 smi_handler[] = {
 
 static void smm_guest_code(void)
 {
-	GUEST_SYNC(1);
-	GUEST_SYNC(2);
-	GUEST_SYNC(3);
+	GUEST_SYNC_VALUE(1);
+	GUEST_SYNC_VALUE(2);
+	GUEST_SYNC_VALUE(3);
 	GUEST_DONE();
 }
 
@@ -326,8 +326,8 @@ static void test_smm_entries(enum guest_cpl cpl, const void *arg)
 	require_as1();
 	if (!kvm_check_cap(KVM_CAP_X86_SMM))
 		test_skip("no SMM (KVM_CAP_X86_SMM 0)");
-	vm = vm_create(cpl);
-	vm_enable_dirty_ring(vm, ring_entries());
+	vm = vm_create_cpl(cpl);
+	vm_enable_dirty_ring_entries(vm, ring_entries());
 	smram = anon_pages(SMRAM_PAGES);
 	smram_slots_add(vm, smram);
 	memcpy(smram + 0x8000, smi_handler, sizeof(smi_handler));

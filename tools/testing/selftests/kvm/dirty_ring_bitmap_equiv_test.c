@@ -177,7 +177,7 @@ static void logged_vm_create(struct logged_vm *lv, enum log_mode_id mode, enum g
 	};
 
 	lv->mode = mode;
-	lv->vm = vm_create(cpl);
+	lv->vm = vm_create_cpl(cpl);
 	if (mode == LOG_MODE_CLEAR_LOG && ec->initially_set)
 		vm_enable_cap(lv->vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET);
@@ -248,7 +248,7 @@ static void run_iteration(struct logged_vm *lv, u32 sync_op)
 						      &lv->ring_set, &rc);
 		ring_collect_assert(&rc);
 	}
-	TEST_ASSERT(get_ucall(lv->vcpu, &uc) == UCALL_SYNC,
+	TEST_ASSERT(get_ucall_checked(lv->vcpu, &uc) == UCALL_SYNC,
 		    "%s VM: wanted the sync at op %u, got exit %s, ucall %lu",
 		    log_modes[lv->mode].name, sync_op, exit_reason_str(lv->vcpu->run->exit_reason),
 		    uc.cmd);

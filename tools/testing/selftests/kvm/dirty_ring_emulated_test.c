@@ -299,7 +299,7 @@ static void run_guest(struct emu_run *r)
 			handle_mmio(r);
 			continue;
 		}
-		if (get_ucall(r->vcpu, &uc) == UCALL_DONE)
+		if (get_ucall_checked(r->vcpu, &uc) == UCALL_DONE)
 			break;
 		vcpu_assert_exit(r->vcpu, KVM_EXIT_IO);
 		handle_pio(r);
@@ -321,8 +321,8 @@ static void setup(struct emu_run *r, enum guest_cpl cpl)
 	gpa_t gpa = TEST_MEM_BASE_GPA;
 	gva_t src = 0, dst = gpa + c->start, value = STOS_QWORD;
 
-	r->vm = vm_create(cpl);
-	vm_enable_dirty_ring(r->vm, ring_entries);
+	r->vm = vm_create_cpl(cpl);
+	vm_enable_dirty_ring_entries(r->vm, ring_entries);
 	r->vcpu = vm_vcpu_add(r->vm, 0, guest_code);
 	r->ring = vcpu_map_dirty_ring(r->vcpu);
 

@@ -68,7 +68,7 @@ static void guest_code(u64 forge_gva, u64 valid_gva)
 			*(volatile u64 *)(forge_gva + i * GUEST_PAGE_SIZE) = round;
 		for (i = 0; i < SLOT_PAGES; i++)
 			*(volatile u64 *)(valid_gva + i * GUEST_PAGE_SIZE) = round;
-		GUEST_SYNC(round);
+		GUEST_SYNC_VALUE(round);
 	}
 }
 
@@ -311,7 +311,7 @@ static const char *run_after(struct forge_vm *fv, u32 *full_exits)
 			(*full_exits)++;
 			continue;
 		}
-		TEST_ASSERT_EQ(get_ucall(fv->vcpu, &uc), UCALL_SYNC);
+		TEST_ASSERT_EQ(get_ucall_checked(fv->vcpu, &uc), UCALL_SYNC);
 		fv->round = uc.args[0];
 		return "reached its sync";
 	}
@@ -395,7 +395,7 @@ static void random_run_once(struct forge_vm *fv, struct random_stats *st)
 		st->full_exits++;
 		return;
 	}
-	TEST_ASSERT_EQ(get_ucall(fv->vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT_EQ(get_ucall_checked(fv->vcpu, &uc), UCALL_SYNC);
 	st->syncs++;
 }
 

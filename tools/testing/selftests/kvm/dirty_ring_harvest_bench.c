@@ -303,8 +303,8 @@ static void kvm_bench_create(struct kvm_bench *kb, enum guest_cpl cpl, u32 entri
 		ops[2 * i + 1].kind = WS_SYNC;
 	}
 	ops[2 * fills].kind = WS_END;
-	kb->vm = vm_create(cpl);
-	vm_enable_dirty_ring_entries(kb->vm, entries, false);
+	kb->vm = vm_create_cpl(cpl);
+	vm_enable_dirty_ring_cap(kb->vm, entries, false);
 	vm_mem_region_add(kb->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, kb->pages,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	/* host pages allocated up front: the fills time the guest's write faults only */
@@ -327,7 +327,7 @@ static void kvm_fill(struct kvm_bench *kb)
 	TEST_ASSERT(kb->vcpu->run->exit_reason != KVM_EXIT_DIRTY_RING_FULL,
 		    "full exit after fewer than %u stores: ring %u entries", kb->pages,
 		    kb->ring->size);
-	TEST_ASSERT_EQ(get_ucall(kb->vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT_EQ(get_ucall_checked(kb->vcpu, &uc), UCALL_SYNC);
 }
 
 static void kvm_reset(struct kvm_bench *kb)

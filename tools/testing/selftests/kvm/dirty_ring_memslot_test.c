@@ -49,9 +49,9 @@ static const u64 thp_pages[] = { 0, 1, 511, 512, 513, 1023, 700 };
 static void guest_two_stores(u64 first, u64 second)
 {
 	*(volatile u64 *)first = 1;
-	GUEST_SYNC(1);
+	GUEST_SYNC_VALUE(1);
 	*(volatile u64 *)second = 2;
-	GUEST_SYNC(2);
+	GUEST_SYNC_VALUE(2);
 	GUEST_DONE();
 }
 
@@ -61,15 +61,15 @@ static void guest_thp_stores(u64 base)
 
 	for (i = 0; i < ARRAY_SIZE(thp_pages); i++)
 		*(volatile u64 *)(base + thp_pages[i] * GUEST_PAGE_SIZE) = i + 1;
-	GUEST_SYNC(0);
+	GUEST_SYNC_VALUE(0);
 	GUEST_DONE();
 }
 
 static struct kvm_vm *ring_vm(enum guest_cpl cpl, struct kvm_vcpu **vcpu, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create(cpl);
+	struct kvm_vm *vm = vm_create_cpl(cpl);
 
-	vm_enable_dirty_ring(vm, RING_ENTRIES);
+	vm_enable_dirty_ring_entries(vm, RING_ENTRIES);
 	*vcpu = vm_vcpu_add(vm, 0, guest_code);
 	vcpu_map_dirty_ring(*vcpu);
 	return vm;

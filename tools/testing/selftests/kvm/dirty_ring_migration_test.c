@@ -15,7 +15,7 @@
  *
  * The vCPUs store to the test slot at a set rate (-R; the host grants each
  * vCPU a budget of stores per PACE_TICK_NS, published in guest memory while
- * it waits at a GUEST_SYNC), at random pages or sequentially through a part
+ * it waits at a GUEST_SYNC_VALUE), at random pages or sequentially through a part
  * of their own.  Store n of vCPU i writes (i + 1) << 48 | n at byte 8 * i of
  * the page, so a stale copy shows as an older value.  Before the guest runs,
  * the host tags the last word of every page, so a page never sent differs.
@@ -27,7 +27,7 @@
  * link's bandwidth.  Rounds repeat until the dirty set fits the downtime
  * budget (-D at the link's bandwidth) and every vCPU made MIN_GUEST_STORES
  * stores, or until the round limit (-r).  Then the vCPUs stop at their next
- * GUEST_SYNC, the last dirty set is collected and copied with the one not yet
+ * GUEST_SYNC_VALUE, the last dirty set is collected and copied with the one not yet
  * sent, and the destination must equal guest memory byte for byte; a
  * mismatch names the page, the values and the round it was last sent in.
  *
@@ -109,7 +109,7 @@ static struct guest_params {
 	u64 seed;
 	/*
 	 * Per vCPU, in guest memory of its own: how many stores it may have
-	 * made in all by its next GUEST_SYNC.  The host writes it while the
+	 * made in all by its next GUEST_SYNC_VALUE.  The host writes it while the
 	 * vCPU waits at a sync.
 	 */
 	u64 *budget;
@@ -156,7 +156,7 @@ static void guest_code(u32 idx)
 		else
 			stores = guest_dirty_sequential(word + idx * span * GUEST_PAGE_SIZE, span,
 							&cursor, tag, stores, limit);
-		GUEST_SYNC(stores);
+		GUEST_SYNC_VALUE(stores);
 	}
 }
 
@@ -374,7 +374,7 @@ static bool vcpu_synced(struct vcpu_state *vs, u64 stores)
 	return go;
 }
 
-/* Run to the next GUEST_SYNC; returns the guest's store count, or -1 on a broken ring. */
+/* Run to the next GUEST_SYNC_VALUE; returns the guest's store count, or -1 on a broken ring. */
 static s64 vcpu_run_to_sync(struct vcpu_state *vs)
 {
 	struct kvm_vcpu *vcpu = vs->vcpu;
@@ -395,8 +395,8 @@ static s64 vcpu_run_to_sync(struct vcpu_state *vs)
 		if (!ok)
 			return -1;
 	} while (true);
-	cmd = get_ucall(vcpu, &uc);
-	TEST_ASSERT(cmd == UCALL_SYNC, "vCPU %u: exit %s, ucall %lu; wanted a GUEST_SYNC",
+	cmd = get_ucall_checked(vcpu, &uc);
+	TEST_ASSERT(cmd == UCALL_SYNC, "vCPU %u: exit %s, ucall %lu; wanted a GUEST_SYNC_VALUE",
 		    vs->idx, exit_reason_str(vcpu->run->exit_reason), cmd);
 	return uc.args[0];
 }
@@ -463,7 +463,7 @@ static void wait_for_progress(struct migration *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* Stop every vCPU at its next GUEST_SYNC (or at a broken ring). */
+/* Stop every vCPU at its next GUEST_SYNC_VALUE (or at a broken ring). */
 static void stop_vcpus(struct migration *m)
 {
 	u64 deadline = time_now_ns() + WAIT_TIMEOUT_MS * NSEC_PER_MSEC;

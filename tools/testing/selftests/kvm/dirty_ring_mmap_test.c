@@ -105,7 +105,7 @@ static void ctx_init(struct ring_ctx *c, struct kvm_vm *vm, void *guest_code)
 	c->page = sysconf(_SC_PAGESIZE);
 	bytes = ring_bytes(c->page);
 	c->vm = vm;
-	vm_enable_dirty_ring(vm, bytes / DIRTY_GFN_SIZE);
+	vm_enable_dirty_ring_entries(vm, bytes / DIRTY_GFN_SIZE);
 	c->vcpu = vm_vcpu_add(vm, 0, guest_code);
 	c->ref = vcpu_map_dirty_ring(c->vcpu);
 	c->first = KVM_DIRTY_LOG_PAGE_OFFSET;
@@ -542,13 +542,13 @@ static void guest_code(u64 base)
 	for (round = 1;; round++) {
 		for (i = 0; i < GUEST_PAGES; i++)
 			*(volatile u64 *)(base + i * 2 * GUEST_PAGE_SIZE) = round;
-		GUEST_SYNC(round);
+		GUEST_SYNC_VALUE(round);
 	}
 }
 
 static void ctx_guest(struct ring_ctx *c, enum guest_cpl cpl)
 {
-	struct kvm_vm *vm = vm_create(cpl);
+	struct kvm_vm *vm = vm_create_cpl(cpl);
 
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, TEST_SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);

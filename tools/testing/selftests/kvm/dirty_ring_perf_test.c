@@ -114,7 +114,7 @@ static void guest_code(u64 gva, u64 npages, u64 random, u64 seed)
 			}
 			*(volatile u64 *)(gva + page * GUEST_PAGE_SIZE) = iter;
 		}
-		GUEST_SYNC(iter);
+		GUEST_SYNC_VALUE(iter);
 	}
 }
 
@@ -265,7 +265,7 @@ static void run_vcpu_iteration(struct vcpu_thread *vt, u32 v)
 			break;
 		handle_full_exit(vt);
 	}
-	TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_SYNC,
+	TEST_ASSERT(get_ucall_checked(vcpu, &uc) == UCALL_SYNC,
 		    "vCPU %u iteration %lu: wanted a sync, got exit %s, ucall %lu", v,
 		    vt->p->iteration, exit_reason_str(vcpu->run->exit_reason), uc.cmd);
 	TEST_ASSERT_EQ(uc.args[0], vt->p->iteration);

@@ -114,7 +114,7 @@ static void *race_vcpu_thread(void *arg)
 
 	for (;;) {
 		vcpu_run(vcpu);
-		if (get_ucall(vcpu, &uc) == UCALL_DONE)
+		if (get_ucall_checked(vcpu, &uc) == UCALL_DONE)
 			return NULL;
 		vcpu_assert_exit(vcpu, KVM_EXIT_DIRTY_RING_FULL);
 		t->r->full_exits[t->idx]++;
@@ -280,7 +280,7 @@ static struct kvm_vm *remark_vm_create(struct remark *rm)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 
-	vm_enable_dirty_ring(vm, dirty_ring_min_entries());
+	vm_enable_dirty_ring_entries(vm, dirty_ring_min_entries());
 	rm->vcpu = vm_vcpu_add(vm, 0, NULL);
 	vcpu_map_dirty_ring(rm->vcpu);
 	return vm;

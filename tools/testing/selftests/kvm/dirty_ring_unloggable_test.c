@@ -108,7 +108,7 @@ static void test_with_bitmap_refused(enum guest_cpl cpl, const void *arg)
 	TEST_ASSERT_EQ(sys, 0);
 	TEST_ASSERT_EQ(on_vm, 0);
 	expect_with_bitmap_refused(vm, "without a ring");
-	vm_enable_dirty_ring(vm, dirty_ring_min_entries());
+	vm_enable_dirty_ring_entries(vm, dirty_ring_min_entries());
 	expect_with_bitmap_refused(vm, "after the ring");
 	kvm_vm_free(vm);
 }
@@ -243,7 +243,7 @@ static void guest_code(u64 log_gva, u64 gmem_gva)
 		}
 		for (i = 0; i < SLOT_PAGES; i++)
 			*(volatile u64 *)(log_gva + i * GUEST_PAGE_SIZE) = round;
-		GUEST_SYNC(round);
+		GUEST_SYNC_VALUE(round);
 	}
 }
 

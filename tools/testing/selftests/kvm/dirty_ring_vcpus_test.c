@@ -107,7 +107,7 @@ static void *vcpu_thread(void *arg)
 		w.resets = r->resets;
 		pthread_mutex_unlock(&r->lock);
 		vcpu_run(vcpu);
-		if (get_ucall(vcpu, &uc) == UCALL_DONE)
+		if (get_ucall_checked(vcpu, &uc) == UCALL_DONE)
 			break;
 		vcpu_assert_exit(vcpu, KVM_EXIT_DIRTY_RING_FULL);
 		r->full_exits[a->idx]++;

@@ -60,7 +60,7 @@ static void guest_shared_global(void)
 
 static void run_guest(enum guest_cpl cpl, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create(cpl);
+	struct kvm_vm *vm = vm_create_cpl(cpl);
 	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_code);
 
 	vcpu->watchdog_s = WATCHDOG_TEST_S;
@@ -71,7 +71,7 @@ static void run_guest(enum guest_cpl cpl, void *guest_code)
 /* KVM_RUN from a process that did not create the VM: EIO, as on a dead VM. */
 static void run_guest_in_other_process(enum guest_cpl cpl, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create(cpl);
+	struct kvm_vm *vm = vm_create_cpl(cpl);
 	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_code);
 	int status;
 	pid_t pid;
@@ -153,7 +153,7 @@ static void enable_ring(bool other_cap)
 	struct kvm_vm *vm = __vm_create_bare();
 	bool acq_rel = dirty_ring_cap_acq_rel() != other_cap;
 
-	vm_enable_dirty_ring_entries(vm, kvm_dirty_ring_min_bytes(acq_rel) / DIRTY_GFN_SIZE,
+	vm_enable_dirty_ring_cap(vm, kvm_dirty_ring_min_bytes(acq_rel) / DIRTY_GFN_SIZE,
 				     acq_rel);
 	kvm_vm_free(vm);
 }
@@ -197,7 +197,7 @@ static void test_no_ring_reported(enum guest_cpl cpl, const void *arg)
 
 static void test_shared_globals(enum guest_cpl cpl, const void *arg)
 {
-	struct kvm_vm *vm = vm_create(cpl);
+	struct kvm_vm *vm = vm_create_cpl(cpl);
 	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_shared_global);
 
 	shared_value = 0x1234;

@@ -43,7 +43,7 @@ struct log_mode {
 	/* Whether this host's KVM offers the mode. */
 	bool (*supported)(void);
 	/*
-	 * After vm_create(), before any memslot: enable the log (ring mode:
+	 * After vm_create_cpl(), before any memslot: enable the log (ring mode:
 	 * with the running case's ring cap, see dirty_ring.h).
 	 */
 	void (*setup)(struct kvm_vm *vm, u32 ring_entries);

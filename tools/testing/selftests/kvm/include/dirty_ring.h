@@ -55,7 +55,7 @@ void dirty_ring_assert_cap_used(void);
 u32 dirty_ring_min_entries(void);
 u32 dirty_ring_max_entries(void);
 /* Enable a ring of `entries` entries with the case's cap. */
-void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries);
+void vm_enable_dirty_ring_entries(struct kvm_vm *vm, u32 entries);
 /*
  * The prologue of a dirty-ring test: skip (exit 4) with the reason unless
  * /dev/kvm opens and KVM offers KVM_CAP_DIRTY_LOG_RING with rings of at
@@ -76,7 +76,7 @@ u64 kvm_dirty_ring_min_bytes(bool acq_rel);
 u32 dirty_ring_entries_option(u64 asked, const char *opt);
 int __vm_enable_dirty_ring(struct kvm_vm *vm, u64 bytes, bool acq_rel);
 /* Enable a ring of `entries` entries with KVM_CAP_DIRTY_LOG_RING or _ACQ_REL. */
-void vm_enable_dirty_ring_entries(struct kvm_vm *vm, u32 entries, bool acq_rel);
+void vm_enable_dirty_ring_cap(struct kvm_vm *vm, u32 entries, bool acq_rel);
 /* Raw mmap of a vCPU's ring: returns MAP_FAILED with errno on failure. */
 void *__vcpu_mmap_dirty_ring(struct kvm_vcpu *vcpu, int prot, int flags);
 /*

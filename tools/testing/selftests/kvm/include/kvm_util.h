@@ -175,7 +175,7 @@ int kvm_check_cap(long cap);
 u32 kvm_max_vcpus(void);
 
 /* VMs */
-struct kvm_vm *vm_create(enum guest_cpl cpl);
+struct kvm_vm *vm_create_cpl(enum guest_cpl cpl);
 struct kvm_vm *__vm_create_bare(void);	/* no system slot, no guest image */
 void kvm_vm_free(struct kvm_vm *vm);
 /* The same on the VM fd. */

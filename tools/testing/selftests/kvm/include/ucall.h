@@ -43,7 +43,7 @@ static inline void ucall(u64 cmd, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4)
 		     : "rax", "memory");
 }
 
-#define GUEST_SYNC(arg)		ucall(UCALL_SYNC, (u64)(arg), 0, 0, 0, 0)
+#define GUEST_SYNC_VALUE(arg)		ucall(UCALL_SYNC, (u64)(arg), 0, 0, 0, 0)
 #define GUEST_DONE()		ucall(UCALL_DONE, 0, 0, 0, 0, 0)
 
 /* A failed guest assertion: the host reports it as a test failure. */
@@ -68,7 +68,7 @@ struct kvm_vcpu;
  * if the exit was not a ucall.  A guest assertion (UCALL_ABORT) fails the test
  * here, with the guest's file, line, expression and values.
  */
-u64 get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
+u64 get_ucall_checked(struct kvm_vcpu *vcpu, struct ucall *uc);
 
 /* Fail the test if the last exit is a guest exception report. */
 void ucall_assert_no_exception(struct kvm_vcpu *vcpu);

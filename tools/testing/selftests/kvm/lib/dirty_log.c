@@ -24,7 +24,7 @@ static bool manual_protect_supported(void)
 
 static void ring_setup(struct kvm_vm *vm, u32 ring_entries)
 {
-	vm_enable_dirty_ring(vm, ring_entries);
+	vm_enable_dirty_ring_entries(vm, ring_entries);
 }
 
 static void log_setup(struct kvm_vm *vm, u32 ring_entries)
@@ -109,7 +109,7 @@ const struct log_mode log_modes[NR_LOG_MODES] = {
 struct kvm_vm *vm_create_logged(enum guest_cpl cpl, enum log_mode_id mode, u32 ring_entries,
 				u32 slot, u64 npages)
 {
-	struct kvm_vm *vm = vm_create(cpl);
+	struct kvm_vm *vm = vm_create_cpl(cpl);
 
 	log_modes[mode].setup(vm, ring_entries);
 	vm_mem_region_add(vm, BACKING_ANON, slot, TEST_MEM_BASE_GPA, npages,

@@ -128,7 +128,7 @@ u32 dirty_ring_entries_option(u64 asked, const char *opt)
 	exit(KSFT_FAIL);
 }
 
-void vm_enable_dirty_ring_entries(struct kvm_vm *vm, u32 entries, bool acq_rel)
+void vm_enable_dirty_ring_cap(struct kvm_vm *vm, u32 entries, bool acq_rel)
 {
 	u64 bytes = (u64)entries * DIRTY_GFN_SIZE;
 	int ret = __vm_enable_dirty_ring(vm, bytes, acq_rel);
@@ -138,9 +138,9 @@ void vm_enable_dirty_ring_entries(struct kvm_vm *vm, u32 entries, bool acq_rel)
 	vm->dirty_ring_entries = entries;
 }
 
-void vm_enable_dirty_ring(struct kvm_vm *vm, u32 entries)
+void vm_enable_dirty_ring_entries(struct kvm_vm *vm, u32 entries)
 {
-	vm_enable_dirty_ring_entries(vm, entries, dirty_ring_cap_acq_rel());
+	vm_enable_dirty_ring_cap(vm, entries, dirty_ring_cap_acq_rel());
 }
 
 void *__vcpu_mmap_dirty_ring(struct kvm_vcpu *vcpu, int prot, int flags)

@@ -113,7 +113,7 @@ static enum ring_exit kt_run(struct ring_target *t, u32 vcpu, struct ring_progre
 	struct ucall uc;
 
 	vcpu_run(v);
-	switch (get_ucall(v, &uc)) {
+	switch (get_ucall_checked(v, &uc)) {
 	case UCALL_SYNC:
 		exit = RING_EXIT_SYNC;
 		break;
@@ -205,10 +205,10 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 		.destroy = kt_destroy,
 	};
 	kt->next_gpa = TEST_MEM_BASE_GPA;
-	kt->vm = vm_create(cfg->cpl);
+	kt->vm = vm_create_cpl(cfg->cpl);
 	/* every id below the system slot */
 	kt->t.max_slot_id = kt->vm->system_slot - 1;
-	vm_enable_dirty_ring(kt->vm, size);
+	vm_enable_dirty_ring_entries(kt->vm, size);
 	for (i = 0; i < p->nr_vcpus; i++) {
 		kt->vcpus[i] = vm_vcpu_add(kt->vm, i, guest_ws_main);
 		vcpu_map_dirty_ring(kt->vcpus[i]);

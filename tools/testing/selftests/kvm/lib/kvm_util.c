@@ -2,7 +2,7 @@
 /*
  * VMs, memslots, vCPUs and the guest image.
  *
- * Every VM built by vm_create() has a system slot (the highest slot id, not dirty-logged)
+ * Every VM built by vm_create_cpl() has a system slot (the highest slot id, not dirty-logged)
  * at guest physical 0 that holds the page tables, descriptor tables, stacks
  * and a copy of the test binary's loadable segments, mapped at the same
  * virtual addresses as in the host.  Guest code is therefore ordinary C in
@@ -193,7 +193,7 @@ static int load_image_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;	/* the first object is the test binary itself */
 }
 
-struct kvm_vm *vm_create(enum guest_cpl cpl)
+struct kvm_vm *vm_create_cpl(enum guest_cpl cpl)
 {
 	struct kvm_vm *vm = __vm_create_bare();
 

@@ -43,7 +43,7 @@ void ucall_assert_no_exception(struct kvm_vcpu *vcpu)
 		  uc.args[2], uc.args[3], uc.args[4]);
 }
 
-u64 get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
+u64 get_ucall_checked(struct kvm_vcpu *vcpu, struct ucall *uc)
 {
 	u64 cmd = __get_ucall(vcpu, uc);
 
@@ -61,7 +61,7 @@ u64 vcpu_run_expect_ucall(struct kvm_vcpu *vcpu, u64 cmd)
 	u64 got;
 
 	vcpu_run(vcpu);
-	got = get_ucall(vcpu, &uc);
+	got = get_ucall_checked(vcpu, &uc);
 	if (got != cmd) {
 		struct kvm_regs regs;
 

@@ -85,7 +85,7 @@ void guest_ws_main(struct ws_program *prog)
 			}
 		} else if (op->kind == WS_SYNC) {
 			WRITE_ONCE(prog->done_ops, i + 1);
-			GUEST_SYNC(i);
+			GUEST_SYNC_VALUE(i);
 		} else {
 			break;
 		}

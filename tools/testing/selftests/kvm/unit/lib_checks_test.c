@@ -297,7 +297,7 @@ static struct kvm_vm *fake_vm(u32 nr_vcpus, u32 entries)
 	u32 v;
 
 	if (entries)
-		vm_enable_dirty_ring_entries(vm, entries, false);
+		vm_enable_dirty_ring_cap(vm, entries, false);
 	for (v = 0; v < nr_vcpus; v++) {
 		vm_vcpu_add(vm, v, NULL);
 		if (entries)
@@ -548,7 +548,7 @@ static void provoke_entries_option(long arg)
 
 static void provoke_enable_ring(long arg)
 {
-	vm_enable_dirty_ring_entries(fake_vm(0, 0), RING_ENTRIES, false);
+	vm_enable_dirty_ring_cap(fake_vm(0, 0), RING_ENTRIES, false);
 }
 
 static void provoke_map_without_ring(long arg)
@@ -674,7 +674,7 @@ static void provoke_script_progress(long arg)
 {
 	static const struct ws_op ops[] = { { .kind = WS_SYNC }, { .kind = WS_SYNC },
 					    { .kind = WS_END } };
-	struct kvm_vm *vm = vm_create(GUEST_CPL3);
+	struct kvm_vm *vm = vm_create_cpl(GUEST_CPL3);
 	struct ws_layout layout = {};
 	struct ws_progress p = {};
 	struct ws_program *prog;
@@ -700,7 +700,7 @@ static void provoke_script_layout(long arg)
 	};
 	struct ws_layout layout = { .nr_slots = 1, .npages = { SLOT_PAGES } };
 
-	ws_load(vm_create(GUEST_CPL3), ops, ARRAY_SIZE(ops), &layout);
+	ws_load(vm_create_cpl(GUEST_CPL3), ops, ARRAY_SIZE(ops), &layout);
 }
 
 /* Log modes: arg is the mask asked for; KVM offers no ring and manual protect only if arg < 0. */
@@ -720,13 +720,13 @@ static void provoke_log_modes(long arg)
 /* A guest vCPU set up on the fake KVM: CPUID, registers. */
 static void provoke_vcpu_setup(long arg)
 {
-	vm_vcpu_add(vm_create(GUEST_CPL0), 0, guest_ws_main);
+	vm_vcpu_add(vm_create_cpl(GUEST_CPL0), 0, guest_ws_main);
 }
 
 /* The library's lookups: a memslot (arg 0), a guest physical (1) or a guest virtual address (2). */
 static void provoke_lookup(long arg)
 {
-	struct kvm_vm *vm = vm_create(GUEST_CPL3);
+	struct kvm_vm *vm = vm_create_cpl(GUEST_CPL3);
 
 	if (arg == 0)
 		vm_mem_region(vm, 7);

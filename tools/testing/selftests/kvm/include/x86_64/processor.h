@@ -49,7 +49,7 @@ struct ex_regs {
 
 const char *exception_name(u64 vector);
 
-/* Called by vm_create(): descriptor tables and page-table root. */
+/* Called by vm_create_cpl(): descriptor tables and page-table root. */
 void vm_arch_setup(struct kvm_vm *vm);
 /* Called by vm_vcpu_add(): CPUID, TSS, segments, CR0/3/4, EFER, stack, RIP. */
 void vcpu_arch_setup(struct kvm_vcpu *vcpu, void *guest_code);

@@ -7,7 +7,7 @@
  * consecutive pages of slot `slot` starting at page offset `page`, with
  * `pad` idle loop iterations after each store (pad 0 is the tightest store
  * loop the guest can run: a handful of instructions per page).  WS_SYNC
- * stops the vCPU with a sync exit (GUEST_SYNC(op index) in a guest) so that
+ * stops the vCPU with a sync exit (GUEST_SYNC_VALUE(op index) in a guest) so that
  * the host can harvest and check in lockstep.  WS_END ends the script.
  *
  * The value stored is the 1-based index of the WS_WRITE op in the script,
