@@ -43,7 +43,8 @@ static inline void ucall(u64 cmd, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4)
 		     : "rax", "memory");
 }
 
-#define GUEST_SYNC_VALUE(arg)		ucall(UCALL_SYNC, (u64)(arg), 0, 0, 0, 0)
+/* The host finds arg in args[0] (upstream's GUEST_SYNC(stage): args[1]). */
+#define GUEST_SYNC_VALUE(arg)	ucall(UCALL_SYNC, (u64)(arg), 0, 0, 0, 0)
 #define GUEST_DONE()		ucall(UCALL_DONE, 0, 0, 0, 0, 0)
 
 /* A failed guest assertion: the host reports it as a test failure. */
