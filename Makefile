@@ -11,7 +11,7 @@
 #                 same verdicts; fails on any failure not listed in
 #                 tools/testing/selftests/kvm/known-issues.txt
 #   make vm-check the KVM suite on kvm_amd in QEMU guests (TCG), on the
-#                 newest Debian 6.1 and 6.12 kernels or on KERNEL=...;
+#                 newest Debian 6.1, 6.12 and 7.x kernels or on KERNEL=...;
 #                 judged by the same gate (vm/vm-check.sh -h for options)
 #   make vmm-check
 #                 QEMU's live migration with the dirty ring (and with the
@@ -136,7 +136,9 @@ bench-scale:
 
 # The KVM suite on kvm_amd in QEMU guests, judged as check-kvm is.  Make
 # variables (all optional; vm/vm-check.sh -h tells more):
-#   KERNEL="6.1 6.12"  Debian series or versions, or a bzImage path
+#   KERNEL="6.1 6.12 newest"  Debian series (6.12, 7.3), majors (7), versions
+#                      (6.12.118+deb12) or newest, from any Debian suite; or a
+#                      bzImage or an unpacked kernel package (a directory)
 #   MODULES=dir        modules of a bzImage kernel (none: KVM built in)
 #   KVM_MODULES=dir    replacement modules (e.g. a patched kvm.ko, kvm-amd.ko)
 #   KVM_PARAMS="kvm.p=v ..."  module parameters at load (MODULE.PARAM=VALUE)

@@ -98,6 +98,30 @@ debian_apt_cache()
 	apt-cache "${opts[@]}" "$@"
 }
 
+# debian_pkgnames_file: the file of every package name of the private
+# lists, one per line (made once per update).
+debian_pkgnames_file()
+{
+	local names=$debian_apt_dir/pkgnames
+	if [ ! -s "$names" ] || [ "$names" -ot "$debian_apt_dir/updated" ]; then
+		debian_apt_cache pkgnames > "$names.$$" && mv "$names.$$" "$names" ||
+			debian_apt_fail "apt-cache pkgnames over $debian_apt_dir failed"
+	fi
+	echo "$names"
+}
+
+# debian_pkgnames: every package name of the private lists.
+debian_pkgnames()
+{
+	cat "$(debian_pkgnames_file)"
+}
+
+# debian_has PKG: is there a package PKG in some suite?
+debian_has()
+{
+	grep -Fxq -- "$1" "$(debian_pkgnames_file)"
+}
+
 # debian_unpack DEST PKG...: download each package (NAME or NAME:ARCH) and
 # unpack it into DEST (created); the .debs are removed after.
 debian_unpack()

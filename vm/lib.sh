@@ -73,48 +73,135 @@ conf_modules()
 
 # ---- kernels ----
 
-# debian_package SPEC: the linux-image package for a series or a version.
-debian_package()
+# shellcheck source=vm/debian-apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian-apt.sh"
+
+# The Debian kernel flavour (amd64; arm64 for arm64 guests).
+debian_flavour=${debian_flavour:-amd64}
+
+# A Debian kernel version as package names carry it: 6.1.0-57,
+# 6.12.118+deb12, 7.3.4+deb13 (extended regular expressions: what follows
+# the three numbers, and the whole).
+DEBIAN_KVER_TAIL='(-[0-9]+)?(\+(deb[0-9]+|bpo))?'
+DEBIAN_KVER_RE="[0-9]+\\.[0-9]+\\.[0-9]+$DEBIAN_KVER_TAIL"
+
+# debian_apt_ready: the private apt configuration ($DEBIAN_APT_DIR, else
+# $out/apt) with fresh package lists of every suite.
+debian_apt_ready()
 {
-	local spec=$1 re
-	if [[ "$spec" =~ ^[0-9]+\.[0-9]+$ ]]; then
-		re="^linux-image-${spec//./\\.}\\.[0-9]+(-[0-9]+)?(\\+deb[0-9]+)?-amd64-unsigned\$"
-		apt-cache search --names-only "$re" 2>/dev/null | cut -d' ' -f1 | sort -V | tail -n 1
-	else
-		echo "linux-image-$spec-amd64-unsigned"
-	fi
+	[ -n "${debian_apt_dir:-}" ] && return 0
+	debian_apt_init "${DEBIAN_APT_DIR:-$out/apt}"
+	debian_apt_update
 }
 
-# fetch_debian SPEC: download and unpack a Debian kernel once; prints its
-# directory (boot/vmlinuz-*, lib/modules/*).
+# debian_versions PREFIX-RE: every kernel version of flavour
+# $debian_flavour in any suite whose version matches PREFIX-RE, oldest
+# first (the image packages up to 6.x, the modules packages from 7.x on).
+debian_versions()
+{
+	local re="^linux-(image|modules)-($1)-$debian_flavour(-unsigned)?\$"
+	debian_pkgnames | grep -E "$re" |
+		sed -E "s/^linux-(image|modules)-//; s/-$debian_flavour(-unsigned)?\$//" |
+		grep -E "^$DEBIAN_KVER_RE\$" | sort -uV
+}
+
+# debian_version SPEC: the Debian kernel version SPEC names: "newest" (the
+# newest of every suite), a series (6.12, 7.3: its newest), a major (7:
+# its newest) or a version (6.12.117+deb12, 6.1.0-57; must exist).
+debian_version()
+{
+	local spec=$1 v
+	case "$spec" in
+	newest) v=$(debian_versions "$DEBIAN_KVER_RE" | tail -n 1) ;;
+	*.*.*)	# exact, or without its Debian suffix (6.12.117: its newest build)
+		v=$(debian_versions "$DEBIAN_KVER_RE" |
+			awk -v s="$spec" '$0 == s || index($0, s "+") == 1' | tail -n 1) ;;
+	*.*) v=$(debian_versions "${spec//./\\.}\\.[0-9]+$DEBIAN_KVER_TAIL" | tail -n 1) ;;
+	*) v=$(debian_versions "$spec\\.[0-9]+\\.[0-9]+$DEBIAN_KVER_TAIL" | tail -n 1) ;;
+	esac
+	[ -n "$v" ] || die "no Debian kernel '$spec' for $debian_flavour in $debian_suites (looked for linux-image-$spec*-${debian_flavour}[-unsigned] and linux-modules-$spec*-$debian_flavour in $debian_apt_dir)"
+	echo "$v"
+}
+
+# debian_kernel_packages VERSION: the packages holding that kernel's image
+# and modules: linux-image-V-F-unsigned (one package, up to 6.x), else the
+# 7.x split: linux-binary-V-F (or linux-binary-unsigned-V-F, whose image
+# is vmlinuz.unsigned) and linux-modules-V-F.
+debian_kernel_packages()
+{
+	local v=$1 f=$debian_flavour p
+	p=linux-image-$v-$f-unsigned
+	debian_has "$p" && { echo "$p"; return 0; }
+	if debian_has "linux-modules-$v-$f"; then
+		for p in "linux-binary-$v-$f" "linux-binary-unsigned-$v-$f"; do
+			if debian_has "$p"; then
+				echo "$p linux-modules-$v-$f"
+				return 0
+			fi
+		done
+	fi
+	p="linux-image-$v-$f"
+	debian_has "$p" && { echo "$p"; return 0; }
+	die "Debian kernel $v: none of linux-image-$v-$f-unsigned, linux-binary[-unsigned]-$v-$f with linux-modules-$v-$f, linux-image-$v-$f in $debian_apt_dir"
+}
+
+# fetch_debian SPEC: download and unpack a Debian kernel once; prints the
+# root it is unpacked in (boot/vmlinuz-* and lib/modules/*, or from 7.x
+# usr/lib/modules/*/{vmlinuz,kernel}).
 fetch_debian()
 {
-	local spec=$1 pkg dir deb
-	pkg=$(debian_package "$spec")
-	[ -n "$pkg" ] || die "no Debian kernel package for '$spec' (apt-get update first?)"
-	dir=$out/kernels/$pkg
+	local spec=$1 v pkgs dir
+	debian_apt_ready
+	v=$(debian_version "$spec") || exit 1
+	pkgs=$(debian_kernel_packages "$v") || exit 1
+	dir=$out/kernels/${pkgs%% *}
 	if [ ! -e "$dir/.unpacked" ]; then
-		apt-cache show "$pkg" > /dev/null 2>&1 ||
-			die "no Debian package $pkg (apt-get update first? a series or a version like 6.12.117+deb12)"
-		echo "$prog: fetching $pkg" >&2
+		echo "$prog: fetching $pkgs" >&2
 		rm -rf "$dir" && mkdir -p "$dir"
-		(cd "$dir" && apt-get download "$pkg" > download.log 2>&1) ||
-			{ cat "$dir/download.log" >&2; die "apt-get download $pkg failed"; }
-		deb=$(ls "$dir"/*.deb)
-		dpkg-deb -x "$deb" "$dir/root" || die "dpkg-deb -x $deb failed"
-		rm -f "$deb"
+		# shellcheck disable=SC2086
+		debian_unpack "$dir/root" $pkgs
 		touch "$dir/.unpacked"
 	fi
 	echo "$dir/root"
 }
 
 # check_kernel_spec SPEC: a usage error unless SPEC is a path that exists
-# or looks like a Debian series or version.
+# or looks like a Debian series, major, version or "newest".
 check_kernel_spec()
 {
 	[[ "$1" != */* ]] || [ -e "$1" ] || die_usage "kernel '$1': no such file or directory"
-	[[ "$1" == */* ]] || [[ "$1" =~ ^[0-9]+\.[0-9]+ ]] ||
-		die_usage "kernel '$1': a Debian series or version (6.12, 6.12.117+deb12) or a path"
+	[[ "$1" == */* ]] || [ "$1" = newest ] || [[ "$1" =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+		[[ "$1" =~ ^$DEBIAN_KVER_RE$ ]] ||
+		die_usage "kernel '$1': newest, a Debian major, series or version (7, 6.12, 6.12.117+deb12, 6.1.0-57) or a path"
+}
+
+# kernel_in_tree ROOT: the kernel image of an unpacked kernel package or
+# install tree: boot/vmlinuz-*, (usr/)lib/modules/*/vmlinuz[.unsigned], or
+# ROOT/vmlinuz[.unsigned] (ROOT is a modules directory).  Prints nothing when there is none.
+kernel_in_tree()
+{
+	local f
+	for f in "$1"/boot/vmlinuz-* "$1"/{usr/lib,lib}/modules/*/vmlinuz{,.unsigned} \
+		"$1"/vmlinuz{,.unsigned}; do
+		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	return 0
+}
+
+# modules_in_tree ROOT RELEASE: the modules directory of RELEASE in ROOT
+# ((usr/)lib/modules/RELEASE, or ROOT itself when it is one), else the
+# only one there is.  Prints nothing when there is none.
+modules_in_tree()
+{
+	local d
+	for d in "$1/lib/modules/$2" "$1/usr/lib/modules/$2"; do
+		[ -d "$d/kernel" ] && { echo "$d/"; return 0; }
+	done
+	[ -d "$1/kernel" ] && { echo "$1/"; return 0; }
+	for d in "$1"/lib/modules/*/ "$1"/usr/lib/modules/*/; do
+		[ -d "$d/kernel" ] && { echo "$d"; return 0; }
+	done
+	return 0
 }
 
 # resolve_kernel SPEC: sets bzimage, kmods (may be empty) and kname.
@@ -126,20 +213,23 @@ resolve_kernel()
 	elif [ -f "$spec" ]; then
 		bzimage=$spec
 		kmods=$modules_dir
-	elif [[ "$spec" =~ ^[0-9]+\.[0-9]+ ]] && [[ "$spec" != */* ]]; then
-		root=$(fetch_debian "$spec")
+	elif [[ "$spec" != */* ]]; then
+		root=$(fetch_debian "$spec") || exit 1
 	else
-		die_usage "kernel '$spec': neither a file, a directory nor a Debian version"
+		die_usage "kernel '$spec': neither a file, a directory nor a Debian kernel"
 	fi
 	if [ -n "$root" ]; then
-		bzimage=$(ls "$root"/boot/vmlinuz-* 2>/dev/null | head -n 1)
-		[ -n "$bzimage" ] || die "no boot/vmlinuz-* in $root"
-		kmods=$modules_dir
-		[ -n "$kmods" ] || kmods=$(ls -d "$root"/lib/modules/*/ 2>/dev/null | head -n 1)
+		bzimage=$(kernel_in_tree "$root")
+		[ -n "$bzimage" ] ||
+			die "no kernel image in $root (looked for boot/vmlinuz-*, usr/lib/modules/*/vmlinuz, lib/modules/*/vmlinuz, vmlinuz; also vmlinuz.unsigned)"
 	fi
 	bzimage=$(cd "$(dirname "$bzimage")" && pwd)/$(basename "$bzimage")
 	kname=$(kernel_release "$bzimage")
 	[ -n "$kname" ] || die "$bzimage is not a bzImage (no setup header)"
+	if [ -n "$root" ]; then
+		kmods=$modules_dir
+		[ -n "$kmods" ] || kmods=$(modules_in_tree "$root" "$kname")
+	fi
 }
 
 # kernel_release BZIMAGE: the release string of the boot protocol header

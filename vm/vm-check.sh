@@ -47,14 +47,24 @@ Run the KVM selftests on kvm_amd inside QEMU (TCG) and judge the KTAP
 report with ktap_check.sh and known-issues.txt.
 
   -k KERNEL    the guest kernel (repeatable, or a space-separated list);
-               default "6.1 6.12":
-                 6.1, 6.12, ...    the newest Debian linux-image-*-amd64-unsigned
-                                   of that series (apt-cache, apt-get download)
-                 6.1.0-57, 6.12.117+deb12
+               default "6.1 6.12 newest":
+                 6.1, 6.12, 7.3    the newest Debian kernel of that series in
+                                   any suite (bookworm, its updates, security
+                                   and backports, trixie, trixie-backports, sid)
+                 7                 the newest of that major
+                 newest            the newest Debian kernel of all
+                 6.1.0-57, 6.12.117+deb12, 7.3.4+deb13
                                    that Debian kernel
+               Debian kernels are fetched with a private apt configuration
+               (\$DEBIAN_APT_DIR, default OUT/apt: its own sources list, lists
+               and cache; the machine's apt is not touched), downloaded and
+               unpacked (linux-image-V-amd64-unsigned, or from 7.x
+               linux-binary-unsigned-V-amd64 and linux-modules-V-amd64)
                  PATH              a bzImage (e.g. arch/x86/boot/bzImage), or a
-                                   directory holding boot/vmlinuz-* and
-                                   lib/modules/* (an unpacked kernel package)
+                                   directory: an unpacked kernel package (its
+                                   boot/vmlinuz-* and lib/modules/*, or
+                                   usr/lib/modules/REL/vmlinuz and its modules)
+                                   or a modules directory holding vmlinuz
 EOF
 	usage_modules
 	cat <<EOF
@@ -110,7 +120,7 @@ while getopts k:m:M:p:n:t:f:T:o:s:d:O:c:r:h opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die_usage "unexpected argument '$1'"
-[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12)
+[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12 newest)
 [ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
 	die_usage "bad -o '$test_timeout': seconds"
 is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
