@@ -109,9 +109,9 @@ static inline u32 dirty_ring_occupancy(const struct dirty_ring *ring)
 	u32 n;
 
 	for (n = 0; n < ring->size; n++) {
-		const struct kvm_dirty_gfn *gfn = dirty_ring_entry(ring, ring->fetch + n);
+		const struct kvm_dirty_gfn *entry = dirty_ring_entry(ring, ring->fetch + n);
 
-		if (!dirty_gfn_is_dirty(__atomic_load_n(&gfn->flags, __ATOMIC_ACQUIRE)))
+		if (!dirty_gfn_is_dirty(__atomic_load_n(&entry->flags, __ATOMIC_ACQUIRE)))
 			break;
 	}
 	return n;
