@@ -13,6 +13,12 @@
 #   make vm-check the KVM suite on kvm_amd in QEMU guests (TCG), on the
 #                 newest Debian 6.1, 6.12 and 7.x kernels or on KERNEL=...;
 #                 judged by the same gate (vm/vm-check.sh -h for options)
+#   make lava-job / make lava-check
+#                 the suite as a LAVA job for kernel CI labs; lava-check
+#                 runs it here offline with lava-run, judged by the gate
+#   make vng-check
+#                 the suite through virtme-ng on a kernel you built (or a
+#                 Debian one), with your host's root; judged by the gate
 #   make vmm-check
 #                 QEMU's live migration with the dirty ring (and with the
 #                 bitmap) checked byte for byte in a kvm_amd VM (TCG), on
@@ -158,6 +164,52 @@ vm-check:
 		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") $(if $(VM_STALL),-s "$(VM_STALL)") \
 		$(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") $(if $(VM_OUT),-O "$(VM_OUT)") \
 		$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+
+# The suite as a LAVA job (vm/README.md, "In kernel CI"): make lava-job
+# writes the job, its device dictionary and its images into LAVA_OUT
+# (default lava-out); make lava-check also runs it offline with lava-run
+# (bookworm's lava-dispatcher unpacked there, as root) and judges its KTAP
+# with the same gate.  Make variables (all optional; vm/lava.sh -h):
+#   KERNEL=6.12        one kernel, as for vm-check
+#   MODULES=dir KVM_MODULES=dir KVM_PARAMS="..." NPT=1|0 TESTS="a b"
+#   IMAGE_URL=http://lab/path   the images' URLs (default file://)
+#   VM_TIMEOUT_SCALE=4 VM_TIMEOUT=s VM_STALL=s VM_DEADLINE=s VM_CPUS=n VM_MEM=2G
+LAVA_OPTS = $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
+	$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
+	$(if $(NPT),-n "$(NPT)") $(if $(TESTS),-t "$(TESTS)") $(if $(IMAGE_URL),-u "$(IMAGE_URL)") \
+	$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") \
+	$(if $(VM_STALL),-s "$(VM_STALL)") $(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") \
+	$(if $(LAVA_OUT),-O "$(LAVA_OUT)") $(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+.PHONY: lava-job lava-check
+lava-job:
+	vm/lava.sh $(LAVA_OPTS) job
+lava-check:
+	vm/lava.sh $(LAVA_OPTS) check
+
+# kselftest-lava.sh's LAVA test case names and results on a canned report
+# (no KVM, no LAVA), in make check.
+.PHONY: lava-unit
+lava-unit:
+	vm/lava/kselftest-lava_test.sh
+
+check-unit: lava-unit
+
+# The suite through virtme-ng (vm/README.md, "In kernel CI"): your kernel
+# (or a Debian one) with your host's root over 9p, judged by the same gate.
+# Make variables (all optional; vm/vng-check.sh -h tells more):
+#   KERNEL=6.12        Debian kernels or a bzImage / unpacked kernel, as for vm-check
+#   MODULES=dir KVM_MODULES=dir KVM_PARAMS="..." NPT=1|0 TESTS="a b" VM_FRESH="a b"
+#   VM_TIMEOUT_SCALE=4 VM_TIMEOUT=s VM_STALL=s VM_DEADLINE=s VM_CPUS=n VM_MEM=2G
+#   VNG_OUT=dir        default vng-out; VNG=/path/to/vng to use your own vng
+.PHONY: vng-check
+vng-check:
+	vm/vng-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
+		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
+		$(if $(NPT),-n "$(NPT)") $(if $(TESTS),-t "$(TESTS)") \
+		$(if $(filter undefined,$(origin VM_FRESH)),,-f "$(VM_FRESH)") \
+		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") \
+		$(if $(VM_STALL),-s "$(VM_STALL)") $(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") \
+		$(if $(VNG_OUT),-O "$(VNG_OUT)") $(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
 
 # QEMU's live migration with the dirty ring, checked byte for byte (vmm/).
 # Make variables (all optional; vmm/vmm-check.sh -h tells more):

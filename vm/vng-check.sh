@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vng-check.sh: the KVM selftests on kvm_amd in virtme-ng guests (vng):
+# your kernel (or a Debian one) booted under QEMU TCG with your host's root
+# file system over 9p, the suite built static and run from where it was
+# built, the KTAP report printed as it arrives and judged by ktap_check.sh
+# as vm-check judges it.  `make vng-check` runs this; -h lists the options.
+#
+# virtme-ng is Debian's package (sid's 1.41, pure Python) unpacked with
+# vm/debian-apt.sh into OUT/virtme-ng, with the Python module it needs
+# that bookworm's python3 lacks; VNG=/path/to/vng uses yours instead.
+# Not trixie's 1.35: its init powers off when the host's root has no udev
+# (no /dev/virtio-ports links) where 1.41 falls back to the console.  One
+# vng call per boot: the tests in one boot, those named by -f in boots of
+# their own (one per guest level), as vm-check does.  The script's output
+# comes back on vng's stdout: over virtio-serial when the host's root has
+# udev, else over the console (vng -v), where virtme-ng's init falls back
+# to when it finds no virtio-serial ports.
+# vng is killed when the console stalls and at a deadline.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+selftests=$top/tools/testing/selftests
+kvmdir=$selftests/kvm
+prog="vng-check"
+# shellcheck source=vm/lib.sh
+. "$here/lib.sh"
+# shellcheck source=vm/guard.sh
+. "$here/guard.sh"
+
+kernels=()
+modules_dir=""
+kvm_modules=""
+module_params=""
+npt=1
+tests=()
+fresh_spec="dirty_ring_forged_test dirty_ring_address_space_test"
+test_timeout=""
+scale=4
+stall=300
+deadline=1500
+out=$top/vng-out
+cpus=2
+mem=2G
+vng_version=${VNG_DEBIAN_VERSION:-1.41-1}
+vng_packages=(virtme-ng="$vng_version" python3-argcomplete/bookworm)
+
+usage()
+{
+	cat <<EOF
+Usage: $0 [OPTIONS]
+Run the KVM selftests on kvm_amd in virtme-ng guests (QEMU TCG, the host's
+root over 9p) and judge the KTAP report with ktap_check.sh and
+known-issues.txt.
+
+  -k KERNEL    the guest kernel (repeatable, or a space-separated list);
+               default 6.12: as vm-check's -k (a Debian series, major,
+               version or newest; a bzImage or an unpacked kernel)
+EOF
+	usage_modules
+	cat <<EOF
+  -t TEST      run this test (repeatable or a list); default: every test
+  -f TESTS     tests that get boots of their own, one per guest level
+               unless their KSELFTEST_<TEST>_ARGS has a -g; default
+               "$fresh_spec"; "" for none
+  -T N         KVM_SELFTEST_TIMEOUT_SCALE in the guest; default $scale
+  -o SECONDS   timeout of each test (the runner's -o); default: N times
+               the settings file's
+  -s SECONDS   kill vng when the console prints nothing for this long;
+               default $stall
+  -d SECONDS   kill vng after this long per boot; default $deadline
+  -O DIR       output: build, virtme-ng, kernels, logs; default $out
+  -c CPUS      guest vCPUs; default $cpus
+  -r MEM       guest memory; default $mem
+  -h           this help
+Environment: VNG=/path/to/vng (default: Debian's virtme-ng $vng_version,
+unpacked; VNG_DEBIAN_VERSION=V another Debian version); KSELFTEST_<TEST>_ARGS
+as for the runner.
+Exit status: 0 when every report is complete and has no failure beyond the
+known host issues; 1 otherwise; 2 for bad usage.
+EOF
+}
+
+die_usage()
+{
+	echo "$0: $1" >&2
+	usage >&2
+	exit 2
+}
+
+while getopts k:m:M:p:n:t:f:T:o:s:d:O:c:r:h opt; do
+	case "$opt" in
+	k) read -r -a words <<< "$OPTARG"; kernels+=("${words[@]}") ;;
+	m) modules_dir=$OPTARG ;;
+	M) kvm_modules=$OPTARG ;;
+	p) module_params+=${module_params:+ }$OPTARG ;;
+	n) npt=$OPTARG ;;
+	t) read -r -a words <<< "$OPTARG"; tests+=("${words[@]}") ;;
+	f) fresh_spec=$OPTARG ;;
+	T) scale=$OPTARG ;;
+	o) test_timeout=$OPTARG ;;
+	s) stall=$OPTARG ;;
+	d) deadline=$OPTARG ;;
+	O) out=$OPTARG ;;
+	c) cpus=$OPTARG ;;
+	r) mem=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || die_usage "unexpected argument '$1'"
+[ ${#kernels[@]} -gt 0 ] || kernels=(6.12)
+[ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
+	die_usage "bad -o '$test_timeout': seconds"
+is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
+check_outer_options
+if [ -n "$modules_dir" ] && [ ${#kernels[@]} -ne 1 ]; then
+	die_usage "-m goes with exactly one -k PATH kernel"
+fi
+for k in "${kernels[@]}"; do
+	check_kernel_spec "$k"
+done
+read -r -a fresh <<< "$fresh_spec"
+
+require_tools qemu-system-x86_64 cpio modinfo make strip python3
+# Debian's python3 (whose packages the unpacked modules are built for and
+# apt installs), not another one first on PATH.
+python=/usr/bin/python3
+[ -x "$python" ] || python=$(command -v python3)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# ---- the suite and virtme-ng ----
+
+build_suite()
+{
+	local log=$out/build.log
+	echo "vng-check: building the suite static in $out/build (log: $log)"
+	if ! make -C "$selftests" TARGETS=kvm O="$out/build" LDFLAGS=-static \
+		KSFT_INSTALL_PATH="$out/build/install" install > "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		die "building the suite failed"
+	fi
+	install_dir=$out/build/install
+	mapfile -t all_tests < <(sed -n 's/^kvm://p' "$install_dir/kselftest-list.txt")
+}
+
+# install_vng: sets vng (the command, an array); Debian's virtme-ng
+# unpacked once into $out/virtme-ng unless $VNG names one.
+install_vng()
+{
+	if [ -n "${VNG:-}" ]; then
+		command -v "$VNG" > /dev/null || die "VNG=$VNG: no such command"
+		vng=("$VNG")
+		return 0
+	fi
+	local root=$out/virtme-ng/root
+	"$python" -c 'import requests' 2> /dev/null ||
+		die "$python cannot import requests (Debian: apt-get install python3-requests)"
+	if [ ! -e "$out/virtme-ng/.unpacked" ]; then
+		echo "vng-check: unpacking virtme-ng $vng_version into $out/virtme-ng"
+		debian_apt_ready
+		rm -rf "$out/virtme-ng"
+		debian_unpack "$root" "${vng_packages[@]}"
+		touch "$out/virtme-ng/.unpacked"
+	fi
+	# vng calls virtme-run by name.
+	vng=(env PATH="$root/usr/bin:$PATH" PYTHONPATH="$root/usr/lib/python3/dist-packages"
+		"$python" "$root/usr/bin/vng")
+	"${vng[@]}" --version > /dev/null 2>&1 ||
+		die "the unpacked vng does not run: ${vng[*]} --version"
+}
+
+# ---- one boot ----
+
+# write_conf NAME RUNNER-ARGS...: this boot's configuration for guest.sh.
+write_conf()
+{
+	local name=$1 var
+	shift
+	{
+		echo "VM_LABEL=$(conf_quote "$boot_label")"
+		conf_modules
+		echo "VM_MODDIR=$(conf_quote "$kdir/root/modules")"
+		echo "VM_LIB=$(conf_quote "$here")"
+		echo "VM_HOST_INFO=$(conf_quote "$kvmdir/host_info.sh")"
+		echo "VM_INSTALL=$(conf_quote "$install_dir")"
+		echo "VM_RUN_ARGS=$(conf_quote "$*")"
+		for var in "${!boot_args[@]}"; do
+			echo "export $var=$(conf_quote "${boot_args[$var]}")"
+		done
+	} > "$kdir/$name.conf"
+}
+
+# vng_line LINE: one line of vng's output: printed; between the guest's
+# "ktap begin" and "end" lines, those not its own go to $ktap.
+vng_line()
+{
+	printf '%s\n' "$1"
+	case "$1" in
+	"vng-check: ktap begin") in_report=1 ;;
+	"vng-check: end") ended=1 in_report="" ;;
+	"vng-check: "*) ;;
+	*) [ -z "$in_report" ] || printf '%s\n' "$1" >> "$ktap" ;;
+	esac
+}
+
+# boot NAME RUNNER-ARGS...: one vng call; sets boot_ok.
+boot()
+{
+	local name=$1 ktap=$kdir/$1.ktap in_report="" ended="" append=""
+	shift
+	write_conf "$name" "$@"
+	: > "$ktap"
+	[ -z "$builtin_kvm" ] || append="kvm_amd.npt=$npt${module_params:+ $module_params}"
+	echo "vng-check: $kname, kvm_amd npt=$npt, $boot_label"
+	# vng through a pipe: virtme-run hands QEMU /proc/self/fd/1 as the file
+	# of the script's virtio-serial output, and QEMU opening a regular
+	# file there truncates it and writes from its start.
+	run_guarded "$kdir/$name.out" vng_line sh -c '"$@" 2>&1 | cat' vng \
+		"${vng[@]}" -v --run "$bzimage" --user root \
+		--disable-kvm --force-9p -m "$mem" -p "$cpus" \
+		--qemu-opts="-cpu $cpu_model -accel tcg,thread=single" \
+		${append:+--append "$append"} -- "sh $here/vng/guest.sh $kdir/$name.conf"
+	boot_ok=1
+	if [ -n "$why" ]; then
+		boot_ok=""
+		echo "vng-check: vng killed: $why; the report's last lines:"
+		tail -n 15 "$ktap" | sed 's/^/vng-check:   /'
+	elif [ -z "$ended" ]; then
+		boot_ok=""
+		echo "vng-check: the guest stopped before its end (vng: status $guard_rc, $kdir/$name.out)"
+	fi
+	grep -q '^vng-check: FAILED' "$kdir/$name.out" && boot_ok=""
+	echo "vng-check: boot $name: $guard_secs s; report $ktap"
+	"$kvmdir/ktap_check.sh" "$kvmdir/known-issues.txt" "$ktap" || boot_ok=""
+	summary+=("$(printf '%-24s npt=%s  %-52s %4d s  %s' "$kname" "$npt" "$boot_label" \
+		"$guard_secs" "$([ -n "$boot_ok" ] && echo green || echo FAILED)")")
+	[ -n "$boot_ok" ] || all_ok=""
+}
+
+# ---- the runs ----
+
+# args_var TEST: the KSELFTEST_<TEST>_ARGS variable name.
+args_var()
+{
+	local v=${1^^}
+	echo "KSELFTEST_${v//[^A-Z0-9_]/_}_ARGS"
+}
+
+declare -A guest_env=()
+while IFS='=' read -r var _; do
+	[[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]] && guest_env[$var]=${!var}
+done < <(env)
+
+build_suite
+[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
+for t in "${tests[@]}"; do
+	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "no test '$t' (tests: ${all_tests[*]})"
+done
+for t in "${fresh[@]}"; do
+	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "-f: no test '$t'"
+done
+if [ -z "$test_timeout" ]; then
+	settings_timeout=$(sed -n 's/^timeout=//p' "$kvmdir/settings" | tail -n 1)
+	test_timeout=$((${settings_timeout:-45} * scale))
+fi
+runner_common=(-o "$test_timeout")
+guest_env[KVM_SELFTEST_TIMEOUT_SCALE]=$scale
+install_vng
+
+all_ok=1
+summary=()
+for k in "${kernels[@]}"; do
+	resolve_kernel "$k"
+	kdir=$out/runs/$kname-npt$npt
+	initrd_root=$kdir/root
+	rm -rf "$initrd_root" && mkdir -p "$initrd_root"
+	echo "vng-check: kernel $kname ($bzimage)"
+	pack_modules
+
+	shared=() own=()
+	for t in "${tests[@]}"; do
+		if [[ " ${fresh[*]} " == *" $t "* ]]; then
+			own+=("$t")
+		else
+			shared+=("-t" "kvm:$t")
+		fi
+	done
+	n=0
+	if [ ${#shared[@]} -gt 0 ]; then
+		n=$((n + 1))
+		declare -A boot_args=()
+		for var in "${!guest_env[@]}"; do boot_args[$var]=${guest_env[$var]}; done
+		boot_label="$(( ${#shared[@]} / 2 )) test(s)"
+		boot "boot$n" "${runner_common[@]}" "${shared[@]}"
+	fi
+	for t in "${own[@]}"; do
+		var=$(args_var "$t")
+		if [[ " ${guest_env[$var]:-} " == *" -g "* ]]; then
+			levels=("")
+		else
+			levels=(cpl0 cpl3)
+		fi
+		for g in "${levels[@]}"; do
+			n=$((n + 1))
+			declare -A boot_args=()
+			for v in "${!guest_env[@]}"; do boot_args[$v]=${guest_env[$v]}; done
+			[ -z "$g" ] || boot_args[$var]="-g $g${guest_env[$var]:+ ${guest_env[$var]}}"
+			boot_label="$t${g:+ -g $g} (a boot of its own)"
+			boot "boot$n" "${runner_common[@]}" -t "kvm:$t"
+		done
+	done
+done
+
+echo "vng-check: summary"
+printf 'vng-check:   %s\n' "${summary[@]}"
+[ -n "$all_ok" ] || { echo "vng-check: FAILED"; exit 1; }
+echo "vng-check: all reports green"
