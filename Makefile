@@ -32,6 +32,9 @@
 #                 ring walk loops for ever: make check on a scratch copy of
 #                 the tree with that bug (scripts/hang-proof.sh; at most
 #                 HANG_PROOF_LIMIT seconds, default 600)
+#   make mutation-lib
+#                 the project's own code under its own mutants, judged by
+#                 make check's commands (scripts/mutation-lib.sh; long)
 #   make bugs     build the standalone KVM bug reproducers (bugs/repro)
 #   make lint     checkpatch --strict and shellcheck, clean but for the
 #                 allowance list of scripts/lint.sh
@@ -214,9 +217,10 @@ vng-check:
 # QEMU's live migration with the dirty ring, checked byte for byte (vmm/).
 # Make variables (all optional; vmm/vmm-check.sh -h tells more):
 #   KERNEL=6.12        the outer VM's kernel, as for vm-check (one)
+#   QEMU=7.2|10.0|11.1|system  the QEMU under test (default 10.0), from Debian
 #   MODULES=dir KVM_MODULES=dir NPT=1|0   as for vm-check
 #   KVM_PARAMS="kvm.p=v ..."  module parameters at load
-#   VMM_MODES="ring4096 ring65536 bitmap ring4096-smp2"
+#   VMM_MODES="ring4096 ring65536 bitmap ring4096-smp2 dirtylimit dirtyrate vcpu-dirty-limit"
 #   VMM_NEGATIVE=1     negative control: ring modes must lose pages
 #   VMM_GUEST=elf VMM_MIB=64 VMM_RATE=0   the guest, its working set and pace
 #   VMM_ARGS="..."     more arguments of vmm/migrate.sh (-smp2 pacing, downtime)
@@ -225,7 +229,8 @@ vng-check:
 vmm-check:
 	vmm/vmm-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
 		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
-		$(if $(NPT),-n "$(NPT)") $(if $(VMM_MODES),-t "$(VMM_MODES)") $(if $(VMM_NEGATIVE),-N) \
+		$(if $(NPT),-n "$(NPT)") $(if $(QEMU),-Q "$(QEMU)") \
+		$(if $(VMM_MODES),-t "$(VMM_MODES)") $(if $(VMM_NEGATIVE),-N) \
 		$(if $(VMM_GUEST),-G "$(VMM_GUEST)") $(if $(VMM_MIB),-g "$(VMM_MIB)") \
 		$(if $(VMM_RATE),-R "$(VMM_RATE)") $(if $(VMM_ARGS),-a "$(VMM_ARGS)") \
 		$(if $(VM_STALL),-s "$(VM_STALL)") \
@@ -251,7 +256,15 @@ vmm-check-negative:
 	vmm/negative/check.sh $(if $(NEG_DROP_ONE_IN),-N "$(NEG_DROP_ONE_IN)") \
 		$(if $(VMM_MODES),-t "$(VMM_MODES)") $(if $(KERNEL),-k "$(KERNEL)") \
 		$(if $(NPT),-n "$(NPT)") $(if $(VMM_GUEST),-G "$(VMM_GUEST)") \
-		$(if $(NEG_OUT),-O "$(NEG_OUT)")
+		$(if $(QEMU),-Q "$(QEMU)") $(if $(NEG_OUT),-O "$(NEG_OUT)")
+
+# vm-check's verdict on a guest's report (judge_report() of vm/lib.sh),
+# without QEMU: make check.
+.PHONY: vm-unit
+vm-unit:
+	vm/vm_lib_test.sh
+
+check-unit: vm-unit
 
 # check.sh's verdicts on canned runs (no KVM, no module build): make check.
 .PHONY: vmm-negative-unit
@@ -259,6 +272,15 @@ vmm-negative-unit:
 	vmm/negative/check_test.sh
 
 check-unit: vmm-negative-unit
+
+# The project's own code under its own mutants (scripts/mutation-lib.sh,
+# the catalogue in scripts/mutation-lib/): each mutant applied alone to a
+# scratch copy and judged by make check's commands; fails unless every
+# mutant is killed.  Long (see kvm/ring/README.md); not in CI.
+# MUTATION_LIB_ARGS="-m id,... -o dir" passes options.
+.PHONY: mutation-lib
+mutation-lib:
+	scripts/mutation-lib.sh $(MUTATION_LIB_ARGS)
 
 .PHONY: check-hang-proof
 check-hang-proof:

@@ -425,3 +425,25 @@ conf_quote()
 {
 	printf "'%s'" "${1//\'/\'\\\'\'}"
 }
+
+# judge_report KNOWN KTAP VERDICT: the gate's verdict (ktap_check.sh with
+# KNOWN) on a guest's report KTAP, printed and saved to VERDICT; returns
+# the gate's status, not that of the printing.  A guest's report must name
+# its host (the "# kvm-host:" line its init prints before the suite): the
+# gate would judge a report without one as made on this machine, so that
+# this machine's known issues could excuse the guest's failures; such a
+# report fails.
+judge_report()
+{
+	local rc
+
+	if ! grep -q '^# kvm-host: ' "$2"; then
+		echo "$prog: $2 has no kvm-host line: a guest's report must name its host to be judged" |
+			tee "$3"
+		return 1
+	fi
+	"$top/tools/testing/selftests/kvm/ktap_check.sh" "$1" "$2" > "$3" 2>&1
+	rc=$?
+	cat "$3"
+	return "$rc"
+}

@@ -242,7 +242,7 @@ boot()
 		tail -n 25 "$console" | tr -d '\r' | sed 's/^/vm-check:   /'
 	fi
 	echo "vm-check: boot $name: $boot_secs s; report $ktap; kernel log $console"
-	if ! "$kvmdir/ktap_check.sh" "$kvmdir/known-issues.txt" "$ktap" | tee "$kdir/$name.verdict"; then
+	if ! judge_report "$kvmdir/known-issues.txt" "$ktap" "$kdir/$name.verdict"; then
 		boot_ok=""
 	fi
 	summary+=("$(printf '%-24s npt=%s  %-52s %4d s  %s' "$kname" "$npt" "$boot_label" \

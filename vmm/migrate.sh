@@ -8,10 +8,11 @@
 #
 # Per mode: a source QEMU (-accel kvm with the mode's dirty-ring-size, or
 # the bitmap) runs vmm/guest's dirty_guest.elf; a destination QEMU waits
-# with -S -incoming on a unix socket.  The destination logs no dirty page,
-# so it runs without a ring: a ring there checks nothing and hits QEMU
-# 7.2's start-up race (known-issues.txt, qemu-7.2-dirty-ring-reap-vcpu-
-# creation) for nothing.  Once the guest has passed over its
+# with -S -incoming on a unix socket.  On QEMU 7.x the destination runs
+# without a ring: it logs no dirty page, and a ring there hits QEMU 7.2's
+# start-up race (known-issues.txt, qemu-7.2-dirty-ring-reap-vcpu-creation)
+# for nothing.  QEMU 8.0 fixed that race: from 8.0 on the destination runs
+# with the source's ring, as users run it.  Once the guest has passed over its
 # pages a few times, HMP `migrate -d` starts the precopy and `info migrate`
 # is polled until it ends.  Cases:
 #   migration_completed   status "completed", with the source running until
@@ -34,6 +35,43 @@
 # kvm.dirty_ring_dropped did not grow during a mode, the fault never
 # fired: those two cases are a SKIP, not a pass.
 #
+# The modes of QEMU's features built on the ring (QEMU 8.1 and later for
+# dirtylimit; every rate within tol_pct % + tol_mbs MB/s, see below):
+#   dirtylimit        a migration as above (ring of dl_ring entries, the
+#                     same cases) with the dirty-limit capability, a
+#                     vcpu-dirty-limit of dl_limit MB/s, a
+#                     throttle-trigger-threshold of dl_trigger % (the
+#                     throttle starts at the second dirty sync),
+#                     max-bandwidth dl_bw MB/s and downtime-limit
+#                     dl_downtime ms (see there); more cases:
+#                     dirty_limit_engaged (info vcpu_dirty_limit showed
+#                     the limit on the vCPU during the migration: QEMU
+#                     judged the guest too fast for the link),
+#                     dirty_rate_held (the guest's own rate from then to
+#                     the end, by its PASS lines, at most the limit plus
+#                     QEMU's dead band of dl_tol MB/s); its full exits (where
+#                     QEMU throttles) are counted, not required: a migration
+#                     that ends soon after the throttle engaged has none
+#   dirtyrate         two vCPUs paced at dr_rate0 and dr_rate1 pages/s:
+#                     calc_dirty_rate -r (dirty-ring mode) reports each
+#                     vCPU's and the total rate the guest measured itself
+#                     (ring_measured, ring_rate_per_vcpu, ring_rate_total);
+#                     the same guest in a QEMU without a ring, -b
+#                     (dirty-bitmap mode): the same total (bitmap_rate);
+#                     ring_used, no_qemu_errors
+#   vcpu-dirty-limit  two unpaced vCPUs under dirty logging (a limit on
+#                     vCPU 0 it never reaches): set_vcpu_dirty_limit on
+#                     vCPU 1 shows in info vcpu_dirty_limit
+#                     (limit_queried) with vCPU 1's current rate as the
+#                     guest measures it (current_rate_reported); vCPU 1 is
+#                     held at the limit plus dl_tol (limited_vcpu_held),
+#                     slowed when it ran faster than that
+#                     (limited_vcpu_slowed, else a SKIP), vCPU 0 is not
+#                     (other_vcpu_unaffected); cancelling it
+#                     (limit_cancelled) gives vCPU 1 its rate back
+#                     (limited_vcpu_recovers); throttle_exits,
+#                     no_qemu_errors
+#
 # Each mode also prints one "# vmm-result:" line with what it measured:
 # migration time, downtime, transferred bytes, dirty syncs, tracepoint
 # counts, and the guest's passes per second before and during migration.
@@ -52,6 +90,43 @@ mig_timeout=180
 cpu_model=qemu64
 negative=""
 tracing=/sys/kernel/tracing
+# The modes of QEMU's features built on the ring (see the header).  The
+# tolerance of every rate compared: tol_pct % of the expected one plus
+# tol_mbs MB/s (QEMU reports whole MB/s).  The guest's rate is taken over
+# its whole passes around QEMU's one-second sample, and under nested KVM
+# in a loaded TCG its pace stalls (the pacer restarts after 10 ms late):
+# one second's rate was seen 1.6 times the passes' average.
+tol_pct=50
+tol_mbs=1
+# QEMU's dirty limit leaves a vCPU alone within 25 MB/s of its limit
+# (DIRTYLIMIT_TOLERANCE_RANGE in QEMU's dirtylimit.c, also the tolerance of
+# QEMU's own test): a limited vCPU is held at limit + dl_tol MB/s at most.
+dl_tol=25
+dl_ring=4096		# entries, fewer than the working set's pages: full exits
+dl_limit=1		# vcpu-dirty-limit, MB/s (QEMU's default)
+dl_period=500		# x-vcpu-dirty-limit-period, ms
+dl_trigger=1		# throttle-trigger-threshold, %: throttle at once
+dl_bw=32		# max-bandwidth, MB/s: slower than the guest dirties
+			# under logging (30-45 MB/s seen)
+dl_downtime=2000	# ms: QEMU holds a limited vCPU only at limit +
+			# dl_tol, faster than a loaded nested link (4-11 MB/s
+			# seen): the throttled guest (about 5 MB/s seen)
+			# dirties about 10 MB a round, which this allows;
+			# the unthrottled one dirties its 64 MiB each round
+dr_ring=4096
+dr_mib=32		# 4096 pages a CPU
+dr_rate0=1024		# pages/s: CPU 0 at 4 MB/s, a pass in 4 s
+dr_rate1=512		# CPU 1 at 2 MB/s, a pass in 8 s
+dr_secs=2		# calc_dirty_rate period: shorter than either pass
+vl_ring=4096		# fewer entries than a CPU's pages: full exits
+vl_mib=128		# 16384 pages a CPU: a pass takes more than the
+			# second QEMU measures a rate over, so that the
+			# pages written per second are the dirty rate
+vl_rate=0		# unpaced: as fast as the vCPU dirties under logging
+vl_limit=1		# set_vcpu_dirty_limit on vCPU 1, MB/s
+vl_free=200		# vCPU 0's limit, never reached: dirty logging on
+vl_window=6		# seconds a rate is measured over (twice that limited)
+vl_settle=3		# seconds after a set or cancel before measuring
 # The negative control's kvm.ko counts the pushes it dropped here.
 dropped_file=/sys/module/kvm/parameters/dirty_ring_dropped
 
@@ -62,7 +137,9 @@ Usage: $0 [OPTIONS] MODE...
 Migrate the dirty guest with QEMU once per MODE and print one KTAP test
 per mode.  MODE: ringN (dirty-ring-size=N entries, e.g. ring4096,
 ring65536) or bitmap, optionally followed by -smp2 (two guest vCPUs:
-cpus=2, each dirtying half the working set), e.g. ring4096-smp2.
+cpus=2, each dirtying half the working set), e.g. ring4096-smp2; or one of
+the modes of QEMU's features built on the ring (see the header):
+dirtylimit, dirtyrate, vcpu-dirty-limit.
   -g GUEST     the guest ELF (default $guest)
   -m MIB       guest working set in MiB (default $mib)
   -r RATE      guest pages per second per CPU, 0 = unpaced (default $rate)
@@ -124,12 +201,15 @@ is_count "$rate" || die_usage "bad -r '$rate': pages per second, 0 for unpaced"
 is_count "$smp2_rate" || die_usage "bad -s '$smp2_rate': pages per second, 0 for unpaced"
 [ -z "$downtime_ms" ] || is_count "$downtime_ms" || die_usage "bad -D '$downtime_ms': milliseconds"
 for mode in "$@"; do
+	case "$mode" in
+	dirtylimit|dirtyrate|vcpu-dirty-limit) continue ;;
+	esac
 	case "${mode%-smp2}" in
 	bitmap) ;;
 	ring*) n=${mode%-smp2}
 		n=${n#ring}
 		is_count "$n" && [ "$n" -gt 0 ] || die_usage "bad MODE '$mode'" ;;
-	*) die_usage "bad MODE '$mode': ringN or bitmap, optionally -smp2" ;;
+	*) die_usage "bad MODE '$mode': ringN or bitmap, optionally -smp2, dirtylimit, dirtyrate or vcpu-dirty-limit" ;;
 	esac
 done
 
@@ -187,9 +267,9 @@ start_qemu()
 	qemu-system-x86_64 $accel -cpu "$cpu_model" -m "${ram_mib}M" -smp "$cpus" \
 		-global kvm-apic.vapic=false \
 		-nodefaults -display none -no-reboot \
-		-kernel "$guest" -append "mib=$mib cpus=$cpus rate=$mode_rate" \
+		-kernel "$guest" -append "mib=$mode_mib cpus=$cpus rate=$mode_rate${mode_rate1:+ rate1=$mode_rate1}" \
 		-serial "file:$dir/$side.serial" \
-		-chardev "pipe,id=mon,path=$dir/$side.mon" -mon chardev=mon,mode=readline \
+		-chardev "pipe,id=mon,path=$dir/$side.mon" -monitor chardev:mon \
 		"$@" > "$dir/$side.out" 2> "$dir/$side.err" &
 	eval "${side}_pid=$!"
 	cat 0<> "$dir/$side.mon.out" > "$dir/$side.mon.log" &
@@ -267,15 +347,15 @@ wait_pass()
 	done
 }
 
-# pass_rate SERIAL FROM TO: CPU 0's passes per second (two decimals) over
-# its PASS lines FROM to TO of SERIAL (from the last one before line FROM),
-# by the TSC of the PASS lines and the guest's "DG INFO tsc_khz="; empty
-# without two such lines or without tsc_khz.
+# pass_rate SERIAL FROM TO [CPU]: CPU's (default 0) passes per second (two
+# decimals) over its PASS lines FROM to TO of SERIAL (from the last one
+# before line FROM), by the TSC of the PASS lines and the guest's "DG INFO
+# tsc_khz="; empty without two such lines or without tsc_khz.
 pass_rate()
 {
-	awk -v from="$2" -v to="$3" '
+	awk -v from="$2" -v to="$3" -v cpu="${4:-0}" '
 	/^DG INFO / && match($0, /tsc_khz=[0-9]+/) { khz = substr($0, RSTART + 8, RLENGTH - 8) }
-	/^DG PASS cpu=0 n=[0-9]+ tsc=[0-9]+$/ && NR <= to {
+	$0 ~ "^DG PASS cpu=" cpu " n=[0-9]+ tsc=[0-9]+$" && NR <= to {
 		n = $4; sub(/n=/, "", n); t = $5; sub(/tsc=/, "", t)
 		n += 0; t += 0	# numbers, not strings, in the comparisons below
 		if (NR < from || !have) { n0 = n; t0 = t; have = 1 }
@@ -349,6 +429,41 @@ info_field()
 	sed -n "s/^$2: *//p" "$1" | head -n 1
 }
 
+# mig_field INFO-MIGRATE NAME: status, total_ms, downtime_ms,
+# transferred_kb or dirty_syncs from `info migrate`, in either of its
+# formats: "Migration status: ..." lines up to QEMU 10.0, "Status:",
+# "Time (ms): total=..., down=..." and "key=value" lists from 10.1 on.
+mig_field()
+{
+	if grep -q '^Migration status:' "$1"; then
+		case "$2" in
+		status) info_field "$1" "Migration status" ;;
+		total_ms) info_field "$1" 'total time' | cut -d' ' -f1 ;;
+		downtime_ms) info_field "$1" downtime | cut -d' ' -f1 ;;
+		transferred_kb) info_field "$1" 'transferred ram' | cut -d' ' -f1 ;;
+		dirty_syncs) info_field "$1" 'dirty sync count' ;;
+		esac
+		return
+	fi
+	tr -d '\t' < "$1" | awk -v want="$2" '
+	function kv(key,   m) {
+		if (match($0, key "=[0-9.]+( [KMG]?i?B)?")) {
+			m = substr($0, RSTART + length(key) + 1, RLENGTH - length(key) - 1)
+			return m
+		}
+		return ""
+	}
+	/^Status:/ && want == "status" { sub(/^Status: */, ""); print; exit }
+	/^Time \(ms\):/ && want == "total_ms" { print kv("total"); exit }
+	/^Time \(ms\):/ && want == "downtime_ms" { print kv("down"); exit }
+	/transferred=/ && want == "transferred_kb" {
+		v = kv("transferred"); n = v + 0
+		if (v ~ / B$/) n /= 1024; else if (v ~ /MiB$/) n *= 1024; else if (v ~ /GiB$/) n *= 1048576
+		printf "%d\n", n; exit
+	}
+	/dirty_syncs=/ && want == "dirty_syncs" { print kv("dirty_syncs"); exit }'
+}
+
 # ---- one mode ----
 
 run_mode()
@@ -356,11 +471,14 @@ run_mode()
 	local ring size lm0 tm0 tm1 status side pid bad
 	local ready base pages why got dsrc rc stale_page
 	mode=$1
-	cpus=1 mode_rate=$rate
+	cpus=1 mode_rate=$rate mode_mib=$mib mode_rate1="" dl_result=""
 	case "$mode" in
 	*-smp2) cpus=2 mode_rate=$smp2_rate ;;
 	esac
 	ring=${mode%-smp2}
+	# dirtylimit: a ring smaller than the working set, so that the vCPU
+	# fills it (QEMU throttles at the full exits)
+	[ "$mode" != dirtylimit ] || ring=ring$dl_ring
 	if [ "$ring" = bitmap ]; then
 		accel="-accel kvm"
 		size=""
@@ -368,7 +486,7 @@ run_mode()
 		size=${ring#ring}
 		accel="-accel kvm,dirty-ring-size=$size"
 	fi
-	ram_mib=$((mib + 32))
+	ram_mib=$((mode_mib + 32))
 	dir=/tmp/vmm-$mode
 	rm -rf "$dir" && mkdir -p "$dir"
 	src_pid=""
@@ -381,8 +499,12 @@ run_mode()
 	case_n=0 case_failed=0
 	echo "# selftests: vmm: migrate_$mode"
 	echo "# TAP version 13"
-	echo "# 1..6"
-	diag "$mode: source qemu-system-x86_64 $accel (destination -accel kvm) -m ${ram_mib}M -smp $cpus, guest mib=$mib cpus=$cpus rate=$mode_rate${downtime_ms:+, downtime-limit $downtime_ms ms}${negative:+ (negative control: ring modes must lose pages)}"
+	plan=6
+	[ "$mode" != dirtylimit ] || plan=8
+	echo "# 1..$plan"
+	dst_accel="-accel kvm"
+	[ "$qemu_major" -lt 8 ] || dst_accel=$accel
+	diag "$mode: QEMU $qemu_version, source $accel, destination $dst_accel, -m ${ram_mib}M -smp $cpus, guest mib=$mode_mib cpus=$cpus rate=$mode_rate${downtime_ms:+, downtime-limit $downtime_ms ms}${negative:+ (negative control: ring modes must lose pages)}"
 
 	trace_arm
 	drop0=$(cat "$dropped_file" 2>/dev/null)
@@ -395,7 +517,7 @@ run_mode()
 		why="before migration: $wait_why; source $(qemu_state src)"
 	fi
 	if [ -z "$why" ]; then
-		start_qemu dst "-accel kvm" -S -incoming "unix:$dir/mig.sock"
+		start_qemu dst "$dst_accel" -S -incoming "unix:$dir/mig.sock"
 		hmp_wait_prompt dst || why="the destination's monitor never answered"
 	fi
 	ready=$(grep -m 1 '^DG READY' "$dir/src.serial")
@@ -421,19 +543,21 @@ run_mode()
 	if [ -z "$why" ]; then
 		[ -z "$downtime_ms" ] ||
 			hmp src "migrate_set_parameter downtime-limit $downtime_ms" > "$dir/migrate.out"
+		[ "$mode" != dirtylimit ] || dirtylimit_setup
 		lm0=$(wc -l < "$dir/src.serial") tm0=$(now_cs)
 		hmp src "migrate -d unix:$dir/mig.sock" >> "$dir/migrate.out"
 		while kill -0 "$src_pid" 2>/dev/null; do
 			hmp src "info migrate" > "$dir/info.migrate"
-			status=$(info_field "$dir/info.migrate" "Migration status")
+			[ "$mode" != dirtylimit ] || dirtylimit_poll
+			status=$(mig_field "$dir/info.migrate" status)
 			case "$status" in
 			completed|failed|cancelled) break ;;
 			esac
 			[ $(( $(now_cs) - tm0 )) -lt $((mig_timeout * 100)) ] || break
 			sleep 0.5
 		done
-		tm1=$(now_cs)
-		during=$(pass_rate "$dir/src.serial" "$lm0" "$(wc -l < "$dir/src.serial")")
+		tm1=$(now_cs) lm1=$(wc -l < "$dir/src.serial")
+		during=$(pass_rate "$dir/src.serial" "$lm0" "$lm1")
 		# no pass ended during the migration: less than one in its time
 		[ -n "$during" ] || ! grep -q "^DG INFO .*tsc_khz=" "$dir/src.serial" ||
 			during=$(awk -v cs=$((tm1 - tm0 + 1)) 'BEGIN { printf "<%.2f\n", 100 / cs }')
@@ -443,7 +567,7 @@ run_mode()
 	if [ -n "$why" ]; then
 		report fail migration_completed "$why"
 	elif [ "$status" != completed ]; then
-		report fail migration_completed "status '$status' after $(( (tm1 - tm0) / 100 )) s (timeout ${mig_timeout} s), $(grep -E 'dirty sync count|remaining ram|expected downtime' "$dir/info.migrate" | tr '\n' ' ')$(tr '\n' ' ' < "$dir/migrate.out")"
+		report fail migration_completed "status '$status' after $(( (tm1 - tm0) / 100 )) s (timeout ${mig_timeout} s), $(grep -E 'dirty sync count|remaining ram|expected downtime|dirty_syncs|remain=' "$dir/info.migrate" | tr '\n\t' '  ')$(tr '\n' ' ' < "$dir/migrate.out")"
 		hmp src "migrate_cancel" > /dev/null
 	else
 		hmp src "info status" > "$dir/src.status"
@@ -536,6 +660,8 @@ run_mode()
 		report ok destination_runs_on
 	fi
 
+	[ "$mode" != dirtylimit ] || dirtylimit_cases
+
 	stop_qemu src
 	stop_qemu dst
 
@@ -583,18 +709,437 @@ result_line()
 {
 	local f=$dir/info.migrate
 	echo "# vmm-result: mode=$mode cpus=$cpus status=${status:-none}" \
-		"total_ms=$(info_field "$f" 'total time' | cut -d' ' -f1)" \
-		"downtime_ms=$(info_field "$f" downtime | cut -d' ' -f1)" \
-		"transferred_kb=$(info_field "$f" 'transferred ram' | cut -d' ' -f1)" \
-		"dirty_syncs=$(info_field "$f" 'dirty sync count')" \
+		"total_ms=$(mig_field "$f" total_ms)" \
+		"downtime_ms=$(mig_field "$f" downtime_ms)" \
+		"transferred_kb=$(mig_field "$f" transferred_kb)" \
+		"dirty_syncs=$(mig_field "$f" dirty_syncs)" \
 		"pushes=${pushes:-?} resets=${resets:-?} full_exits=${exits:-?}" \
-		${dropped:+"dropped=$dropped"} \
+		${dropped:+"dropped=$dropped"} ${dl_result:+$dl_result} \
 		"passes_per_s_before=${before:-?} passes_per_s_during=${during:-?}"
+}
+
+# ---- QEMU's features built on the ring ----
+
+# qemu_at_least MAJOR MINOR: is the QEMU under test that version or newer?
+qemu_at_least()
+{
+	local minor=${qemu_version#*.}
+	minor=${minor%%.*}
+	[ "$qemu_major" -gt "$1" ] || { [ "$qemu_major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }
+}
+
+# to_mbs PASSES_PER_S PAGES_PER_PASS: MB/s (MiB, as QEMU counts them), two
+# decimals; "<X" (no whole pass in the window) stays an upper bound.
+to_mbs()
+{
+	awk -v r="$1" -v p="$2" 'BEGIN {
+		lt = sub(/^</, "", r)
+		printf "%s%.2f\n", lt ? "<" : "", r * p / 256 }'
+}
+
+# near KNOWN GOT: GOT within tol_pct % of KNOWN plus tol_mbs MB/s.
+near()
+{
+	awk -v k="$1" -v g="$2" -v p="$tol_pct" -v m="$tol_mbs" 'BEGIN {
+		d = g - k; if (d < 0) d = -d
+		exit !(k != "" && g != "" && d <= k * p / 100 + m) }'
+}
+
+# at_most GOT LIMIT: GOT (maybe "<X") is at most LIMIT.
+at_most()
+{
+	awk -v g="$1" -v l="$2" 'BEGIN { sub(/^</, "", g); exit !(g != "" && g + 0 <= l + 0) }'
+}
+
+# window_rates SIDE SECONDS PAGES: each guest CPU's dirty rate in MB/s over
+# the next SECONDS, by its PASS lines ("<X" when none ended), in rate0 and
+# rate1.
+window_rates()
+{
+	local from to c r
+	from=$(wc -l < "$dir/$1.serial")
+	sleep "$2"
+	to=$(wc -l < "$dir/$1.serial")
+	for c in 0 1; do
+		r=$(pass_rate "$dir/$1.serial" "$from" "$to" "$c")
+		[ -n "$r" ] || r=$(awk -v s="$2" 'BEGIN { printf "<%.2f\n", 1 / s }')
+		eval "rate$c=\$(to_mbs \"\$r\" \"\$3\")"
+	done
+}
+
+# cpu_pass_wait SIDE CPU SECONDS: until CPU ends one more pass; 1 after
+# SECONDS without.
+cpu_pass_wait()
+{
+	local n0 i=0
+	n0=$(grep -c "^DG PASS cpu=$2 " "$dir/$1.serial")
+	while [ "$(grep -c "^DG PASS cpu=$2 " "$dir/$1.serial")" -le "$n0" ]; do
+		i=$((i + 1))
+		[ $i -le $(($3 * 5)) ] || return 1
+		sleep 0.2
+	done
+}
+
+# mode_start MODE CPUS MIB RATE [RATE1]: a fresh directory and KTAP
+# header for a mode that is not one migration.
+mode_start()
+{
+	mode=$1 cpus=$2 mode_mib=$3 mode_rate=$4 mode_rate1=${5:-}
+	ram_mib=$((mode_mib + 32))
+	dir=/tmp/vmm-$mode
+	rm -rf "$dir" && mkdir -p "$dir"
+	src_pid="" dst_pid=""
+	: > "$dir/src.serial"
+	: > "$dir/dst.serial"
+	: > "$dir/src.err"
+	: > "$dir/dst.err"
+	case_n=0 case_failed=0
+	echo "# selftests: vmm: $mode"
+	echo "# TAP version 13"
+}
+
+mode_end()
+{
+	stop_qemu src
+	stop_qemu dst
+	test_n=$((test_n + 1))
+	if [ "$case_failed" -eq 0 ]; then
+		echo "ok $test_n selftests: vmm: $mode"
+	else
+		echo "not ok $test_n selftests: vmm: $mode # exit=1"
+		all_failed=1
+	fi
+}
+
+# guest_start SIDE ACCEL PASSES: start SIDE and wait until each CPU ended
+# PASSES passes; sets why and the guest's pages per CPU (pages_cpu).
+guest_start()
+{
+	local ready pages
+	start_qemu "$1" "$2"
+	hmp_wait_prompt "$1" || { why="the $1 QEMU's monitor never answered"; return; }
+	wait_pass "$1" "$3" 120 || { why="$wait_why; $1 $(qemu_state "$1")"; return; }
+	ready=$(grep -m 1 '^DG READY' "$dir/$1.serial")
+	pages=$(echo "$ready" | sed -n 's/.* pages=\([0-9]*\).*/\1/p')
+	[ -n "$pages" ] || { why="no DG READY line with pages= from the guest: '$ready'"; return; }
+	pages_cpu=$((pages / cpus))
+}
+
+# no_qemu_errors_case: the last case of every mode.
+no_qemu_errors_case()
+{
+	if [ -s "$dir/src.err" ] || [ -s "$dir/dst.err" ]; then
+		report fail no_qemu_errors "QEMU stderr: $(cat "$dir/src.err" "$dir/dst.err" | head -n 4 | tr '\n' ' ')"
+	else
+		report ok no_qemu_errors
+	fi
+}
+
+# calc_rate SIDE -r|-b: HMP calc_dirty_rate over dr_secs seconds, then
+# info dirty_rate until it says "measured" (30 s more at most), printed.
+calc_rate()
+{
+	local i=0
+	hmp "$1" "calc_dirty_rate $2 $dr_secs"
+	sleep "$dr_secs"
+	while :; do
+		hmp "$1" "info dirty_rate" > "$dir/$1.dirty_rate"
+		grep -q '^Status: measured' "$dir/$1.dirty_rate" && break
+		i=$((i + 1))
+		[ $i -le 60 ] || break
+		sleep 0.5
+	done
+	cat "$dir/$1.dirty_rate"
+}
+
+# rate_of FILE [VCPU]: the total (or VCPU's) "Dirty rate: N (MB/s)".
+rate_of()
+{
+	if [ -n "${2:-}" ]; then
+		sed -n "s/^vcpu\[$2\], Dirty rate: \([0-9]*\) .*/\1/p" "$1" | head -n 1
+	else
+		sed -n 's/^Dirty rate: \([0-9]*\) .*/\1/p' "$1" | head -n 1
+	fi
+}
+
+# dirtyrate: calc-dirty-rate against the guest's own rate.  Two vCPUs
+# dirty at two known paces (rate, rate1), each page at most once per
+# measurement (a pass takes longer than the measurement), so that the
+# dirty ring's count (each page once per reset) and the bitmap's (each page
+# once per measurement) both equal the pages written.  The guest's rate is
+# its own: passes by its TSC over the whole run.  QEMU measures
+# dirty-ring mode with a ring; dirty-bitmap mode only without one (QEMU
+# refuses it with a ring), so a second QEMU runs the same guest without.
+run_dirtyrate()
+{
+	local k0 k1 r0 r1 rt bk0 bk1 bt why="" out c c0 p pushes
+	mode_start dirtyrate 2 "$dr_mib" "$dr_rate0" "$dr_rate1"
+	echo "# 1..6"
+	diag "$mode: QEMU $qemu_version, -accel kvm,dirty-ring-size=$dr_ring then -accel kvm, -m ${ram_mib}M -smp 2, guest mib=$mode_mib rate=$dr_rate0 rate1=$dr_rate1 (pages/s), calc_dirty_rate over $dr_secs s; tolerance $tol_pct % + $tol_mbs MB/s"
+	trace_arm
+	guest_start src "-accel kvm,dirty-ring-size=$dr_ring" 2
+	if [ -z "$why" ]; then
+		c0=$(wc -l < "$dir/src.serial") p=$(last_pass "$dir/src.serial")
+		calc_rate src -r > "$dir/ring.out"
+		wait_pass src $((p + 2)) 90 || diag "$wait_why"
+		c=$(wc -l < "$dir/src.serial")
+		k0=$(to_mbs "$(pass_rate "$dir/src.serial" "$c0" "$c" 0)" "$pages_cpu")
+		k1=$(to_mbs "$(pass_rate "$dir/src.serial" "$c0" "$c" 1)" "$pages_cpu")
+		r0=$(rate_of "$dir/ring.out" 0) r1=$(rate_of "$dir/ring.out" 1) rt=$(rate_of "$dir/ring.out")
+		diag "dirty-ring: QEMU vcpu[0] $r0, vcpu[1] $r1, total $rt MB/s; the guest's CPU 0 $k0, CPU 1 $k1 MB/s"
+	fi
+	stop_qemu src
+	pushes=$(trace_count kvm_dirty_ring_push 2>/dev/null)
+
+	if [ -z "$why" ]; then
+		grep -q '^Mode: dirty-ring' "$dir/ring.out" && grep -q '^vcpu\[1\], Dirty rate:' "$dir/ring.out" ||
+			why="calc_dirty_rate -r: no per-vCPU dirty-ring result: $(tr '\n' ' ' < "$dir/ring.out")"
+	fi
+	if [ -n "$why" ]; then
+		report fail ring_measured "$why"
+		report fail ring_rate_per_vcpu "no measurement"
+		report fail ring_rate_total "no measurement"
+	else
+		report ok ring_measured
+		if near "$k0" "$r0" && near "$k1" "$r1"; then
+			report ok ring_rate_per_vcpu
+		else
+			report fail ring_rate_per_vcpu "QEMU vcpu[0] $r0, vcpu[1] $r1 MB/s; the guest dirtied $k0 and $k1 MB/s"
+		fi
+		if near "$(awk -v a="$k0" -v b="$k1" 'BEGIN { print a + b }')" "$rt"; then
+			report ok ring_rate_total
+		else
+			report fail ring_rate_total "QEMU $rt MB/s; the guest dirtied $k0 + $k1 MB/s"
+		fi
+	fi
+
+	# the same guest, no ring: dirty-bitmap mode
+	out=""
+	if [ -z "$why" ]; then
+		guest_start dst "-accel kvm" 2
+	fi
+	if [ -z "$why" ]; then
+		c0=$(wc -l < "$dir/dst.serial") p=$(last_pass "$dir/dst.serial")
+		calc_rate dst -b > "$dir/bitmap.out"
+		wait_pass dst $((p + 2)) 90 || diag "$wait_why"
+		c=$(wc -l < "$dir/dst.serial")
+		bk0=$(to_mbs "$(pass_rate "$dir/dst.serial" "$c0" "$c" 0)" "$pages_cpu")
+		bk1=$(to_mbs "$(pass_rate "$dir/dst.serial" "$c0" "$c" 1)" "$pages_cpu")
+		bt=$(rate_of "$dir/bitmap.out")
+		diag "dirty-bitmap: QEMU $bt MB/s; the guest's CPU 0 $bk0, CPU 1 $bk1 MB/s"
+		if ! grep -q '^Mode: dirty-bitmap' "$dir/bitmap.out" || [ -z "$bt" ]; then
+			report fail bitmap_rate "calc_dirty_rate -b: no dirty-bitmap result: $(tr '\n' ' ' < "$dir/bitmap.out")"
+		elif ! near "$(awk -v a="$bk0" -v b="$bk1" 'BEGIN { print a + b }')" "$bt"; then
+			report fail bitmap_rate "QEMU $bt MB/s; the guest dirtied $bk0 + $bk1 MB/s"
+		elif ! near "$rt" "$bt"; then
+			report fail bitmap_rate "dirty-bitmap $bt MB/s, dirty-ring $rt MB/s"
+		else
+			report ok bitmap_rate
+		fi
+	else
+		report fail bitmap_rate "${why:-no measurement}"
+	fi
+
+	if [ -z "$trace_ok" ]; then
+		report skip ring_used "cannot count the dirty ring tracepoints: $trace_why"
+	elif [ "${pushes:-0}" -gt 0 ]; then
+		report ok ring_used
+	else
+		report fail ring_used "dirty-ring mode measured, yet ${pushes:-no} kvm_dirty_ring_push hits"
+	fi
+	no_qemu_errors_case
+	echo "# vmm-result: mode=$mode cpus=2 status=$([ -n "$why" ] && echo failed || echo measured) ring_vcpu0_mbs=${r0:-?} ring_vcpu1_mbs=${r1:-?} ring_mbs=${rt:-?} bitmap_mbs=${bt:-?} guest_cpu0_mbs=${k0:-?} guest_cpu1_mbs=${k1:-?} pushes=${pushes:-?}"
+	mode_end
+}
+
+# vcpu-dirty-limit: two unpaced vCPUs; a limit on vCPU 1 alone must hold it
+# at the limit (within QEMU's dl_tol MB/s) and not slow vCPU 0, and
+# cancelling it must give vCPU 1 its rate back.  A limit QEMU never
+# reaches on vCPU 0 keeps dirty logging on throughout, so that every rate
+# compared is one under logging.  QEMU throttles a limited vCPU at its
+# ring's full exits.
+run_vcpu_dirty_limit()
+{
+	local b0 b1 l0 l1 c0 c1 cur why="" exits c held
+	mode_start vcpu-dirty-limit 2 "$vl_mib" "$vl_rate"
+	echo "# 1..9"
+	diag "$mode: QEMU $qemu_version, -accel kvm,dirty-ring-size=$vl_ring, -m ${ram_mib}M -smp 2, guest mib=$mode_mib rate=$vl_rate, set_vcpu_dirty_limit $vl_free 0 then $vl_limit 1; windows of $vl_window s"
+	trace_arm
+	guest_start src "-accel kvm,dirty-ring-size=$vl_ring" 2
+	if [ -z "$why" ]; then
+		hmp src "set_vcpu_dirty_limit $vl_free 0" > "$dir/set0.out"
+		sleep "$vl_settle"
+		window_rates src "$vl_window" "$pages_cpu"
+		b0=$rate0 b1=$rate1
+		diag "before the limit on vCPU 1: vCPU 0 $b0, vCPU 1 $b1 MB/s; $(hmp src "info vcpu_dirty_limit" | tr '\n' ' ')"
+		case "$b0$b1" in
+		*"<"*) why="a vCPU ended no pass in the $vl_window s before the limit: $b0 / $b1 MB/s" ;;
+		esac
+	fi
+	if [ -z "$why" ]; then
+		hmp src "set_vcpu_dirty_limit $vl_limit 1" > "$dir/set.out"
+		hmp src "info vcpu_dirty_limit" > "$dir/query.out"
+		sleep "$vl_settle"
+		window_rates src "$((2 * vl_window))" "$pages_cpu"
+		l0=$rate0 l1=$rate1
+		hmp src "info vcpu_dirty_limit" > "$dir/query1.out"
+		hmp src "cancel_vcpu_dirty_limit 1" > "$dir/cancel.out"
+		hmp src "info vcpu_dirty_limit" > "$dir/query2.out"
+		# from the second pass vCPU 1 ends after the cancel (the
+		# first began under the limit)
+		cpu_pass_wait src 1 30 && cpu_pass_wait src 1 30 ||
+			diag "vCPU 1 ended fewer than two passes in 60 s after the cancel"
+		window_rates src "$((2 * vl_window))" "$pages_cpu"
+		c0=$rate0 c1=$rate1
+		diag "MB/s of vCPU 0 / vCPU 1: before $b0 / $b1, vCPU 1 limited $l0 / $l1, after the cancel $c0 / $c1"
+		diag "info vcpu_dirty_limit while limited: $(tr '\n' ' ' < "$dir/query1.out")"
+	fi
+	stop_qemu src
+	exits=$(trace_count kvm_dirty_ring_exit 2>/dev/null)
+
+	if [ -n "$why" ]; then
+		for c in limit_queried current_rate_reported limited_vcpu_held limited_vcpu_slowed \
+			 other_vcpu_unaffected limit_cancelled limited_vcpu_recovers; do
+			report fail "$c" "$why"
+		done
+	else
+		if grep -q "^vcpu\[1\], limit rate $vl_limit (MB/s)" "$dir/query.out" &&
+		   grep -q "^vcpu\[0\], limit rate $vl_free (MB/s)" "$dir/query.out"; then
+			report ok limit_queried
+		else
+			report fail limit_queried "info vcpu_dirty_limit after set_vcpu_dirty_limit $vl_limit 1: $(cat "$dir/set.out" "$dir/query.out" | tr '\n' ' ')"
+		fi
+		cur=$(sed -n 's/^vcpu\[1\], limit rate .*current rate \([0-9]*\) .*/\1/p' "$dir/query1.out")
+		# QEMU's current rate is its last one-second sample of a vCPU it
+		# throttles in steps: compared within its own dead band
+		if [ -n "$cur" ] && awk -v g="${l1#<}" -v c="$cur" -v t="$dl_tol" -v lt="${l1%%[0-9]*}" \
+			'BEGIN { exit !(lt == "<" ? c <= g + t : (c - g <= t && g - c <= t)) }'; then
+			report ok current_rate_reported
+		else
+			report fail current_rate_reported "QEMU's current rate of vCPU 1 '$cur' MB/s, the guest's $l1 MB/s (QEMU's tolerance $dl_tol MB/s)"
+		fi
+		held=$((vl_limit + dl_tol))
+		if at_most "$l1" "$held"; then
+			report ok limited_vcpu_held
+		else
+			report fail limited_vcpu_held "vCPU 1 at $l1 MB/s under a limit of $vl_limit MB/s (QEMU's tolerance $dl_tol MB/s)"
+		fi
+		if ! at_most "$(awk -v h="$held" 'BEGIN { print h * 1.5 }')" "$b1"; then
+			report skip limited_vcpu_slowed "vCPU 1 dirties $b1 MB/s under logging here, too close to the $held MB/s QEMU holds it at to see it slowed"
+		elif at_most "$l1" "$(awk -v b="$b1" 'BEGIN { print b * 0.75 }')"; then
+			report ok limited_vcpu_slowed
+		else
+			report fail limited_vcpu_slowed "vCPU 1 at $l1 MB/s limited, $b1 before"
+		fi
+		if at_most "$(awk -v b="$b0" -v p="$tol_pct" 'BEGIN { print b * (100 - p) / 100 }')" "${l0#<}" &&
+		   [ "${l0#<}" = "$l0" ]; then
+			report ok other_vcpu_unaffected
+		else
+			report fail other_vcpu_unaffected "vCPU 0 at $l0 MB/s while vCPU 1 was limited, $b0 before"
+		fi
+		if grep -q '^vcpu\[1\], limit rate' "$dir/query2.out"; then
+			report fail limit_cancelled "info vcpu_dirty_limit after cancel_vcpu_dirty_limit 1: $(cat "$dir/cancel.out" "$dir/query2.out" | tr '\n' ' ')"
+		else
+			report ok limit_cancelled
+		fi
+		if at_most "$(awk -v b="$b1" -v p="$tol_pct" 'BEGIN { print b * (100 - p) / 100 }')" "${c1#<}" &&
+		   [ "${c1#<}" = "$c1" ]; then
+			report ok limited_vcpu_recovers
+		else
+			report fail limited_vcpu_recovers "vCPU 1 at $c1 MB/s after the cancel, $b1 before the limit"
+		fi
+	fi
+	if [ -z "$trace_ok" ]; then
+		report skip throttle_exits "cannot count the dirty ring tracepoints: $trace_why"
+	elif [ -n "$why" ]; then
+		report fail throttle_exits "$why"
+	elif [ "${exits:-0}" -gt 0 ]; then
+		report ok throttle_exits
+	else
+		report fail throttle_exits "a vCPU was limited, yet ${exits:-no} kvm_dirty_ring_exit hits"
+	fi
+	no_qemu_errors_case
+	echo "# vmm-result: mode=$mode cpus=2 status=$([ -n "$why" ] && echo failed || echo measured) full_exits=${exits:-?} before_mbs=$b0/$b1 limited_mbs=$l0/$l1 qemu_current_mbs=${cur:-?} cancelled_mbs=$c0/$c1"
+	mode_end
+}
+
+# dirtylimit (a migration mode): the dirty-limit capability, a link
+# slower than the guest dirties.
+dirtylimit_setup()
+{
+	local c
+	dl_why="" dl_line0="" dl_t0=""
+	for c in "migrate_set_capability dirty-limit on" \
+		 "migrate_set_parameter x-vcpu-dirty-limit-period $dl_period" \
+		 "migrate_set_parameter vcpu-dirty-limit $dl_limit" \
+		 "migrate_set_parameter throttle-trigger-threshold $dl_trigger" \
+		 "migrate_set_parameter max-bandwidth ${dl_bw}M" \
+		 "migrate_set_parameter downtime-limit $dl_downtime"; do
+		hmp src "$c" >> "$dir/migrate.out"
+	done
+	hmp src "info migrate_capabilities" > "$dir/caps"
+	grep -q '^dirty-limit: on' "$dir/caps" ||
+		dl_why="the dirty-limit capability did not turn on: $(tr '\n' ' ' < "$dir/migrate.out")"
+}
+
+# dirtylimit_poll: during the migration, note when QEMU first shows the
+# limit on the vCPUs (the throttle engaged).
+dirtylimit_poll()
+{
+	[ -z "$dl_line0" ] || return 0
+	hmp src "info vcpu_dirty_limit" > "$dir/vcpu_dirty_limit"
+	if grep -q 'limit rate' "$dir/vcpu_dirty_limit"; then
+		dl_line0=$(wc -l < "$dir/src.serial") dl_t0=$(now_cs)
+		cp "$dir/vcpu_dirty_limit" "$dir/vcpu_dirty_limit.seen"
+	fi
+}
+
+# dirtylimit_cases: dirty_limit_engaged, dirty_rate_held.
+dirtylimit_cases()
+{
+	local r pre held first
+	if [ -n "$dl_why" ]; then
+		report fail dirty_limit_engaged "$dl_why"
+	elif [ -z "$dl_line0" ]; then
+		report fail dirty_limit_engaged "QEMU never limited the vCPUs (status '$status', $(grep -iE 'dirty sync count|dirty_syncs|dirty-limit' "$dir/info.migrate" | tr '\n\t' '  '))"
+	elif grep -q "^vcpu\[0\], limit rate $dl_limit (MB/s)" "$dir/vcpu_dirty_limit.seen"; then
+		diag "throttle engaged $(( (dl_t0 - tm0) / 100 )) s into the migration: $(tr '\n' ' ' < "$dir/vcpu_dirty_limit.seen")$(grep -i 'dirty-limit' "$dir/info.migrate" | tr '\n\t' '  ')"
+		report ok dirty_limit_engaged
+	else
+		report fail dirty_limit_engaged "vcpu-dirty-limit $dl_limit, QEMU shows $(tr '\n' ' ' < "$dir/vcpu_dirty_limit.seen")"
+	fi
+	if [ -z "$dl_line0" ] || [ "$status" != completed ]; then
+		report fail dirty_rate_held "no throttled migration to measure"
+		return
+	fi
+	# whole passes inside the throttled phase only: from the first PASS
+	# line after the throttle engaged to the last before the end
+	first=$(awk -v s="$dl_line0" 'NR > s && /^DG PASS cpu=0 n=[0-9]+ tsc=[0-9]+$/ { print NR; exit }' "$dir/src.serial")
+	r=""
+	[ -z "$first" ] || [ "$first" -ge "$lm1" ] || r=$(pass_rate "$dir/src.serial" $((first + 1)) "$lm1")
+	if [ -z "$r" ]; then
+		report skip dirty_rate_held "no whole pass of the guest between the throttle ($(( (dl_t0 - tm0) / 100 )) s into the migration) and its end ($(( (tm1 - tm0) / 100 )) s): too short to measure"
+		return
+	fi
+	held=$(to_mbs "$r" "$pages")
+	r=$(pass_rate "$dir/src.serial" "$lm0" "$dl_line0")
+	pre=$(to_mbs "${r:-0}" "$pages")
+	diag "the guest dirtied $pre MB/s in the migration before the throttle (link $dl_bw MB/s), $held MB/s after (limit $dl_limit MB/s, QEMU's tolerance $dl_tol MB/s)"
+	if at_most "$held" "$((dl_limit + dl_tol))"; then
+		report ok dirty_rate_held
+	else
+		report fail dirty_rate_held "the guest dirtied $held MB/s under a limit of $dl_limit MB/s (QEMU's tolerance: $dl_tol MB/s)"
+	fi
+	dl_result="held_mbs=$held pre_throttle_mbs=$pre"
 }
 
 [ -r "$guest" ] || { echo "1..0 # SKIP no guest $guest"; exit 4; }
 [ -c /dev/kvm ] || { echo "1..0 # SKIP no /dev/kvm"; exit 4; }
 command -v qemu-system-x86_64 > /dev/null || { echo "1..0 # SKIP no qemu-system-x86_64"; exit 4; }
+
+qemu_version=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p')
+qemu_major=${qemu_version%%.*}
+is_count "$qemu_major" || { echo "1..0 # SKIP cannot tell qemu-system-x86_64's version: $(qemu-system-x86_64 --version 2>&1 | head -n 1)"; exit 4; }
 
 echo "TAP version 13"
 echo "1..$#"
@@ -603,6 +1148,15 @@ all_failed=0
 for mode in "$@"; do
 	ram_case=ram_identical dest_case=destination_runs_on trace_case=ring_used
 	[ "${mode%-smp2}" = bitmap ] && trace_case=ring_unused
+	case "$mode" in
+	dirtyrate) run_dirtyrate; continue ;;
+	vcpu-dirty-limit) run_vcpu_dirty_limit; continue ;;
+	esac
+	if [ "$mode" = dirtylimit ] && ! qemu_at_least 8 1; then
+		test_n=$((test_n + 1))
+		echo "ok $test_n selftests: vmm: migrate_$mode # SKIP QEMU $qemu_version has no dirty-limit migration capability (QEMU 8.1)"
+		continue
+	fi
 	if [ -n "$negative" ] && [ "${mode%-smp2}" != bitmap ]; then
 		ram_case=lost_pages_named dest_case=destination_sees_stale
 	fi

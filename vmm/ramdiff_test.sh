@@ -3,7 +3,8 @@
 #
 # ramdiff_test.sh RAMDIFF: ramdiff on dumps made here: identical dumps,
 # pages one and three passes behind inside the working set, a page outside
-# it, the list limit, and bad input.  KTAP, exit 1 on any failure.
+# it (with them and alone), the list limit, and bad input.  KTAP, exit 1 on
+# any failure.
 set -u
 ramdiff=$1
 tmp=$(mktemp -d)
@@ -45,7 +46,7 @@ cp "$tmp/src" "$tmp/dst"
 ws=(-b 0x10000 -n 32)
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..10"
 check identical 0 "^ramdiff: 0 of 64 pages differ (0 in the working set)$" "${ws[@]}" "$tmp/src" "$tmp/dst"
 page_value "$tmp/dst" 20 8 0
 page_value "$tmp/dst" 40 6 1
@@ -58,7 +59,24 @@ check summary_by_lag 1 "^ramdiff: 2 of 64 pages differ (2 in the working set, de
 printf 'x' | dd of="$tmp/dst" bs=1 seek=$((3 * 4096 + 100)) conv=notrunc status=none
 check outside_working_set 1 "^ramdiff: gpa 0x3000 (outside the working set): 1 bytes differ$" \
 	"${ws[@]}" "$tmp/src" "$tmp/dst"
+# The page outside alone (the first after the working set): a difference,
+# though the working set is identical.
+cp "$tmp/src" "$tmp/dst_out"
+printf 'x' | dd of="$tmp/dst_out" bs=1 seek=$((48 * 4096 + 4095)) conv=notrunc status=none
+check only_outside_working_set 1 "^ramdiff: 1 of 64 pages differ (0 in the working set)$" \
+	"${ws[@]}" "$tmp/src" "$tmp/dst_out"
 check list_limit 1 "^ramdiff: 3 of 64 pages differ (2 not listed)" -l 1 "${ws[@]}" "$tmp/src" "$tmp/dst"
+# ... and it lists that many pages, no more.
+n=$((n + 1))
+listed=$(grep -cE '^ramdiff: (page|gpa) ' "$tmp/out")
+if [ "$listed" -eq 1 ]; then
+	echo "ok $n list_limit_lists_that_many"
+else
+	echo "# -l 1 listed $listed pages, output:"
+	sed 's/^/# /' "$tmp/out"
+	echo "not ok $n list_limit_lists_that_many"
+	fail=1
+fi
 head -c 4096 "$tmp/src" > "$tmp/short"
 check size_mismatch 2 "differ in size" "$tmp/src" "$tmp/short"
 check bad_usage 2 "^Usage:" -b 0x10000 "$tmp/src" "$tmp/dst"

@@ -19,7 +19,7 @@
  *
  *   DG BOOT
  *   DG INFO tsc_khz=K every=E selftest=none|stale
- *   DG READY cpus=N mib=N pages=N base=0xHEX rate=N
+ *   DG READY cpus=N mib=N pages=N base=0xHEX rate=N rate1=N
  *   DG PASS cpu=C n=P tsc=T           (after passes E, 2E, ...: every=E)
  *   DG SELFTEST stale cpu=C page=I gpa=0xHEX n=P
  *   DG STALE cpu=C page=I gpa=0xHEX want=0xHEX got=0xHEX

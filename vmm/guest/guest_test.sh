@@ -102,7 +102,7 @@ passes_ok()
 # Every line is one of the contract's.
 lines_parse()
 {
-	! lines | grep -vqE '^DG (BOOT|INFO tsc_khz=[0-9]+ every=[0-9]+ selftest=(none|stale)|READY cpus=[0-9]+ mib=[0-9]+ pages=[0-9]+ base=0x[0-9a-f]+ rate=[0-9]+|PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+|SELFTEST stale cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ n=[0-9]+|STALE cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ want=0x[0-9a-f]+ got=0x[0-9a-f]+|FAIL .*)$'
+	! lines | grep -vqE '^DG (BOOT|INFO tsc_khz=[0-9]+ every=[0-9]+ selftest=(none|stale)|READY cpus=[0-9]+ mib=[0-9]+ pages=[0-9]+ base=0x[0-9a-f]+ rate=[0-9]+ rate1=[0-9]+|PASS cpu=[0-9]+ n=[0-9]+ tsc=[0-9]+|SELFTEST stale cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ n=[0-9]+|STALE cpu=[0-9]+ page=[0-9]+ gpa=0x[0-9a-f]+ want=0x[0-9a-f]+ got=0x[0-9a-f]+|FAIL .*)$'
 }
 
 echo "1..9"
@@ -113,7 +113,7 @@ running()
 {
 	local cpu
 
-	if ! lines | grep -qxE "DG READY cpus=$2 mib=8 pages=2048 base=0x[0-9a-f]+ rate=0"; then
+	if ! lines | grep -qxE "DG READY cpus=$2 mib=8 pages=2048 base=0x[0-9a-f]+ rate=0 rate1=0"; then
 		result "$1" 1 "no READY line for cpus=$2 mib=8 pages=2048 rate=0"
 		return
 	fi
@@ -216,7 +216,7 @@ result bad_arguments_fail "$bad" "a bad argument was taken"
 
 # The default working set, as the vmm check boots it.
 boot default_mib '^DG PASS cpu=0 n=2 ' 1 -m 256
-if lines | grep -qxE 'DG READY cpus=1 mib=64 pages=16384 base=0x[0-9a-f]+ rate=0' && passes_ok 0 2; then
+if lines | grep -qxE 'DG READY cpus=1 mib=64 pages=16384 base=0x[0-9a-f]+ rate=0 rate1=0' && passes_ok 0 2; then
 	result default_64_mib 0
 else
 	result default_64_mib 1 "no READY for mib=64 or no PASS lines 1 and 2"

@@ -27,6 +27,8 @@ struct config {
 	u32 mib;
 	u32 cpus;
 	u32 rate;		/* pages per second per CPU, 0: no pacing */
+	u32 rate1;		/* CPU 1's, when rate1_set; else rate */
+	bool rate1_set;
 	u32 every;		/* a PASS line every this many passes */
 	bool selftest_stale;
 };
@@ -75,7 +77,7 @@ static void __attribute__((noreturn)) bad_arg(const char *s, const char *end, co
 	while (s < end && n < sizeof(arg) - 1)
 		arg[n++] = *s++;
 	arg[n] = 0;
-	dg_fail("DG FAIL args: '%s': %s (mib=N cpus=1|2 rate=N every=N selftest=stale)\n",
+	dg_fail("DG FAIL args: '%s': %s (mib=N cpus=1|2 rate=N rate1=N every=N selftest=stale)\n",
 		arg, why);
 }
 
@@ -102,6 +104,10 @@ static void parse_arg(const char *s, const char *end)
 		num = &cfg.cpus;
 	else if (word_is(s, eq, "rate"))
 		num = &cfg.rate;
+	else if (word_is(s, eq, "rate1")) {
+		num = &cfg.rate1;
+		cfg.rate1_set = true;
+	}
 	else if (word_is(s, eq, "every"))
 		num = &cfg.every;
 	else
@@ -193,9 +199,16 @@ struct pacer {
 	u64 slack;
 };
 
-static void pacer_init(struct pacer *p)
+static u32 cpu_rate(u32 cpu)
 {
-	p->step = cfg.rate ? div_u64_rem(tsc_hz, cfg.rate, NULL) : 0;
+	return cpu == 1 && cfg.rate1_set ? cfg.rate1 : cfg.rate;
+}
+
+static void pacer_init(struct pacer *p, u32 cpu)
+{
+	u32 rate = cpu_rate(cpu);
+
+	p->step = rate ? div_u64_rem(tsc_hz, rate, NULL) : 0;
 	p->slack = div_u64_rem(tsc_hz * PACE_SLACK_US, 1000000, NULL);
 	p->next = rdtsc();
 }
@@ -249,7 +262,7 @@ static void __attribute__((noreturn)) run(u32 cpu)
 	struct pacer pacer;
 	u64 n;
 
-	pacer_init(&pacer);
+	pacer_init(&pacer, cpu);
 	for (n = 1; ; n++) {
 		u64 want = dg_page_value(n - 1, cpu), value = dg_page_value(n, cpu);
 		u32 i;
@@ -313,12 +326,14 @@ void dg_main(u32 magic, struct mb_info *mbi)
 	tsc_calibrate();
 	if (cfg.rate && !div_u64_rem(tsc_hz, cfg.rate, NULL))
 		dg_fail("DG FAIL args: rate=%u is above the TSC frequency\n", cfg.rate);
+	if (cfg.rate1 && !div_u64_rem(tsc_hz, cfg.rate1, NULL))
+		dg_fail("DG FAIL args: rate1=%u is above the TSC frequency\n", cfg.rate1);
 	dg_printf("DG INFO tsc_khz=%llu every=%u selftest=%s\n", div_u64_rem(tsc_hz, 1000, NULL),
 		  cfg.every, cfg.selftest_stale ? "stale" : "none");
 	if (cfg.cpus > 1)
 		start_ap();
-	dg_printf("DG READY cpus=%u mib=%u pages=%u base=0x%x rate=%u\n",
-		  cfg.cpus, cfg.mib, ws_pages, ws_base, cfg.rate);
+	dg_printf("DG READY cpus=%u mib=%u pages=%u base=0x%x rate=%u rate1=%u\n",
+		  cfg.cpus, cfg.mib, ws_pages, ws_base, cfg.rate, cpu_rate(1));
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	run(0);
 }

@@ -74,7 +74,7 @@ expect()
 {
 	local out rc=0
 	n=$((n + 1))
-	out=$(STUB_DIR=$tmp STUB_CASE=$1 "$tree/vmm/negative/check.sh" -k 6.12.1+deb12 \
+	out=$(STUB_DIR=$tmp STUB_CASE=$1 "$tree/vmm/negative/check.sh" -k 6.12.1+deb12 -t "ring4096 bitmap" \
 		-O "$tmp/out-$1" 2>&1) || rc=$?
 	if [ "$rc" -eq "$2" ] && grep -qF -- "$3" <<< "$out"; then
 		echo "ok $n $1"

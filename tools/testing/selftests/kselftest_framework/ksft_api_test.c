@@ -245,6 +245,21 @@ static void child_hangs_with_handler(void *arg)
 		pause();
 }
 
+/* A SIGTERM handler that exits 0: the case still timed out. */
+static void exit_pass_on_sigterm(int sig)
+{
+	(void)sig;
+	_exit(KSFT_PASS);
+}
+
+static void child_hangs_exits_pass_on_sigterm(void *arg)
+{
+	(void)arg;
+	signal(SIGTERM, exit_pass_on_sigterm);
+	for (;;)
+		pause();
+}
+
 static void child_ignores_sigterm(void *arg)
 {
 	(void)arg;
@@ -298,6 +313,8 @@ static const struct forked_case forked_cases[] = {
 	  "diagnosis from the SIGTERM handler\n" },
 	{ "ksft_case_exit_skip in the child", child_case_exit_skip, 0, 5, KSFT_SKIP, 4, 0, 0,
 	  "ksft_case_exit_skip in the child # SKIP", "# SKIP no vmx\n" },
+	{ "hangs, exits 0 on SIGTERM", child_hangs_exits_pass_on_sigterm, 0, 1,
+	  KSFT_FAIL, KSFT_PASS, 0, 1, "hangs, exits 0 on SIGTERM # TIMEOUT 1 seconds", NULL },
 	{ "ignores SIGTERM", child_ignores_sigterm, 0, 1, KSFT_FAIL, -1, SIGKILL, 1,
 	  "ignores SIGTERM # TIMEOUT 1 seconds", NULL },
 };

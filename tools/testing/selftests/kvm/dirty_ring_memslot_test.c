@@ -19,7 +19,9 @@
  *     unharvested: the entries keep naming the slot and their offsets, the
  *     reset counts them, and stores at the new address are reported;
  *   - memory backed by transparent huge pages is still reported per 4 KiB
- *     page (a SKIP when the host gave the slot no huge page).
+ *     page: the slot is 2 MiB aligned in the host as in the guest, so KVM
+ *     can map it huge (a FAIL if not), and a SKIP when the host gave it no
+ *     huge page.
  */
 #include <unistd.h>
 
@@ -32,6 +34,7 @@
 #define SLOT_RO			2
 #define SLOT_PAGES		64
 #define THP_PAGES		1024	/* 4 MiB: two huge pages */
+#define HUGE_2M			(2ul << 20)
 #define MOVE_OFFSET_GPA		(1ul << 30)
 
 static const enum ring_scenario_id scenarios[] = {
@@ -180,6 +183,10 @@ static void test_thp_per_4k(enum guest_cpl cpl, const void *arg)
 	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, THP_PAGES);
 	vcpu_args_set(vcpu, 1, TEST_MEM_BASE_GPA);
 	hva = addr_gpa2hva(vm, TEST_MEM_BASE_GPA);
+	/* KVM maps a 2 MiB page huge only where gpa and hva agree modulo 2 MiB */
+	TEST_ASSERT(!(((u64)hva - TEST_MEM_BASE_GPA) % HUGE_2M),
+		    "THP slot at gpa %#lx, hva %p: not 2 MiB aligned alike, KVM could never map it huge",
+		    TEST_MEM_BASE_GPA, hva);
 	/* populate before the guest runs, so that the host has the chance to use huge pages */
 	memset(hva, 0, THP_PAGES * GUEST_PAGE_SIZE);
 
@@ -190,6 +197,7 @@ static void test_thp_per_4k(enum guest_cpl cpl, const void *arg)
 	ksft_print_msg("[%s] slot backed by %ld kB of transparent huge pages\n",
 		       test_context(), huge_kb);
 	kvm_vm_free(vm);
+	/* the slot is its own mapping (madvise split it), 2 MiB aligned: any huge page is KVM's to map */
 	if (huge_kb <= 0)
 		test_skip("the slot got no transparent huge page (AnonHugePages %ld kB): only 4 KiB backing was tested",
 			  huge_kb);

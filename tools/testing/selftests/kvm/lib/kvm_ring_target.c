@@ -10,9 +10,13 @@
  * exit to a ring_exit and reads its progress from guest memory
  * (ws_stores_retired()).
  *
- * store_dups is set at CPL0: a host may emulate CPL0 guest code (kvm_pvm
- * does), and KVM logs an emulated write on every store.
+ * store_dups and reversed_flush come from the host (kvm_host_facts_read()):
+ * duplicates are allowed at CPL0 only where KVM emulates CPL0 guest code
+ * (kvm_pvm), and reversed flushes only on kvm_intel with PML before 6.14.
  */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "kvm_ring_target.h"
 #include "processor.h"
 #include "ring_scenario.h"
@@ -165,12 +169,68 @@ static u32 kt_reserve_max(u64 min_entries, u32 size)
 	return reserve < size ? reserve : size - 1;
 }
 
+/* The first line of path, without its newline; false if unreadable. */
+static bool read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, size, f) != NULL;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+static bool module_loaded(const char *sys_module, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", sys_module, name);
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+void kvm_host_facts_read(const char *sys_module, const char *osrelease,
+			 struct kvm_host_facts *facts)
+{
+	char path[256], buf[128];
+	bool pml;
+
+	memset(facts, 0, sizeof(*facts));
+	if (!read_line(osrelease, buf, sizeof(buf)) ||
+	    sscanf(buf, "%u.%u", &facts->major, &facts->minor) != 2)
+		facts->major = facts->minor = 0;
+	if (module_loaded(sys_module, "kvm_intel")) {
+		facts->vendor = "kvm_intel";
+		snprintf(path, sizeof(path), "%s/kvm_intel/parameters/pml", sys_module);
+		pml = read_line(path, buf, sizeof(buf)) && (buf[0] == 'Y' || buf[0] == '1');
+		/* an unreadable version is taken as old: the weaker order */
+		if (pml && (facts->major < 6 || (facts->major == 6 && facts->minor < 14)))
+			facts->reversed_flush = KVM_PML_ENTRIES;
+	} else if (module_loaded(sys_module, "kvm_amd")) {
+		facts->vendor = "kvm_amd";
+	} else {
+		facts->vendor = module_loaded(sys_module, "kvm_pvm") ? "kvm_pvm" : "unknown";
+		facts->cpl0_emulated = true;
+	}
+}
+
+void kvm_host_guarantees(const struct kvm_host_facts *facts, enum guest_cpl cpl,
+			 bool *store_dups, u32 *reversed_flush)
+{
+	*store_dups = cpl == GUEST_CPL0 && facts->cpl0_emulated;
+	*reversed_flush = facts->reversed_flush;
+}
+
 static struct ring_target *kt_create(struct ring_target_factory *f,
 				     const struct ring_target_params *p)
 {
 	const struct kvm_ring_target_config *cfg = f->opaque;
 	u64 max_entries = dirty_ring_max_entries();
 	u64 min_entries = dirty_ring_min_entries();
+	struct kvm_host_facts host;
 	struct kvm_target *kt;
 	u32 i;
 
@@ -184,6 +244,7 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 			 min_entries, max_entries, p->nr_vcpus, p->ring_size);
 		return NULL;
 	}
+	kvm_host_facts_read("/sys/module", "/proc/sys/kernel/osrelease", &host);
 	kt = calloc(1, sizeof(*kt));
 	TEST_ASSERT(kt, "out of memory");
 	kt->t = (struct ring_target) {
@@ -194,7 +255,6 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 		.reserve_max = kt_reserve_max(min_entries, size),
 		/* A PML flush is inside the larger reserve: no batch beyond it. */
 		.batch = 1,
-		.store_dups = cfg->cpl == GUEST_CPL0,
 		.slot_add = kt_slot_add,
 		.slot_set_flags = kt_slot_set_flags,
 		.slot_delete = kt_slot_delete,
@@ -204,6 +264,7 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 		.reset = kt_reset,
 		.destroy = kt_destroy,
 	};
+	kvm_host_guarantees(&host, cfg->cpl, &kt->t.store_dups, &kt->t.reversed_flush);
 	kt->next_gpa = TEST_MEM_BASE_GPA;
 	kt->vm = vm_create_cpl(cfg->cpl);
 	/* every id below the system slot */

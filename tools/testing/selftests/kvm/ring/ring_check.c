@@ -14,6 +14,12 @@
  * further while it runs (a reaper may see entries before the exit), but
  * never past the progress of a stopped vCPU (one store more after a full
  * exit: the store that hit the soft limit).
+ *
+ * A target whose flushes may come newest first (reversed_flush, Intel PML
+ * before Linux 6.14) reports blocks of consecutive items reversed: an entry
+ * that is not the next item may be the newest of a block of up to
+ * reversed_flush items; the block's other items must then follow, newest
+ * first, before any item after it.
  */
 #include <inttypes.h>
 
@@ -34,6 +40,7 @@ enum item_kind {
 	ITEM_DUP,		/* emulated write to a writable page: may be */
 	ITEM_EARLY,		/* store that hit the soft limit, before it retired: may be */
 	ITEM_REPLAY,		/* the same store, run again after the reset: may be */
+	ITEM_DONE,		/* reported, inside a reversed block */
 };
 
 struct item {
@@ -81,6 +88,14 @@ struct chk_vcpu {
 	bool have_index;
 	u32 next_index;
 	struct queue q;
+	/*
+	 * Inside a reversed flush block, which starts at the queue's head: its
+	 * next item is below head + block_next, its newest at head + block_end
+	 * (offsets: the queue may move its items while the block is open).
+	 */
+	bool in_block;
+	u64 block_next;
+	u64 block_end;
 	struct dirty_entry *harvested;	/* since the last reset */
 	u64 nr_harvested;
 	u64 cap_harvested;
@@ -334,7 +349,6 @@ static void matched(struct checker *c, struct chk_vcpu *vc, const struct item *i
 	if (s && it->offset < s->npages && s->page[it->offset] == PAGE_UNKNOWN &&
 	    s->epoch[it->offset] == it->epoch)
 		s->page[it->offset] = PAGE_WRITABLE;
-	vc->q.head++;
 }
 
 /* What a bitmap set collecting every harvested entry holds. */
@@ -347,6 +361,98 @@ static void note_bitmap_entry(struct checker *c, const struct dirty_entry *e)
 		s = find_slot(c, DIRTY_RING_SLOT_ID(e->slot));
 	if (s && e->offset < s->npages)
 		bitmap_set_bit(s->harvested, e->offset);
+}
+
+/* Expand the next n items after the head where the vCPU's progress allows. */
+static void expand_ahead(struct checker *c, struct chk_vcpu *vc, u64 n)
+{
+	while (vc->q.tail - vc->q.head < n && vc->cur.store < expand_limit(vc) &&
+	       expand_one(c, vc))
+		;
+}
+
+/* The offset from the head of the first item among the next n that entry e names. */
+static bool find_item(struct chk_vcpu *vc, u64 n, const struct dirty_entry *e, u64 *off)
+{
+	u64 i;
+
+	for (i = 1; i < n && vc->q.head + i < vc->q.tail; i++) {
+		const struct item *it = &vc->q.it[vc->q.head + i];
+
+		if (it->kind != ITEM_DONE && it->slot == e->slot && it->offset == e->offset) {
+			*off = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Close a reversed block once its oldest item is reported (a block whose
+ * optional items did not happen is closed by the next entry).
+ */
+static void block_close_if_done(struct chk_vcpu *vc)
+{
+	if (vc->block_next)
+		return;
+	vc->q.head += vc->block_end + 1;
+	vc->in_block = false;
+}
+
+/*
+ * Entry e is not the next item: with reversed flushes it may open a block
+ * (the newest of up to reversed_flush items).  True if it did.
+ */
+static bool reversed_block(struct checker *c, struct chk_vcpu *vc, const struct dirty_entry *e)
+{
+	u32 n = c->cfg->reversed_flush;
+	struct item *it;
+	u64 off;
+
+	if (n < 2 || vc->in_block)
+		return false;
+	expand_ahead(c, vc, n);
+	if (!find_item(vc, n, e, &off))
+		return false;
+	it = &vc->q.it[vc->q.head + off];
+	matched(c, vc, it);
+	it->kind = ITEM_DONE;
+	vc->in_block = true;
+	vc->block_next = off;
+	vc->block_end = off;
+	block_close_if_done(vc);
+	return true;
+}
+
+/*
+ * Inside a reversed block: e must be its next item down, past optional
+ * ones.  False if only optional items were left: the block is closed and e
+ * is judged as the next entry after it.
+ */
+static bool judge_block_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_entry *e,
+			      u64 nth)
+{
+	while (vc->block_next) {
+		struct item *it = &vc->q.it[vc->q.head + --vc->block_next];
+
+		if (it->kind == ITEM_DONE)
+			continue;
+		if (it->slot == e->slot && it->offset == e->offset) {
+			matched(c, vc, it);
+			it->kind = ITEM_DONE;
+			block_close_if_done(vc);
+			return true;
+		}
+		if (it->kind == ITEM_FIRST) {
+			fail(c, vc, "vcpu %u entry %lu (ring index %u): expected slot %#x offset %#lx (op %u, store %lu) next in a flush reversed down to store %lu, observed slot %#x offset %#lx",
+			     vcpu_id(c, vc), nth, e->index, it->slot, it->offset, it->op,
+			     it->store, vc->q.it[vc->q.head].store, e->slot, e->offset);
+			return true;
+		}
+		it->kind = ITEM_DONE;	/* an optional item that did not happen */
+	}
+	block_close_if_done(vc);
+	return false;
 }
 
 static void judge_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_entry *e)
@@ -363,6 +469,8 @@ static void judge_entry(struct checker *c, struct chk_vcpu *vc, const struct dir
 	c->v->entries++;
 	if (vc->running && nth >= vc->pushed)
 		replay_full_store(vc);
+	if (vc->in_block && judge_block_entry(c, vc, e, nth))
+		return;
 
 	for (;;) {
 		struct item *it;
@@ -377,8 +485,11 @@ static void judge_entry(struct checker *c, struct chk_vcpu *vc, const struct dir
 		it = &vc->q.it[vc->q.head];
 		if (it->slot == e->slot && it->offset == e->offset) {
 			matched(c, vc, it);
+			vc->q.head++;
 			return;
 		}
+		if (reversed_block(c, vc, e))
+			return;
 		if (it->kind == ITEM_FIRST) {
 			fail(c, vc, "vcpu %u entry %lu (ring index %u): expected slot %#x offset %#lx (op %u, store %lu), observed slot %#x offset %#lx",
 			     vcpu_id(c, vc), nth, e->index, it->slot, it->offset, it->op,
@@ -411,6 +522,7 @@ static void judge_drained(struct checker *c, struct chk_vcpu *vc)
 		return;
 	}
 	vc->q.head = vc->q.tail;
+	vc->in_block = false;
 }
 
 /* Exits */

@@ -45,6 +45,7 @@ struct ring_model *ring_model_create(const struct ring_model_config *cfg)
 		    cfg->reserve, cfg->ring_size);
 	TEST_ASSERT(cfg->nr_vcpus && cfg->nr_vcpus <= RING_MAX_VCPUS, "bad vCPU count %u",
 		    cfg->nr_vcpus);
+	TEST_ASSERT(!cfg->reversed || cfg->batch > 1, "reversed flushes without a batch");
 
 	m = calloc(1, sizeof(*m));
 	TEST_ASSERT(m, "out of memory");
@@ -61,6 +62,11 @@ struct ring_model *ring_model_create(const struct ring_model_config *cfg)
 		vc->ring.gfns = vc->gfns;
 		vc->ring.size = cfg->ring_size;
 		vc->ring.fetch = cfg->start_index;
+		if (cfg->reversed) {
+			/* a held-back entry (MUT_PML_ACROSS_FLUSH) rides with the next batch */
+			vc->pending = calloc(cfg->batch + 2, sizeof(*vc->pending));
+			TEST_ASSERT(vc->pending, "out of memory");
+		}
 	}
 	return m;
 }
@@ -71,8 +77,10 @@ void ring_model_free(struct ring_model *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->cfg.nr_vcpus; i++)
+	for (i = 0; i < m->cfg.nr_vcpus; i++) {
 		free(m->vcpu[i].gfns);
+		free(m->vcpu[i].pending);
+	}
 	for (i = 0; i < RING_MODEL_MAX_SLOTS; i++)
 		free(m->slot[i].logged);
 	free(m);
@@ -192,18 +200,57 @@ static void push_entry(const struct ring_model *m, struct ring_model_vcpu *vc, u
 	vc->dirty_index++;
 }
 
+/* An entry for ring `ring`: pushed now, or buffered until the flush in reversed mode. */
+static void log_entry(struct ring_model *m, u32 vcpu, u32 ring, u32 slot, u64 offset)
+{
+	struct ring_model_vcpu *vc = &m->vcpu[vcpu];
+
+	if (!m->cfg.reversed) {
+		push_entry(m, &m->vcpu[ring], slot, offset);
+		return;
+	}
+	vc->pending[vc->nr_pending++] = (struct ring_model_pending){ ring, slot, offset };
+}
+
+/*
+ * Reversed mode: push the buffered entries newest first.  At a soft-full
+ * check (not an exit) MUT_PML_ACROSS_FLUSH holds this flush's oldest entry
+ * back and pushes it after the next flush's entries.
+ */
+static void flush_pending(struct ring_model *m, u32 vcpu, bool at_exit)
+{
+	struct ring_model_vcpu *vc = &m->vcpu[vcpu];
+	u32 own = vc->carried ? 1 : 0;		/* this flush's oldest entry */
+	bool hold = !at_exit && mutant(m, MUT_PML_ACROSS_FLUSH) && vc->nr_pending > own + 1;
+	struct ring_model_pending *p;
+	u32 i;
+
+	for (i = vc->nr_pending; i > own + hold; i--) {
+		p = &vc->pending[i - 1];
+		push_entry(m, &m->vcpu[p->ring], p->slot, p->offset);
+	}
+	if (vc->carried) {
+		p = &vc->pending[0];
+		push_entry(m, &m->vcpu[p->ring], p->slot, p->offset);
+	}
+	if (hold)
+		vc->pending[0] = vc->pending[own];
+	vc->nr_pending = hold;
+	vc->carried = hold;
+}
+
 static void push(struct ring_model *m, u32 vcpu, const struct ring_model_slot *s, u64 page)
 {
-	struct ring_model_vcpu *vc = &m->vcpu[mutant(m, MUT_SHARED_RING) ? 0 : vcpu];
+	u32 ring = mutant(m, MUT_SHARED_RING) ? 0 : vcpu;
 	u32 slot = entry_slot(m, s);
 	u64 offset = entry_offset(m, s, page);
 
 	m->vcpu[vcpu].pushes++;
 	if (mutant(m, MUT_DROP_EVERY_K) && m->vcpu[vcpu].pushes % MUT_EVERY_K == 0)
 		return;
-	push_entry(m, vc, slot, offset);
+	log_entry(m, vcpu, ring, slot, offset);
 	if (mutant(m, MUT_DUPLICATE_EVERY_K) && m->vcpu[vcpu].pushes % MUT_EVERY_K == 0)
-		push_entry(m, vc, slot, offset);
+		log_entry(m, vcpu, ring, slot, offset);
 }
 
 /* The used count at which the vCPU exits full. */
@@ -253,12 +300,12 @@ static bool full_on_entry(struct ring_model *m, u32 vcpu)
 
 /*
  * Checked after a push: does the vCPU exit before the store retires?  In
- * batch mode only every batch-th push of a run is checked.
+ * batch mode only every batch-th push of a run is checked, after the flush.
  */
 static bool full_after_push(struct ring_model *m, u32 vcpu)
 {
 	struct ring_model_vcpu *vc = &m->vcpu[vcpu];
-	u32 used = full_used(m, vcpu);
+	u32 used;
 	bool full;
 
 	if (mutant(m, MUT_NO_FULL_EXIT))
@@ -269,12 +316,14 @@ static bool full_after_push(struct ring_model *m, u32 vcpu)
 		if (++vc->unchecked < len)
 			return false;
 		vc->unchecked = 0;
-		if (mutant(m, MUT_BATCH_STALE_CHECK)) {
-			u32 seen = vc->checked_used;
+		flush_pending(m, vcpu, false);
+	}
+	used = full_used(m, vcpu);
+	if (m->cfg.batch > 1 && mutant(m, MUT_BATCH_STALE_CHECK)) {
+		u32 seen = vc->checked_used;
 
-			vc->checked_used = used;
-			used = seen;
-		}
+		vc->checked_used = used;
+		used = seen;
 	}
 	full = used >= full_threshold(m);
 	if (mutant(m, MUT_OVERSHOOT_BATCH))
@@ -367,6 +416,7 @@ enum ring_exit ring_model_run(struct ring_model *m, u32 vcpu, struct ring_progre
 				  vc->progress.op);
 		}
 	}
+	flush_pending(m, vcpu, true);
 	*progress = vc->progress;
 	return exit;
 }

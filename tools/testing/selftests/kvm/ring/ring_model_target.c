@@ -65,6 +65,7 @@ static struct ring_target *model_create(struct ring_target_factory *f,
 		.emulated = tc->emulated,
 		.replay_full_store = tc->replay_full_store,
 		.batch = tc->batch,
+		.reversed = tc->reversed,
 		.mutant = tc->mutant,
 	};
 	struct ring_target *t;
@@ -83,6 +84,7 @@ static struct ring_target *model_create(struct ring_target_factory *f,
 	t->reserve_max = mc.reserve;
 	t->batch = tc->claimed_batch ?: tc->batch ?: 1;
 	t->store_dups = tc->emulated;
+	t->reversed_flush = tc->reversed ? tc->batch : 0;
 	t->max_slot_id = 32767;
 	t->slot_add = model_slot_add;
 	t->slot_set_flags = model_slot_set_flags;

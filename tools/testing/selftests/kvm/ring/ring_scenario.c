@@ -267,6 +267,7 @@ bool rs_end(struct ring_ctx *ctx)
 	cfg->reserve_max = t->reserve_max;
 	cfg->batch = t->batch;
 	cfg->store_dups = t->store_dups;
+	cfg->reversed_flush = t->reversed_flush;
 	cfg->nr_vcpus = t->nr_vcpus;
 	for (v = 0; v < t->nr_vcpus; v++)
 		TEST_ASSERT(cfg->script[v], "scenario did not load a script into vCPU %u", v);

@@ -155,7 +155,7 @@ int main(void)
 						 KSFT_FAIL };
 
 	ksft_print_header();
-	ksft_set_plan(13);
+	ksft_set_plan(14);
 	run("nothing_new", "0\n", NULL, NULL, &clean);
 	run("benign_lines_and_other_taint", "4096\n",
 	    "6,300,9100,-;kvm: some note\n"
@@ -170,6 +170,9 @@ int main(void)
 	    "4,402,9202,-;kernel BUG at arch/x86/kvm/mmu/mmu.c:1234!\n"
 	    "4,403,9203,-;general protection fault, probably for non-canonical address\n",
 	    NULL, &four);
+	run("bug_line_alone", "0\n", "2,410,9210,-;BUG: kernel NULL pointer dereference, address: 0\n",
+	    NULL, &(struct expect){ HARM_FOUND, 1, NULL, "logged 1 WARNING/BUG/Oops lines",
+				    KSFT_FAIL });
 	run("plain_lines_in_pieces", "0\n", "WARNING: at x\nOops", NULL, &(struct expect){
 		HARM_FOUND, 2, NULL, "logged 2 WARNING", KSFT_FAIL });
 	run("already_warn_tainted", "512\n", NULL, NULL, &blind);

@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +55,7 @@
 #define FAKE_RIP		0x4242ul
 #define RING_ENTRIES		256
 #define SLOT_PAGES		64
+#define HUGE_2M			(2ul << 20)	/* what KVM maps huge: a 2 MiB aligned page */
 
 /* The fake KVM */
 
@@ -723,6 +725,177 @@ static void provoke_vcpu_setup(long arg)
 	vm_vcpu_add(vm_create_cpl(GUEST_CPL0), 0, guest_ws_main);
 }
 
+/* Log modes are named exactly, by name or alias: a prefix (-m c) or another case is no mode. */
+static void provoke_log_mode_parse(long arg)
+{
+	static const char *const refused[] = {
+		"", "c", "clea", "clear_", "clear_lo", "r", "rin", "rings", "get_lo", "g", "al",
+		"RING", "Clear", "ring ", " ring", "all,ring",
+	};
+	unsigned int m;
+	size_t i;
+
+	for (m = 0; m < NR_LOG_MODES; m++) {
+		TEST_ASSERT_EQ(log_mode_parse(log_modes[m].name), 1u << m);
+		TEST_ASSERT_EQ(log_mode_parse(log_modes[m].alias), 1u << m);
+	}
+	TEST_ASSERT_EQ(log_mode_parse("all"), LOG_MODES_ALL);
+	for (i = 0; i < ARRAY_SIZE(refused); i++)
+		TEST_ASSERT(!log_mode_parse(refused[i]), "log mode \"%s\" accepted as %#x",
+			    refused[i], log_mode_parse(refused[i]));
+}
+
+/*
+ * A memslot deleted, then one with the same id added elsewhere: lookups by
+ * id and by gpa find the new region only (arg 1: and the old gpa is in no slot).
+ */
+static void provoke_memslot_reuse(long arg)
+{
+	const gpa_t old_gpa = TEST_MEM_BASE_GPA, new_gpa = TEST_MEM_BASE_GPA + (1ul << 30);
+	struct kvm_vm *vm = fake_vm(0, 0);
+	struct mem_region *r;
+
+	vm_mem_region_add(vm, BACKING_ANON, 3, old_gpa, 16, KVM_MEM_LOG_DIRTY_PAGES);
+	vm_mem_region_add(vm, BACKING_ANON, 4, old_gpa + 16 * GUEST_PAGE_SIZE, 8, 0);
+	vm_mem_region_delete(vm, 3);
+	vm_mem_region_add(vm, BACKING_ANON, 3, new_gpa, 32, 0);
+	r = vm_mem_region(vm, 3);
+	TEST_ASSERT_EQ(r->kvm.guest_phys_addr, new_gpa);
+	TEST_ASSERT_EQ(r->kvm.memory_size, 32 * GUEST_PAGE_SIZE);
+	TEST_ASSERT_EQ(r->kvm.flags, 0);
+	TEST_ASSERT_EQ((u64)addr_gpa2hva(vm, new_gpa + 31 * GUEST_PAGE_SIZE),
+		       (u64)r->host_mem + 31 * GUEST_PAGE_SIZE);
+	TEST_ASSERT_EQ(vm_mem_region(vm, 4)->kvm.guest_phys_addr, old_gpa + 16 * GUEST_PAGE_SIZE);
+	if (arg == 1)
+		addr_gpa2hva(vm, old_gpa);
+	if (arg == 2)	/* the first page past slot 4, which slot 3 no longer covers */
+		addr_gpa2hva(vm, old_gpa + 24 * GUEST_PAGE_SIZE);
+	if (arg == 3) {	/* an id deleted and not added again is no memslot */
+		vm_mem_region_delete(vm, 4);
+		vm_mem_region(vm, 4);
+	}
+}
+
+/* A THP-backed slot is 2 MiB aligned in the host as in the guest: KVM can map it huge. */
+static void provoke_thp_alignment(long arg)
+{
+	struct kvm_vm *vm = fake_vm(0, 0);
+	u64 hva, gpa = TEST_MEM_BASE_GPA + 2 * HUGE_2M;
+
+	vm_mem_region_add(vm, BACKING_ANON, 2, TEST_MEM_BASE_GPA, 3, 0);
+	vm_mem_region_add(vm, BACKING_ANON_THP, 3, gpa, 1024, 0);
+	hva = (u64)addr_gpa2hva(vm, gpa);
+	TEST_ASSERT(!(hva % HUGE_2M), "THP slot at hva %#lx: not 2 MiB aligned", hva);
+	TEST_ASSERT_EQ(hva, (u64)vm_mem_region(vm, 3)->host_mem);
+}
+
+/* The vCPU watchdog of a KVM_RUN that returned in time never fires afterwards. */
+static volatile sig_atomic_t watchdog_fired;
+
+static void count_watchdog(int sig)
+{
+	watchdog_fired++;
+}
+
+static void provoke_watchdog_disarmed(long arg)
+{
+	struct kvm_vm *vm = fake_vm(1, 0);
+	struct kvm_vcpu *vcpu = vm->vcpus[0];
+	struct sigaction sa = { .sa_handler = count_watchdog };
+	struct timespec left = { .tv_sec = 1, .tv_nsec = 500 * 1000 * 1000 };
+
+	fake.exit_reason = KVM_EXIT_HLT;
+	vcpu->watchdog_s = 1;
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, KVM_EXIT_HLT);
+	/* the library's handler was installed at the first KVM_RUN: count its signal instead */
+	TEST_ASSERT(!sigaction(SIGUSR2, &sa, NULL), "sigaction");
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &left, &left) == EINTR)
+		;
+	TEST_ASSERT(!watchdog_fired,
+		    "the vCPU watchdog (%u s) fired %d times in the 1.5 s after KVM_RUN returned",
+		    vcpu->watchdog_s, (int)watchdog_fired);
+}
+
+/*
+ * The host's guarantees (kvm_ring_target.c) from a sysfs and an osrelease
+ * of our own: which vendor module, PML, the kernel version.
+ */
+struct host_case {
+	const char *module;	/* the vendor module loaded, NULL: none */
+	const char *pml;	/* kvm_intel's pml parameter */
+	const char *release;
+	bool cpl0_emulated;
+	u32 reversed_flush;
+};
+
+static const struct host_case host_cases[] = {
+	{ "kvm_intel", "Y", "6.12.48+deb13-amd64", false, KVM_PML_ENTRIES },
+	{ "kvm_intel", "Y", "5.15.0-119-generic", false, KVM_PML_ENTRIES },
+	{ "kvm_intel", "Y", "6.13.12", false, KVM_PML_ENTRIES },
+	{ "kvm_intel", "Y", "6.14.0", false, 0 },
+	{ "kvm_intel", "Y", "7.3.1-arch1", false, 0 },
+	{ "kvm_intel", "N", "6.1.0-57-amd64", false, 0 },
+	{ "kvm_amd", NULL, "6.1.0-57-amd64", false, 0 },
+	{ "kvm_pvm", NULL, "6.18.0", true, 0 },
+	{ NULL, NULL, "6.18.0", true, 0 },
+};
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	TEST_ASSERT(f && fprintf(f, "%s\n", text) > 0 && !fclose(f), "%s", path);
+}
+
+static void provoke_host_facts(long arg)
+{
+	char root[] = "/tmp/lib_checks_host.XXXXXX", mod[96], dir[160], par[192], pml[224];
+	char rel[96];
+	struct kvm_host_facts facts;
+	u32 reversed[2];
+	bool dups[2];
+	size_t i;
+
+	TEST_ASSERT(mkdtemp(root), "mkdtemp");
+	snprintf(mod, sizeof(mod), "%s/module", root);
+	snprintf(rel, sizeof(rel), "%s/osrelease", root);
+	TEST_ASSERT(!mkdir(mod, 0700), "mkdir %s", mod);
+	for (i = 0; i < ARRAY_SIZE(host_cases); i++) {
+		const struct host_case *h = &host_cases[i];
+
+		write_file(rel, h->release);
+		if (h->module) {
+			snprintf(dir, sizeof(dir), "%s/%s", mod, h->module);
+			snprintf(par, sizeof(par), "%s/parameters", dir);
+			snprintf(pml, sizeof(pml), "%s/pml", par);
+			TEST_ASSERT(!mkdir(dir, 0700) && !mkdir(par, 0700), "mkdir %s", par);
+			if (h->pml)
+				write_file(pml, h->pml);
+		}
+		kvm_host_facts_read(mod, rel, &facts);
+		kvm_host_guarantees(&facts, GUEST_CPL0, &dups[0], &reversed[0]);
+		kvm_host_guarantees(&facts, GUEST_CPL3, &dups[1], &reversed[1]);
+		if (h->module) {
+			unlink(pml);
+			rmdir(par);
+			rmdir(dir);
+		}
+		TEST_ASSERT(facts.cpl0_emulated == h->cpl0_emulated &&
+			    facts.reversed_flush == h->reversed_flush &&
+			    dups[0] == h->cpl0_emulated && !dups[1] &&
+			    reversed[0] == h->reversed_flush && reversed[1] == h->reversed_flush,
+			    "%s pml=%s on %s: CPL0 %s, reversed flushes of %u, duplicates at CPL0 %d CPL3 %d, the target's flushes %u/%u; wanted %s, %u",
+			    h->module ?: "no vendor module", h->pml ?: "-", h->release,
+			    facts.cpl0_emulated ? "emulated" : "native", facts.reversed_flush,
+			    dups[0], dups[1], reversed[0], reversed[1],
+			    h->cpl0_emulated ? "emulated" : "native", h->reversed_flush);
+	}
+	unlink(rel);
+	rmdir(mod);
+	rmdir(root);
+}
+
 /* The library's lookups: a memslot (arg 0), a guest physical (1) or a guest virtual address (2). */
 static void provoke_lookup(long arg)
 {
@@ -770,7 +943,17 @@ enum checker_fault {
 	CHK_VCPU_UNKNOWN,	/* an event of vCPU 1 of 1 */
 	CHK_EVENT_UNKNOWN,	/* an event of no known kind */
 	CHK_BAD_CONFIG,		/* a reserve as large as the ring */
+	/* round 1 in flushes of 4, reversed: pages 3 2 1 0 7 6 5 4 */
+	CHK_REVERSED,		/* ... from a target whose flushes of 4 come reversed */
+	CHK_REVERSED_UNCLAIMED,	/* ... from a target that claims store order */
+	CHK_REVERSED_TOO_LONG,	/* 7..0: a block of 8, though flushes hold 4 */
+	CHK_REVERSED_ACROSS,	/* 3 2 1 7 6 5 4 0: page 0 pushed after the next flush */
+	CHK_BITMAP_COUNT,	/* a bitmap set of round 1 that counts 7 of its 8 entries */
+	CHK_BITMAP_BIT,		/* ... whose bitmap has page 0 clear and page 8 set */
+	CHK_DUPLICATE,		/* page 7 reported twice in one reset cycle, no emulation */
 };
+
+#define CHK_FLUSH	4	/* the reversed flush of the CHK_REVERSED* targets */
 
 #define CHK_RING	16
 #define CHK_RESERVE	4
@@ -784,6 +967,15 @@ static void record_entries(struct ring_record *rec, u32 *index, u64 from, u64 n)
 
 		ring_record_entry(rec, 0, &e);
 	}
+}
+
+/* Pages from + n - 1 down to from, as a flush pushed newest first. */
+static void record_entries_reversed(struct ring_record *rec, u32 *index, u64 from, u64 n)
+{
+	u64 i;
+
+	for (i = from + n; i > from; i--)
+		record_entries(rec, index, i - 1, 1);
 }
 
 static void record_exit(struct ring_record *rec, enum ring_exit exit, u64 stores, u32 op,
@@ -807,12 +999,15 @@ static void provoke_checker(long fault)
 		.ring_size = CHK_RING, .reserve_min = CHK_RESERVE, .reserve_max = CHK_RESERVE,
 		.nr_vcpus = 1, .script = { script },
 	};
+	const unsigned long round1_bits = 0xff, wrong_bits = 0x1fe;
 	struct ring_verdict v;
 	struct ring_record rec;
 	u32 index = 0;
 
 	if (fault == CHK_BAD_CONFIG)
 		cfg.reserve_min = cfg.reserve_max = CHK_RING;
+	if (fault >= CHK_REVERSED && fault != CHK_REVERSED_UNCLAIMED)
+		cfg.reversed_flush = CHK_FLUSH;
 	ring_record_init(&rec);
 	ring_record_slot(&rec, RING_SLOT_ADD, 0, 20, KVM_MEM_LOG_DIRTY_PAGES);
 	/* Round 1: 8 stores, a sync exit, 8 entries, a reset. */
@@ -831,6 +1026,15 @@ static void provoke_checker(long fault)
 		record_entries(&rec, &index, 1, 1);
 		record_entries(&rec, &index, 0, 1);
 		record_entries(&rec, &index, 2, 6);
+	} else if (fault == CHK_REVERSED || fault == CHK_REVERSED_UNCLAIMED) {
+		record_entries_reversed(&rec, &index, 0, 4);
+		record_entries_reversed(&rec, &index, 4, 4);
+	} else if (fault == CHK_REVERSED_TOO_LONG) {
+		record_entries_reversed(&rec, &index, 0, 8);
+	} else if (fault == CHK_REVERSED_ACROSS) {
+		record_entries_reversed(&rec, &index, 1, 3);
+		record_entries_reversed(&rec, &index, 4, 4);
+		record_entries(&rec, &index, 0, 1);
 	} else if (fault == CHK_INDEX_SKIPPED) {
 		record_entries(&rec, &index, 0, 1);
 		index++;
@@ -840,8 +1044,13 @@ static void provoke_checker(long fault)
 	}
 	if (fault == CHK_NEVER_WRITTEN)
 		record_entries(&rec, &index, 15, 1);
+	if (fault == CHK_DUPLICATE)
+		record_entries(&rec, &index, 7, 1);
 	ring_record_drained(&rec, 0);
 	ring_record_reset(&rec, fault == CHK_RESET_COUNT ? 7 : 8, fault == CHK_RESET_STALE);
+	/* The harvester's bitmap set of round 1: pages 0..7, from 8 entries. */
+	ring_record_bitmap(&rec, 0, 20, fault == CHK_BITMAP_BIT ? &wrong_bits : &round1_bits,
+			   fault == CHK_BITMAP_COUNT ? 7 : 8);
 	if (fault == CHK_PROGRESS_BACK)
 		record_exit(&rec, RING_EXIT_SYNC, 6, 2, 0);
 	/* Round 2: a full exit at 12 used, the 12th store logged before it retired. */
@@ -973,6 +1182,7 @@ static const struct lib_check checks[] = {
 		(1u << LOG_MODE_GET_LOG) | (1u << LOG_MODE_CLEAR_LOG),
 		"log mode clear_log: KVM does not offer KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 with KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE"),
 	QUIET("log_modes_offered", provoke_log_modes, -1),
+	QUIET("log_mode_names_exact", provoke_log_mode_parse, 0),
 	FIRES("wait_ring_never_released", provoke_wait_released, 0,
 		"RING OVERFLOW: vCPU 0's ring of 256 entries exits full for 50 ms while nothing resets its ring"),
 	/* dirty_ring.c: capabilities, enabling and mapping the ring, the bitmap ioctls */
@@ -1034,6 +1244,14 @@ static const struct lib_check checks[] = {
 	FIRES("supported_cpuid_fails", provoke_vcpu_setup, 0,
 		"KVM_GET_SUPPORTED_CPUID failed (errno 14",
 		FAULT(KVM_GET_SUPPORTED_CPUID, FAKE_KVM, EFAULT)),
+	QUIET("memslot_id_reused", provoke_memslot_reuse, 0),
+	FIRES("memslot_deleted_gpa_gone", provoke_memslot_reuse, 1,
+		"guest physical address 0x40000000 is in no memslot"),
+	FIRES("gpa_past_slot_end", provoke_memslot_reuse, 2,
+		"guest physical address 0x40018000 is in no memslot"),
+	FIRES("memslot_deleted_id_gone", provoke_memslot_reuse, 3, "no memslot 4 in this VM"),
+	QUIET("thp_slot_2m_aligned", provoke_thp_alignment, 0),
+	QUIET("watchdog_disarmed_after_run", provoke_watchdog_disarmed, 0),
 	FIRES("memslot_unknown", provoke_lookup, 0, "no memslot 7 in this VM"),
 	FIRES("gpa_in_no_memslot", provoke_lookup, 1,
 		"guest physical address 0x40000000 is in no memslot"),
@@ -1083,7 +1301,8 @@ static const struct lib_check checks[] = {
 		"script writes pages 60..69 of slot 0, which has 64"),
 	FIRES("script_slot_not_in_layout", provoke_script_layout, -1,
 		"script writes to slot 9, which is not in the layout"),
-	/* kvm_ring_target.c: a shared scenario's verdict on KVM */
+	/* kvm_ring_target.c: a shared scenario's verdict on KVM, the host's guarantees */
+	QUIET("host_facts_pml_order_cpl0", provoke_host_facts, 0),
 	FIRES("scenario_verdict_reported", provoke_scenario_case, 0,
 		"code == KSFT_PASS: first_write_order ("),
 	/* ring/ring_check.c: the one checker */
@@ -1118,6 +1337,19 @@ static const struct lib_check checks[] = {
 		"record names vCPU 1 of 1"),
 	FIRES("checker_event_unknown", provoke_checker, CHK_EVENT_UNKNOWN,
 		"unknown record event 99"),
+	QUIET("checker_flushes_reversed", provoke_checker, CHK_REVERSED),
+	FIRES("checker_reversed_unclaimed", provoke_checker, CHK_REVERSED_UNCLAIMED,
+		"vcpu 0 entry 0 (ring index 0): expected slot 0 offset 0 (op 0, store 0), observed slot 0 offset 0x3"),
+	FIRES("checker_reversed_past_flush", provoke_checker, CHK_REVERSED_TOO_LONG,
+		"vcpu 0 entry 0 (ring index 0): expected slot 0 offset 0 (op 0, store 0), observed slot 0 offset 0x7"),
+	FIRES("checker_reversed_across_flushes", provoke_checker, CHK_REVERSED_ACROSS,
+		"vcpu 0 entry 3 (ring index 3): expected slot 0 offset 0 (op 0, store 0) next in a flush reversed down to store 0, observed slot 0 offset 0x7"),
+	FIRES("checker_bitmap_count", provoke_checker, CHK_BITMAP_COUNT,
+		"bitmap set counts 7 harvested entries, 8 were harvested since it was cleared"),
+	FIRES("checker_bitmap_page", provoke_checker, CHK_BITMAP_BIT,
+		"bitmap of slot 0: page 0 is clear, but an entry named it since the bitmap set was cleared"),
+	FIRES("checker_duplicate_not_emulated", provoke_checker, CHK_DUPLICATE,
+		"vcpu 0 entry 8 (ring index 8): expected nothing (8 stores executed, all reported), observed slot 0 offset 0x7"),
 	FIRES("checker_bad_config", provoke_checker, CHK_BAD_CONFIG,
 		"bad reserve bounds 16..16 for a ring of 16"),
 	/* test_case.c: the case runner */

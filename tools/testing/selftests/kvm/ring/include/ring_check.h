@@ -13,7 +13,10 @@
  *
  *  - every store to a write-protected page of a dirty-logged slot is
  *    reported, in store order per vCPU, with the right slot and offset;
- *    nothing else is reported;
+ *    nothing else is reported.  A target that pushes a flush of up to
+ *    reversed_flush entries newest first (Intel PML before Linux 6.14)
+ *    may report blocks of that many consecutive stores reversed, and no
+ *    other reordering;
  *  - a page is write-protected at first, when logging is enabled on its
  *    slot, and after an entry naming it was reset; a store to a page that
  *    is not write-protected may log again only when the target does
@@ -53,6 +56,7 @@ struct ring_check_config {
 	u32 reserve_max;		/* largest (e.g. 64 + 512 with Intel PML) */
 	u32 batch;			/* pushes between soft-full checks (0: 1) */
 	bool store_dups;		/* emulated writes: every store may log */
+	u32 reversed_flush;		/* flushes of up to this many may come newest first */
 	u32 nr_vcpus;
 	const struct ws_op *script[RING_MAX_VCPUS];
 };

@@ -20,6 +20,9 @@
  *    batch-th push of a run and on entry, as hardware that logs into a
  *    buffer does (Intel PML: up to 512 entries flushed at a VM exit), so a
  *    full exit comes with up to batch - 1 entries past the soft limit;
+ *  - with reversed (batch mode only) the pushes of a batch are buffered and
+ *    flushed into the ring at the soft-full check and at every exit, newest
+ *    first, as Linux before 6.14 flushed Intel's PML buffer;
  *  - ring_model_reset() is KVM_RESET_DIRTY_RINGS: for each ring, from the
  *    reset index while entries are RESET (harvested): validate slot and
  *    offset against the memslots (invalid ones are skipped but counted),
@@ -55,7 +58,15 @@ struct ring_model_config {
 	bool emulated;		/* every store pushes */
 	bool replay_full_store;	/* the store that hit the soft limit runs again */
 	u32 batch;		/* pushes between soft-full checks (0 or 1: every push) */
+	bool reversed;		/* batch mode: each batch flushed newest first */
 	enum ring_mutant_id mutant;
+};
+
+/* A push buffered by the reversed batch mode. */
+struct ring_model_pending {
+	u32 ring;		/* the vCPU whose ring it goes to */
+	u32 slot;
+	u64 offset;
 };
 
 struct ring_model_slot {
@@ -80,6 +91,9 @@ struct ring_model_vcpu {
 	u32 checked_used;	/* used at that check (MUT_BATCH_STALE_CHECK) */
 	u32 since_reset;	/* pushes since the last reset (MUT_FULL_COUNT_FROM_RESET) */
 	u32 last_reset;		/* entries its last reset took (MUT_RESET_EMPTY_STALE_COUNT) */
+	struct ring_model_pending *pending;	/* reversed batch mode: pushes not flushed */
+	u32 nr_pending;
+	bool carried;		/* pending[0] was held back from the previous flush */
 	bool reaped;		/* a thread harvests while this vCPU runs */
 	bool full_latched;	/* MUT_FULL_NEVER_CLEARS */
 };
@@ -122,6 +136,7 @@ struct ring_model_target_config {
 	bool emulated;
 	bool replay_full_store;
 	u32 batch;		/* batch mode: pushes between soft-full checks */
+	bool reversed;		/* batch mode: each batch flushed newest first */
 	/*
 	 * The batch the target tells the checker (0: batch).  Only to show that
 	 * the checker rejects a batch larger than the target claims.

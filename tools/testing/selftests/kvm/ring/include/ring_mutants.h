@@ -47,6 +47,7 @@ enum ring_mutant_id {
 	/* push and soft limit, batch mode (ring_mutant.batch) */
 	MUT_BATCH_BEYOND,
 	MUT_BATCH_STALE_CHECK,
+	MUT_PML_ACROSS_FLUSH,
 	/* reset */
 	MUT_RESET_NO_STOP,
 	MUT_RESET_COUNT_PLUS_ONE,
@@ -91,6 +92,7 @@ struct ring_mutant {
 	 * 0: the model that checks the soft limit after every push.
 	 */
 	u32 batch;
+	bool reversed;		/* ... with its flushes pushed newest first */
 };
 
 /* Indexed by enum ring_mutant_id; [MUT_NONE] is the clean model. */

@@ -26,6 +26,9 @@
  *                  a PML flush is inside KVM's larger reserve)
  *  store_dups      true when stores can log more than once per page per
  *                  reset cycle (writes emulated by KVM: CPL0 on kvm_pvm)
+ *  reversed_flush  0 when entries come in store order; N when the target
+ *                  flushes up to N logged stores at once, newest first
+ *                  (Intel PML on Linux before 6.14: 512)
  *  max_slot_id     the highest memslot id a scenario may use
  *  reaped          false; the caller sets it while one of its threads
  *                  harvests during run() (the model's torn-push mutant waits
@@ -75,6 +78,7 @@ struct ring_target {
 	u32 reserve_max;
 	u32 batch;
 	bool store_dups;
+	u32 reversed_flush;
 	u16 max_slot_id;
 	bool reaped;		/* set by the caller while it harvests during run() */
 

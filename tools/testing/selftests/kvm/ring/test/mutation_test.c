@@ -8,7 +8,8 @@
  * checker must fail that scenario (or the run must crash, as the kernel
  * would).  A survivor means a missing scenario or a blind checker.  The
  * clean model must pass every scenario first, or the matrix means nothing:
- * the exact model and the batch-mode model the batch mutants are bugs of.
+ * the exact model and the batch-mode model the batch mutants are bugs of,
+ * and that batch mode with its flushes newest first.
  * The columns are the scenarios at their own ring sizes, and the large-ring
  * exit point at 16384 and 65536 entries too.
  *
@@ -99,7 +100,8 @@ static long long children_cpu_ms(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
-static int run_one(u32 col, enum ring_mutant_id id, u32 batch, struct ring_verdict *v)
+static int run_one(u32 col, enum ring_mutant_id id, u32 batch, bool reversed,
+		   struct ring_verdict *v)
 {
 	const struct ring_scenario *s = &ring_scenarios[columns[col].id];
 	char buf[64];
@@ -110,6 +112,7 @@ static int run_one(u32 col, enum ring_mutant_id id, u32 batch, struct ring_verdi
 		.reserve = MODEL_RESERVE,
 		.replay_full_store = true,
 		.batch = batch,
+		.reversed = reversed,
 		.mutant = id,
 	};
 	struct ring_target_factory f;
@@ -127,23 +130,33 @@ static int run_one(u32 col, enum ring_mutant_id id, u32 batch, struct ring_verdi
 	return code;
 }
 
-/* The clean model, exact and in the batch mode of the batch mutants. */
-static const u32 clean_batches[] = { 0, MUT_BATCH };
+/*
+ * The clean model, exact, in the batch mode of the batch mutants, and in
+ * that batch mode with each flush pushed newest first (Intel PML before
+ * Linux 6.14), which the checker must accept because the target says so.
+ */
+static const struct clean_model {
+	u32 batch;
+	bool reversed;
+} clean_models[] = { { 0, false }, { MUT_BATCH, false }, { MUT_BATCH, true } };
 
 static bool run_clean(void)
 {
 	bool all = true;
 	u32 i, j;
 
-	for (i = 0; i < ARRAY_SIZE(clean_batches); i++) {
+	for (i = 0; i < ARRAY_SIZE(clean_models); i++) {
+		const struct clean_model *cm = &clean_models[i];
+
 		for (j = 0; j < NR_COLUMNS; j++) {
 			struct ring_verdict v;
-			int code = run_one(j, MUT_NONE, clean_batches[i], &v);
+			int code = run_one(j, MUT_NONE, cm->batch, cm->reversed, &v);
 			char name[96], buf[64];
 
 			all = all && code == KSFT_PASS;
-			if (clean_batches[i])
-				snprintf(name, sizeof(name), "clean batch %u %s", clean_batches[i],
+			if (cm->batch)
+				snprintf(name, sizeof(name), "clean batch %u%s %s", cm->batch,
+					 cm->reversed ? " reversed" : "",
 					 column_name(j, buf, sizeof(buf)));
 			else
 				snprintf(name, sizeof(name), "clean %s",
@@ -169,7 +182,7 @@ static bool run_mutant(enum ring_mutant_id id)
 			matrix[id][j] = '-';
 			continue;
 		}
-		code = run_one(j, id, m->batch, &v);
+		code = run_one(j, id, m->batch, m->reversed, &v);
 		ran++;
 		/* The program deadline cutting a run short is no kill. */
 		bool deadline = code == KSFT_FAIL && (strstr(v.msg, "not run: ") ||
@@ -235,7 +248,7 @@ int main(void)
 	ksft_set_deadline(ksft_deadline_below(ksft_runner_timeout(RUNNER_TIMEOUT_S)),
 			  "mutation_test");
 	init_columns();
-	ksft_set_plan(ARRAY_SIZE(clean_batches) * NR_COLUMNS + total);
+	ksft_set_plan(ARRAY_SIZE(clean_models) * NR_COLUMNS + total);
 	clean = run_clean();
 	for (i = 1; i < NR_RING_MUTANTS; i++)
 		killed += run_mutant(i);
