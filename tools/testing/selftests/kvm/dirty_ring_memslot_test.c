@@ -197,7 +197,10 @@ static void test_thp_per_4k(enum guest_cpl cpl, const void *arg)
 	ksft_print_msg("[%s] slot backed by %ld kB of transparent huge pages\n",
 		       test_context(), huge_kb);
 	kvm_vm_free(vm);
-	/* the slot is its own mapping (madvise split it), 2 MiB aligned: any huge page is KVM's to map */
+	/*
+	 * the slot is its own mapping (madvise split it), 2 MiB aligned: any
+	 * huge page is KVM's to map
+	 */
 	if (huge_kb <= 0)
 		test_skip("the slot got no transparent huge page (AnonHugePages %ld kB): only 4 KiB backing was tested",
 			  huge_kb);

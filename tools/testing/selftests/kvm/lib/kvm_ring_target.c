@@ -177,7 +177,7 @@ static bool read_line(const char *path, char *buf, size_t size)
 
 	if (!f)
 		return false;
-	ok = fgets(buf, size, f) != NULL;
+	ok = fgets(buf, size, f);
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	return ok;
