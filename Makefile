@@ -36,6 +36,8 @@
 #                 the project's own code under its own mutants, judged by
 #                 make check's commands (scripts/mutation-lib.sh; long)
 #   make bugs     build the standalone KVM bug reproducers (bugs/repro)
+#   make lint     checkpatch --strict and shellcheck, clean but for the
+#                 allowance list of scripts/lint.sh
 #   make bench    the benchmarks (a few minutes); make bench-scale the long
 #                 ones, ring against bitmap as the VM grows
 #   make clean
@@ -124,7 +126,7 @@ clean:
 	$(MAKE) -C bugs/repro clean
 	$(MAKE) -C $(GUEST) clean
 	$(MAKE) -C vmm clean
-	rm -rf $(CLANG_OUT)
+	rm -rf $(CLANG_OUT) lint-out
 	rm -f $(CHECK_LOG) $(FRAMEWORK_LOG) $(CLANG_CHECK_LOG) check-build-*.log
 
 # Benchmarks (CPL3 guests): CSV, an SVG chart and the crossings in
@@ -290,6 +292,12 @@ mutation-lib:
 .PHONY: check-hang-proof
 check-hang-proof:
 	scripts/hang-proof.sh $(if $(HANG_PROOF_LIMIT),-l "$(HANG_PROOF_LIMIT)")
+
+# checkpatch (the kernel's, --strict) and shellcheck over the tree, clean
+# but for the allowance list at the top of scripts/lint.sh.
+.PHONY: lint
+lint:
+	scripts/lint.sh
 
 # Standalone reproducers of the KVM bugs reported in bugs/: built (not run)
 # by make check so that they stay warning-free; run them by hand.

@@ -15,7 +15,8 @@ command -v clang >/dev/null || need+=(clang)
 [ -r /usr/src/linux-source-6.12.tar.xz ] || need+=(linux-source-6.12)
 # make check boots the dirty guest of vmm/ under QEMU TCG (a SKIP without it).
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-for tool in flex bison rsync xz; do
+# make lint: shellcheck (checkpatch comes from linux-source-6.12).
+for tool in flex bison rsync xz shellcheck; do
 	command -v "$tool" >/dev/null || need+=("$tool")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

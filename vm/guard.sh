@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154,SC2034 # globals shared with the sourcing script
 #
 # vm/guard.sh: one command run in the background with its output streamed
 # line by line to a hook and killed when it stalls or at a deadline; what

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034 # load_error is the sourcing script's
 #
 # vm/guest-modules.sh: sourced in the guests of vm/lava.sh (its /init) and
 # vm/vng-check.sh (its guest script): the modules /vm-check.conf's lines

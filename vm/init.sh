@@ -78,7 +78,8 @@ say "$VM_VENDOR ready after $(cut -d' ' -f1 /proc/uptime) s"
 
 host=$(/kvm/host_info.sh)
 echo "$host"
-if [ -n "$VM_ARM_MODE" ] && [ "${host#* mode=}" = "$host" -o "${host##* mode=}" != "$VM_ARM_MODE" ]; then
+if [ -n "$VM_ARM_MODE" ] &&
+	{ [ "${host#* mode=}" = "$host" ] || [ "${host##* mode=}" != "$VM_ARM_MODE" ]; }; then
 	die "KVM runs in another mode than kvm-arm.mode=$VM_ARM_MODE: $host"
 fi
 if [ -n "$VM_MAIN" ]; then

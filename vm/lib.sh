@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154,SC2034 # globals shared with the sourcing script
 #
 # vm/lib.sh: what vm-check.sh and vmm/vmm-check.sh share, sourced by both:
 # Debian kernels fetched and unpacked, a kernel's release read from its
@@ -119,7 +119,7 @@ debian_version()
 	*.*) v=$(debian_versions "${spec//./\\.}\\.[0-9]+$DEBIAN_KVER_TAIL" | tail -n 1) ;;
 	*) v=$(debian_versions "$spec\\.[0-9]+\\.[0-9]+$DEBIAN_KVER_TAIL" | tail -n 1) ;;
 	esac
-	[ -n "$v" ] || die "no Debian kernel '$spec' for $debian_flavour in $debian_suites (looked for linux-image-$spec*-$debian_flavour[-unsigned] and linux-modules-$spec*-$debian_flavour in $debian_apt_dir)"
+	[ -n "$v" ] || die "no Debian kernel '$spec' for $debian_flavour in $debian_suites (looked for linux-image-$spec*-${debian_flavour}[-unsigned] and linux-modules-$spec*-$debian_flavour in $debian_apt_dir)"
 	echo "$v"
 }
 
@@ -130,9 +130,8 @@ debian_version()
 debian_kernel_packages()
 {
 	local v=$1 f=$debian_flavour p
-	for p in "linux-image-$v-$f-unsigned"; do
-		debian_has "$p" && { echo "$p"; return 0; }
-	done
+	p=linux-image-$v-$f-unsigned
+	debian_has "$p" && { echo "$p"; return 0; }
 	if debian_has "linux-modules-$v-$f"; then
 		for p in "linux-binary-$v-$f" "linux-binary-unsigned-$v-$f"; do
 			if debian_has "$p"; then

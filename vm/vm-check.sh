@@ -227,7 +227,7 @@ pack_base()
 # pack_boot NAME ARGS...: base.cpio plus this boot's /vm-check.conf.
 pack_boot()
 {
-	local name=$1 conf_root=$kdir/conf-$1 var val
+	local name=$1 conf_root=$kdir/conf-$1 var
 	shift
 	rm -rf "$conf_root" && mkdir -p "$conf_root"
 	{

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck shell=dash # busybox sh, which has local, as dash does
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # migrate.sh: QEMU's live migration of the dirty guest, checked byte for
@@ -488,7 +489,7 @@ run_mode()
 	ram_mib=$((mode_mib + 32))
 	dir=/tmp/vmm-$mode
 	rm -rf "$dir" && mkdir -p "$dir"
-	src_pid="" dst_pid=""
+	src_pid=""
 	: > "$dir/info.migrate"
 	: > "$dir/migrate.out"
 	: > "$dir/src.serial"
@@ -787,7 +788,7 @@ mode_start()
 	ram_mib=$((mode_mib + 32))
 	dir=/tmp/vmm-$mode
 	rm -rf "$dir" && mkdir -p "$dir"
-	src_pid="" dst_pid=""
+	src_pid=""
 	: > "$dir/src.serial"
 	: > "$dir/dst.serial"
 	: > "$dir/src.err"
@@ -913,6 +914,7 @@ run_dirtyrate()
 	fi
 
 	# the same guest, no ring: dirty-bitmap mode
+	# shellcheck disable=SC2034 # out: reset for the bitmap run
 	out=""
 	if [ -z "$why" ]; then
 		guest_start dst "-accel kvm" 2
@@ -969,6 +971,7 @@ run_vcpu_dirty_limit()
 		hmp src "set_vcpu_dirty_limit $vl_free 0" > "$dir/set0.out"
 		sleep "$vl_settle"
 		window_rates src "$vl_window" "$pages_cpu"
+		# shellcheck disable=SC2154 # rate0, rate1: set by window_rates' eval
 		b0=$rate0 b1=$rate1
 		diag "before the limit on vCPU 1: vCPU 0 $b0, vCPU 1 $b1 MB/s; $(hmp src "info vcpu_dirty_limit" | tr '\n' ' ')"
 		case "$b0$b1" in

@@ -14,8 +14,8 @@
  *
  * Output, one line per differing page (the first -l of them), then a
  * summary line:
- *   ramdiff: page 1234 gpa 0x6d2000: src pass 57 cpu 0, dst pass 56 cpu 0 (1 behind), 8 bytes differ
- *   ramdiff: 3 of 24576 pages differ (3 in the working set, destination behind by 1 pass: 3)
+ * ramdiff: page 1234 gpa 0x6d2000: src pass 57 cpu 0, dst pass 56 cpu 0 (1 behind), 8 bytes differ
+ * ramdiff: 3 of 24576 pages differ (3 in the working set, destination behind by 1 pass: 3)
  * Exit status: 0 identical, 1 different, 2 bad usage or unreadable dumps.
  */
 #include <errno.h>
@@ -42,7 +42,7 @@ struct ramdiff {
 	u64 ahead;		/* destination ahead of the source */
 };
 
-static void usage(FILE *f, const char *prog)
+static void help(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"Usage: %s [-b BASE -n PAGES] [-l LIST] SRC DST\n"
@@ -109,9 +109,10 @@ static void report_page(struct ramdiff *rd, u64 gpa,
 		rd->lag[spass - dpass > MAX_LAG ? MAX_LAG + 1 : spass - dpass]++;
 	if (!print)
 		return;
-	printf("ramdiff: page %" PRIu64 " gpa 0x%" PRIx64 ": src pass %" PRIu64 " cpu %u, dst pass %" PRIu64 " cpu %u (",
-	       (gpa - rd->base) / PAGE_SIZE, gpa, spass, (unsigned int)(sv & 0xff),
-	       dpass, (unsigned int)(dv & 0xff));
+	printf("ramdiff: page %" PRIu64 " gpa 0x%" PRIx64 ": src pass %" PRIu64
+	       " cpu %u, dst pass %" PRIu64 " cpu %u (",
+	       (gpa - rd->base) / PAGE_SIZE, gpa, spass, (unsigned int)(sv & 0xff), dpass,
+	       (unsigned int)(dv & 0xff));
 	if (dpass > spass)
 		printf("%" PRIu64 " ahead", dpass - spass);
 	else
@@ -208,20 +209,20 @@ int main(int argc, char *argv[])
 				goto bad_value;
 			break;
 		case 'h':
-			usage(stdout, argv[0]);
+			help(stdout, argv[0]);
 			return 0;
 		default:
-			usage(stderr, argv[0]);
+			help(stderr, argv[0]);
 			return 2;
 		}
 	}
 	if (have_base != have_pages) {
 		fprintf(stderr, "%s: -b and -n go together\n", argv[0]);
-		usage(stderr, argv[0]);
+		help(stderr, argv[0]);
 		return 2;
 	}
 	if (argc - optind != 2) {
-		usage(stderr, argv[0]);
+		help(stderr, argv[0]);
 		return 2;
 	}
 	a = fopen(argv[optind], "rb");
@@ -246,6 +247,6 @@ int main(int argc, char *argv[])
 
 bad_value:
 	fprintf(stderr, "%s: bad -%c '%s'\n", argv[0], opt, optarg);
-	usage(stderr, argv[0]);
+	help(stderr, argv[0]);
 	return 2;
 }

@@ -77,8 +77,11 @@ static inline int repro_cpl_only(int argc, char *argv[], int cpl)
 	int opt;
 
 	while ((opt = getopt(argc, argv, "c:h")) != -1) {
-		if (opt == 'c' && (cpl = repro_cpl_arg(optarg)) >= 0)
-			continue;
+		if (opt == 'c') {
+			cpl = repro_cpl_arg(optarg);
+			if (cpl >= 0)
+				continue;
+		}
 		break;
 	}
 	if (opt == 'h') {

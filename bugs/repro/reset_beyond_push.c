@@ -34,7 +34,8 @@ int main(int argc, char *argv[])
 		skip("KVM accepted no dirty ring size from 4 KiB to 1 MiB");
 
 	if (repro_run(&v) != KVM_EXIT_MMIO)
-		die("first round: exit reason %u, expected MMIO (the round's end)", v.run->exit_reason);
+		die("first round: exit reason %u, expected MMIO (the round's end)",
+		    v.run->exit_reason);
 	n = repro_harvest(&v, NULL);
 	forged = v.entries / 2;
 	for (i = 0; i < forged; i++)
@@ -59,7 +60,8 @@ int main(int argc, char *argv[])
 	}
 	n = repro_harvest(&v, NULL);
 	printf("next round: %u KVM_EXIT_DIRTY_RING_FULL exits, then %s; %u entries pushed\n", full,
-	       reason == KVM_EXIT_MMIO ? "the guest finished its round" : "still full (gave up)", n);
+	       reason == KVM_EXIT_MMIO ? "the guest finished its round" : "still full (gave up)",
+	       n);
 	if (reason != KVM_EXIT_MMIO || full) {
 		printf("BUG: the vCPU exits KVM_EXIT_DIRTY_RING_FULL with %u entries in a ring of %u\n",
 		       n, v.entries);

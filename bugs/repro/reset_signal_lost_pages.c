@@ -64,12 +64,16 @@ int main(int argc, char *argv[])
 	char *end;
 
 	while ((opt = getopt(argc, argv, "c:s:h")) != -1) {
-		if (opt == 'c' && (cpl = repro_cpl_arg(optarg)) >= 0)
-			continue;
+		if (opt == 'c') {
+			cpl = repro_cpl_arg(optarg);
+			if (cpl >= 0)
+				continue;
+		}
 		if (opt == 's') {
 			errno = 0;
 			signal_us = strtol(optarg, &end, 10);
-			if (!errno && *optarg && !*end && signal_us >= 0 && signal_us <= SIGNAL_US_MAX)
+			if (!errno && *optarg && !*end && signal_us >= 0 &&
+			    signal_us <= SIGNAL_US_MAX)
 				continue;
 		}
 		fprintf(opt == 'h' ? stdout : stderr, "usage: %s [-c 0|3] [-s US (0..%d)]\n",

@@ -36,6 +36,7 @@ die()
 . /vm-check.conf
 
 . /kvm/guest-modules.sh
+# shellcheck disable=SC2154 # load_error: set by guest-modules.sh
 load_modules /modules || die "$load_error"
 say "$VM_VENDOR ready after $(cut -d' ' -f1 /proc/uptime) s"
 

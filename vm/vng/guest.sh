@@ -18,6 +18,7 @@ say()
 }
 
 [ -r "$1" ] || { say "FAILED: no configuration '$1'"; say end; exit 1; }
+# shellcheck source=/dev/null # the configuration vng-check.sh wrote
 . "$1"
 dmesg -n 1
 say "guest up after $(cut -d' ' -f1 /proc/uptime) s: $VM_LABEL"
@@ -36,6 +37,7 @@ done
 
 . "$VM_LIB/guest-modules.sh"
 if ! load_modules "$VM_MODDIR"; then
+	# shellcheck disable=SC2154 # load_error: set by guest-modules.sh
 	say "FAILED: $load_error; kernel: $(dmesg | tail -n 3 | tr '\n' ' ')"
 	say end
 	exit 1

@@ -109,7 +109,7 @@ void *memset(void *dst, int c, size_t n);
 /* serial.c: COM1, whole lines under a lock shared by the CPUs. */
 void serial_init(void);
 void dg_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void __attribute__((noreturn)) halt(void);
+__attribute__((noreturn)) void halt(void);
 void __attribute__((noreturn, format(printf, 1, 2))) dg_fail(const char *fmt, ...);
 
 /* timer.c: the TSC, calibrated against PIT channel 2. */

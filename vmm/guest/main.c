@@ -98,20 +98,20 @@ static void parse_arg(const char *s, const char *end)
 		cfg.selftest_stale = true;
 		return;
 	}
-	if (word_is(s, eq, "mib"))
+	if (word_is(s, eq, "mib")) {
 		num = &cfg.mib;
-	else if (word_is(s, eq, "cpus"))
+	} else if (word_is(s, eq, "cpus")) {
 		num = &cfg.cpus;
-	else if (word_is(s, eq, "rate"))
+	} else if (word_is(s, eq, "rate")) {
 		num = &cfg.rate;
-	else if (word_is(s, eq, "rate1")) {
+	} else if (word_is(s, eq, "rate1")) {
 		num = &cfg.rate1;
 		cfg.rate1_set = true;
-	}
-	else if (word_is(s, eq, "every"))
+	} else if (word_is(s, eq, "every")) {
 		num = &cfg.every;
-	else
+	} else {
 		bad_arg(s, end, "unknown argument");
+	}
 	if (!parse_u32(val, end, &v))
 		bad_arg(s, end, "not a decimal number");
 	if ((num == &cfg.mib && (!v || v >= 4096)) ||

@@ -20,8 +20,9 @@
  *	TEST_HARNESS_MAIN
  *
  * Every case (one per test and variant) runs in a forked child through
- * ksft_run_forked() (kvm/include/kselftest_forked.h), with a timeout (30 s by default, TEST_F_TIMEOUT() and
- * TEST_TIMEOUT() to change it), so a crash or a hang fails that one case
+ * ksft_run_forked() (kvm/include/kselftest_forked.h), with a timeout (30 s
+ * by default, TEST_F_TIMEOUT() and TEST_TIMEOUT() to change it), so a crash
+ * or a hang fails that one case
  * and the following cases still run.  Each case is one KTAP line named
  * "fixture.variant.test" ("fixture.test" without variants, "global.test"
  * for TEST()).
@@ -82,6 +83,11 @@
  * build alone inside a kernel tree (see its header).
  */
 #include "kvm/include/kselftest_forked.h"
+
+/* kselftest_forked.h's globals: a harness test is one file. */
+int ksft_in_forked_case;
+long long ksft_deadline_ms;
+unsigned int ksft_deadline_s;
 
 /* Where TH_LOG() and check failures go; stdout keeps them inside the KTAP. */
 #ifndef TH_LOG_STREAM
@@ -617,10 +623,10 @@ static inline bool __ksft_case_selected(const struct __ksft_filters *flt,
  * of cases; *groups (if not NULL) gets the number of fixture variants they
  * come from.
  */
-static inline unsigned int __ksft_for_each_case(const struct __ksft_filters *flt,
-						void (*fn)(struct __ksft_case *c,
-							   void *arg),
-						void *arg, unsigned int *groups)
+static inline unsigned int
+__ksft_for_each_case(const struct __ksft_filters *flt,
+		     void (*fn)(struct __ksft_case *c, void *arg),
+		     void *arg, unsigned int *groups)
 {
 	static const struct __fixture_variant_metadata no_variant;
 	unsigned int n = 0, ngroups = 0;
@@ -738,10 +744,18 @@ static inline void __ksft_run_case(struct __ksft_case *c, void *arg)
 		code = __ksft_expected_signal(c, &st);
 
 	switch (code) {
-	case KSFT_PASS: verdict = "OK"; break;
-	case KSFT_SKIP: verdict = "SKIP"; break;
-	case KSFT_XFAIL: verdict = "XFAIL"; break;
-	default: verdict = "FAIL"; break;
+	case KSFT_PASS:
+		verdict = "OK";
+		break;
+	case KSFT_SKIP:
+		verdict = "SKIP";
+		break;
+	case KSFT_XFAIL:
+		verdict = "XFAIL";
+		break;
+	default:
+		verdict = "FAIL";
+		break;
 	}
 	if (code == KSFT_PASS || code == KSFT_SKIP || code == KSFT_XFAIL)
 		rs->passed++;

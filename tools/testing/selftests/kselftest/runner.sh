@@ -143,6 +143,7 @@ ksft_run_captured()
 {
 	ksft_dir=$(dirname "$1")
 	ksft_base=$(basename "$1")
+	ksft_args=
 	eval "ksft_args=\${$(ksft_args_var "$1"):-}"
 
 	set -- "./$ksft_base"

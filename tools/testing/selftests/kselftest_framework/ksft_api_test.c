@@ -24,6 +24,10 @@
 #include "kselftest.h"
 #include "kvm/include/kselftest_forked.h"
 
+int ksft_in_forked_case;
+long long ksft_deadline_ms;
+unsigned int ksft_deadline_s;
+
 /* A scenario that hangs is a bug in the header: give up on it. */
 #define SCENARIO_TIMEOUT_S	10
 #define CAPTURE_MAX		4096
@@ -293,7 +297,8 @@ struct forked_case {
 static const struct forked_case forked_cases[] = {
 	{ "returns", child_returns, 0, 0, KSFT_PASS, 0, 0, 0, "returns", NULL },
 	{ "exits skip", child_exits, KSFT_SKIP, 5, KSFT_SKIP, 4, 0, 0, "exits skip # SKIP", NULL },
-	{ "exits xfail", child_exits, KSFT_XFAIL, 5, KSFT_XFAIL, 2, 0, 0, "exits xfail # XFAIL", NULL },
+	{ "exits xfail", child_exits, KSFT_XFAIL, 5, KSFT_XFAIL, 2, 0, 0,
+	  "exits xfail # XFAIL", NULL },
 	{ "exits fail", child_exits, KSFT_FAIL, 5, KSFT_FAIL, 1, 0, 0, "exits fail", NULL },
 	{ "exits 42", child_exits, 42, 5, KSFT_FAIL, 42, 0, 0, "exits 42 # exit=42", NULL },
 	{ "crashes", child_crashes, 0, 5, KSFT_FAIL, -1, SIGSEGV, 0,
@@ -361,7 +366,7 @@ static void check_forked_case(const struct forked_case *fc, struct capture *cap)
 /* All cases at once, so the timeouts overlap; results in table order. */
 static void check_forked_cases(void)
 {
-	enum { NR = sizeof(forked_cases) / sizeof(forked_cases[0]) };
+	enum { NR = ARRAY_SIZE(forked_cases) };
 	static struct capture caps[NR];
 	unsigned int i;
 
@@ -407,7 +412,7 @@ static void check_caller_state(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(8 + sizeof(forked_cases) / sizeof(forked_cases[0]) + 1);
+	ksft_set_plan(8 + ARRAY_SIZE(forked_cases) + 1);
 	check_output_api();
 	check_forked_cases();
 	check_caller_state();

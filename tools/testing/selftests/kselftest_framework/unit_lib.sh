@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # unit_lib.sh: helpers for the framework's shell unit tests; sourced.
 #

@@ -318,7 +318,8 @@ static u64 full_waiting_mask(struct stress *s, bool exact)
 
 	for (v = 0; v < nr_vcpus; v++)
 		if (s->vcpus[v].full_waiting &&
-		    (!exact || s->vcpus[v].resets_at_run == __atomic_load_n(&s->resets, __ATOMIC_ACQUIRE)))
+		    (!exact ||
+		     s->vcpus[v].resets_at_run == __atomic_load_n(&s->resets, __ATOMIC_ACQUIRE)))
 			mask |= 1ull << v;
 	return mask;
 }
@@ -416,11 +417,7 @@ static void setup(struct stress *s, enum guest_cpl cpl)
 	cond_init_monotonic(&s->collector_wake);
 	s->vcpus = calloc(nr_vcpus, sizeof(*s->vcpus));
 	TEST_ASSERT(s->vcpus, "out of memory");
-	s->vm = vm_create_cpl(cpl);
-	log_modes[s->mode].setup(s->vm, ring_entries);
-	vm_mem_region_add(s->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, nr_pages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(s->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, nr_pages);
+	s->vm = vm_create_logged(cpl, s->mode, ring_entries, TEST_SLOT, nr_pages);
 	s->pages = addr_gpa2hva(s->vm, TEST_MEM_BASE_GPA);
 	s->reported = bitmap_alloc(nr_pages);
 	s->bitmap = bitmap_alloc(nr_pages);
@@ -464,7 +461,7 @@ static void run_stress_case(enum guest_cpl cpl, const void *arg)
 		test_skip("no collector pass found a dirty page while the vCPUs ran: nothing was collected concurrently");
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-m ring|get|clear|all] [-v vcpus] [-p pages | -M bytes]\n"
 	       "          [-i iterations] [-w writes] [-r entries] [-s seed]\n"
@@ -495,7 +492,7 @@ int main(int argc, char *argv[])
 			mode_mask = log_mode_parse(optarg);
 			if (!mode_mask) {
 				fprintf(stderr, "%s: bad mode '%s'\n", argv[0], optarg);
-				test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+				test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 			}
 			break;
 		case 'v':
@@ -503,7 +500,7 @@ int main(int argc, char *argv[])
 			if (nr_vcpus > kvm_max_vcpus()) {
 				fprintf(stderr, "%s: -v %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
 					argv[0], optarg, kvm_max_vcpus());
-				test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+				test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 			}
 			break;
 		case 'p':
@@ -512,7 +509,8 @@ int main(int argc, char *argv[])
 		case 'M':
 			nr_pages = parse_size(optarg, "-M") / GUEST_PAGE_SIZE;
 			if (nr_pages < 1 || nr_pages > MAX_PAGES) {
-				fprintf(stderr, "%s: -M %s: 1 to %u pages\n", argv[0], optarg, MAX_PAGES);
+				fprintf(stderr, "%s: -M %s: 1 to %u pages\n", argv[0], optarg,
+					MAX_PAGES);
 				exit(KSFT_FAIL);
 			}
 			break;
@@ -529,11 +527,11 @@ int main(int argc, char *argv[])
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
 			break;
 		default:
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	log_modes_require(mode_mask);
 	if (mode_mask & (1u << LOG_MODE_RING))

@@ -217,7 +217,8 @@ static void test_reset_empty_and_without_ring(enum guest_cpl cpl, const void *ar
 
 	ret = __vm_reset_dirty_rings(vm);
 	TEST_ASSERT(ret == -1 && errno == EINVAL,
-		    "KVM_RESET_DIRTY_RINGS without a ring: rc %d errno %d, wanted EINVAL", ret, errno);
+		    "KVM_RESET_DIRTY_RINGS without a ring: rc %d errno %d, wanted EINVAL", ret,
+		    errno);
 	kvm_vm_free(vm);
 
 	vm = __vm_create_bare();
@@ -285,7 +286,7 @@ static const struct test_case cases[] = {
 	  .ring_caps = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks the dirty ring's userspace ABI, one KTAP line per property.\n"
@@ -294,7 +295,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	close(open_kvm_dev_path_or_exit());
 	TEST_REQUIRE(kvm_dirty_ring_max_bytes(false) > 0 || kvm_dirty_ring_max_bytes(true) > 0);

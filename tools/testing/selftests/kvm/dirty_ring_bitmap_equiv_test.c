@@ -87,7 +87,7 @@ struct logged_vm {
 	unsigned long *dirty;		/* this iteration's dirty set */
 	struct dirty_bitmap_set ring_set;	/* LOG_MODE_RING: owns dirty */
 	u64 entries;			/* LOG_MODE_RING: entries harvested */
-	u64 distinct;			/* LOG_MODE_RING: pages they named, summed over iterations */
+	u64 distinct;			/* LOG_MODE_RING: pages they named, summed */
 	u64 full_exits;			/* LOG_MODE_RING */
 };
 
@@ -118,7 +118,8 @@ static u64 add_iteration(struct ws_script *s, u64 *state)
 		} else {
 			page = pick_page(r >> 8, 1);
 		}
-		ws_add_write(s, (struct ws_write){ .slot = TEST_SLOT, .page = page, .count = count, .pad = pad });
+		ws_add_write(s, (struct ws_write){ .slot = TEST_SLOT, .page = page,
+						   .count = count, .pad = pad });
 		stores += count;
 	}
 	ws_add_sync(s);
@@ -304,7 +305,7 @@ static void clear_initially_set(struct logged_vm *lv)
 static void run_equiv_case(enum guest_cpl cpl, const void *arg)
 {
 	const struct equiv_case *ec = arg;
-	struct logged_vm lvs[NR_LOG_MODES] = {};
+	struct logged_vm lvs[NR_LOG_MODES] = {}, *ring;
 	struct workload w = {};
 	unsigned long *expected = bitmap_alloc(nr_pages);
 	u64 written = 0;
@@ -340,10 +341,10 @@ static void run_equiv_case(enum guest_cpl cpl, const void *arg)
 	for (m = 0; m < NR_LOG_MODES; m++)
 		vcpu_run_expect_ucall(lvs[m].vcpu, UCALL_DONE);
 
+	ring = &lvs[LOG_MODE_RING];
 	ksft_print_msg("[%s] %u iterations, %lu pages dirtied, ring of %u entries: %lu entries harvested, %lu of them repeats within an iteration, %lu full exits\n",
-		       test_context(), nr_iterations, written, lvs[LOG_MODE_RING].vcpu->ring.size,
-		       lvs[LOG_MODE_RING].entries, lvs[LOG_MODE_RING].entries - lvs[LOG_MODE_RING].distinct,
-		       lvs[LOG_MODE_RING].full_exits);
+		       test_context(), nr_iterations, written, ring->vcpu->ring.size,
+		       ring->entries, ring->entries - ring->distinct, ring->full_exits);
 	for (m = 0; m < NR_LOG_MODES; m++)
 		logged_vm_free(&lvs[m]);
 	ws_script_free(&w.script);
@@ -359,7 +360,7 @@ static const struct test_case cases[] = {
 	  true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-s seed] [-i iterations] [-p pages]\n"
 	       "Checks that the dirty ring, KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG report the same pages.\n"
@@ -388,11 +389,11 @@ int main(int argc, char *argv[])
 			nr_pages = parse_u64(optarg, "-p", MAX_RUN_PAGES, MAX_PAGES);
 			break;
 		default:
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	log_modes_require(LOG_MODES_ALL);
 	ring_min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;

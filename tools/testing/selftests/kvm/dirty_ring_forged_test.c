@@ -35,6 +35,7 @@
  */
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "kvm_util.h"
 #include "test_case.h"
 #include "ucall.h"
@@ -92,16 +93,14 @@ static void forge_vm_create(struct forge_vm *fv, enum guest_cpl cpl)
 {
 	const gpa_t valid_gpa = TEST_MEM_BASE_GPA + SLOT_PAGES * GUEST_PAGE_SIZE;
 
-	fv->vm = vm_create_cpl(cpl);
-	vm_enable_dirty_ring_entries(fv->vm, ring_entries());
-	vm_mem_region_add(fv->vm, BACKING_ANON, FORGE_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
-			  KVM_MEM_LOG_DIRTY_PAGES);
+	fv->vm = vm_create_logged(cpl, LOG_MODE_RING, ring_entries(), FORGE_SLOT, SLOT_PAGES);
 	vm_mem_region_add(fv->vm, BACKING_ANON, VALID_SLOT, valid_gpa, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
-	vm_mem_region_add(fv->vm, BACKING_ANON, DELETED_SLOT, valid_gpa + SLOT_PAGES * GUEST_PAGE_SIZE,
-			  SLOT_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
+	vm_mem_region_add(fv->vm, BACKING_ANON, DELETED_SLOT,
+			  valid_gpa + SLOT_PAGES * GUEST_PAGE_SIZE, SLOT_PAGES,
+			  KVM_MEM_LOG_DIRTY_PAGES);
 	vm_mem_region_delete(fv->vm, DELETED_SLOT);
-	virt_map(fv->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, 2 * SLOT_PAGES);
+	virt_map(fv->vm, valid_gpa, valid_gpa, SLOT_PAGES);
 	fv->vcpu = vm_vcpu_add(fv->vm, 0, guest_code);
 	vcpu_args_set(fv->vcpu, 2, TEST_MEM_BASE_GPA, valid_gpa);
 	fv->ring = vcpu_map_dirty_ring(fv->vcpu);
@@ -452,7 +451,7 @@ static void test_random_bytes(enum guest_cpl cpl, const void *arg)
 			  st.calls);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-s seed] [-r rounds]\n"
 	       "Rewrites dirty ring entries before KVM_RESET_DIRTY_RINGS and checks that the\n"
@@ -476,11 +475,11 @@ int main(int argc, char *argv[])
 		} else if (opt == 'r') {
 			random_rounds = parse_u64(optarg, "-r", 1, 1000000);
 		} else {
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 	if (!seeded)
 		random_seed = time_now_ns();
 

@@ -36,6 +36,13 @@
  * emulation checks the soft limit only every 1024 instructions, so its CPL0
  * cases fail that way (known-issues.txt); the guest interpreter keeps stores
  * to a few instructions each so that this happens on every run.
+ *
+ * Where a case's code is: its stores are a write script built by the
+ * function of the case's name in ring/ring_scenarios.c (full_tight() for
+ * full_tight), which guest_ws_main() (lib/ws_guest.c) runs in the guest; the
+ * host side is lib/kvm_ring_target.c; the rules are ring/ring_check.c's
+ * judge_entry(), judge_exit() and judge_reset(), and a failure names the
+ * rule and the event of the record it broke.
  */
 #include <unistd.h>
 
@@ -49,8 +56,10 @@
 static const enum ring_scenario_id scenarios[] = {
 	RS_FULL_CYCLES, RS_FULL_NO_PROGRESS, RS_FULL_PARTIAL_HARVEST, RS_BATCH_PHASES,
 };
+
 static const enum ring_scenario_id densities[] = { RS_FULL_TIGHT, RS_FULL_PADDED, RS_FULL_RANDOM };
 static const enum ring_scenario_id exit_point[] = { RS_FULL_EXIT_POINT };
+
 /*
  * Large rings whose exit point is checked (65536: full_tight's); a host
  * that has no such ring skips.
@@ -60,7 +69,7 @@ static const u32 exit_point_sizes[] = { 8192, 16384 };
 #define MAX_CASES	(ARRAY_SIZE(scenarios) + MAX_RING_SIZES * ARRAY_SIZE(densities) + \
 			 ARRAY_SIZE(exit_point_sizes))
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-r entries]...\n"
 	       "Fills dirty rings with guest stores and checks every KVM_EXIT_DIRTY_RING_FULL.\n"
@@ -81,17 +90,17 @@ int main(int argc, char *argv[])
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "r:")) != -1) {
 		if (opt != 'r') {
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 			continue;
 		}
 		if (nr_sizes == MAX_RING_SIZES) {
 			fprintf(stderr, "%s: at most %d ring sizes\n", argv[0], MAX_RING_SIZES);
-			test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 		}
 		sizes[nr_sizes++] = parse_u64(optarg, "-r", 1, 1u << 30);
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	kvm_require_dirty_ring(0);
 	min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
@@ -109,7 +118,8 @@ int main(int argc, char *argv[])
 
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);
 	for (i = 0; i < nr_sizes; i++)
-		n += kvm_scenario_cases(densities, sizes[i] >= LARGE_RING_ENTRIES ? 1 : ARRAY_SIZE(densities),
+		n += kvm_scenario_cases(densities,
+					sizes[i] >= LARGE_RING_ENTRIES ? 1 : ARRAY_SIZE(densities),
 					sizes[i], args + n, cases + n);
 	for (i = 0; i < ARRAY_SIZE(exit_point_sizes); i++)
 		n += kvm_scenario_cases(exit_point, 1, exit_point_sizes[i], args + n, cases + n);

@@ -65,15 +65,15 @@ struct bench_bitmap {
 static volatile u64 floor_sink;
 
 /* Inlined into both harvesters, so that they differ only in the walk. */
-static inline __attribute__((always_inline)) void bench_bitmap_set(void *opaque, const struct dirty_entry *e)
+static inline __attribute__((always_inline)) void bench_bitmap_set(void *opaque,
+								   const struct dirty_entry *e)
 {
 	struct bench_bitmap *bm = opaque;
 
-	if (e->slot == DIRTY_RING_SLOT(0, TEST_SLOT) && e->offset < bm->npages) {
+	if (e->slot == DIRTY_RING_SLOT(0, TEST_SLOT) && e->offset < bm->npages)
 		bitmap_set_bit(bm->map, e->offset);
-	} else {
+	else
 		bm->stray++;
-	}
 }
 
 /* The harvester under test: the library's one walk. */
@@ -398,8 +398,10 @@ static void run_kvm_case(enum guest_cpl cpl, const void *arg)
 	u32 r;
 
 	TEST_REQUIRE(bc->entries >= 2 * KVM_RING_RESERVE_MAX);
-	TEST_REQUIRE((u64)kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) >= (u64)bc->entries * DIRTY_GFN_SIZE);
-	TEST_REQUIRE(kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) <= (u64)bc->entries * DIRTY_GFN_SIZE);
+	TEST_REQUIRE((u64)kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) >=
+		     (u64)bc->entries * DIRTY_GFN_SIZE);
+	TEST_REQUIRE(kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) <=
+		     (u64)bc->entries * DIRTY_GFN_SIZE);
 	kvm_bench_create(&kb, cpl, bc->entries, FILLS_PER_ROUND * nr_rounds);
 	bm.npages = kb.pages;
 	bm.map = bitmap_alloc(bm.npages);
@@ -408,7 +410,8 @@ static void run_kvm_case(enum guest_cpl cpl, const void *arg)
 	for (r = 0; r < nr_rounds; r++) {
 		lazy_plain[r] = kvm_first_harvest(&kb, plain_harvest_baseline, MAP_SHARED, &bm,
 						  &lazy_map[r]);
-		lazy_fast[r] = kvm_first_harvest(&kb, library_harvest, MAP_SHARED, &bm, &lazy_map[r]);
+		lazy_fast[r] = kvm_first_harvest(&kb, library_harvest, MAP_SHARED, &bm,
+						 &lazy_map[r]);
 		pop_plain[r] = kvm_first_harvest(&kb, plain_harvest_baseline,
 						 MAP_SHARED | MAP_POPULATE, &bm, &pop_map[r]);
 		pop_fast[r] = kvm_first_harvest(&kb, library_harvest, MAP_SHARED | MAP_POPULATE,
@@ -437,7 +440,7 @@ static void run_kvm_case(enum guest_cpl cpl, const void *arg)
 	kvm_vm_free(kb.vm);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-e entries]... [-r rounds] [--csv FILE]\n"
 	       "Times the library's dirty ring harvester against a plain loop and a sequential read.\n"
@@ -464,14 +467,10 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 		case 'e':
 			if (*nr_sizes == MAX_SIZES) {
 				fprintf(stderr, "%s: at most %d -e options\n", argv[0], MAX_SIZES);
-				test_common_option('?', NULL, cpl_mask, usage, argv[0]);
+				test_common_option('?', NULL, cpl_mask, help, argv[0]);
 			}
-			sizes[*nr_sizes] = parse_u64(optarg, "-e", MIN_ENTRIES, MAX_ENTRIES);
-			if (!IS_POWER_OF_2(sizes[*nr_sizes])) {
-				fprintf(stderr, "%s: -e %s is not a power of two\n", argv[0], optarg);
-				test_common_option('?', NULL, cpl_mask, usage, argv[0]);
-			}
-			(*nr_sizes)++;
+			sizes[(*nr_sizes)++] = parse_power_of_2(optarg, "-e", MIN_ENTRIES,
+								MAX_ENTRIES);
 			break;
 		case 'r':
 			nr_rounds = parse_u64(optarg, "-r", 1, MAX_ROUNDS);
@@ -480,11 +479,11 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 			csv_path = optarg;
 			break;
 		default:
-			test_common_option(opt, optarg, cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, cpl_mask, help, argv[0]);
 	if (!*nr_sizes)
 		sizes[(*nr_sizes)++] = 4096;
 }
@@ -502,7 +501,8 @@ int main(int argc, char *argv[])
 	if (csv_path) {
 		f = fopen(csv_path, "w");
 		if (!f) {
-			fprintf(stderr, "%s: cannot write %s: %s\n", argv[0], csv_path, strerror(errno));
+			fprintf(stderr, "%s: cannot write %s: %s\n", argv[0], csv_path,
+				strerror(errno));
 			exit(KSFT_FAIL);
 		}
 		fprintf(f, "source,entries,offsets,phase,what,value,unit\n");

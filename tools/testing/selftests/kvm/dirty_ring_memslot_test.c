@@ -121,9 +121,11 @@ static void test_readonly_mmio(enum guest_cpl cpl, const void *arg)
 
 	vcpu_run(vcpu);
 	vcpu_assert_exit(vcpu, KVM_EXIT_MMIO);
-	TEST_ASSERT(vcpu->run->mmio.is_write && vcpu->run->mmio.phys_addr == ro_gpa + 3 * GUEST_PAGE_SIZE,
+	TEST_ASSERT(vcpu->run->mmio.is_write &&
+			    vcpu->run->mmio.phys_addr == ro_gpa + 3 * GUEST_PAGE_SIZE,
 		    "MMIO exit: write %u at %#llx, expected a write at %#lx",
-		    vcpu->run->mmio.is_write, vcpu->run->mmio.phys_addr, ro_gpa + 3 * GUEST_PAGE_SIZE);
+		    vcpu->run->mmio.is_write, vcpu->run->mmio.phys_addr,
+		    ro_gpa + 3 * GUEST_PAGE_SIZE);
 	TEST_ASSERT_EQ(dirty_ring_occupancy(&vcpu->ring), 0);
 	TEST_ASSERT_EQ(vcpu_run_expect_ucall(vcpu, UCALL_SYNC), 1);
 	TEST_ASSERT_EQ(dirty_ring_occupancy(&vcpu->ring), 0);
@@ -208,13 +210,16 @@ static void test_thp_per_4k(enum guest_cpl cpl, const void *arg)
 	ksft_print_msg("[%s] slot backed by %ld kB of transparent huge pages\n",
 		       test_context(), huge_kb);
 	kvm_vm_free(vm);
-	/* the slot is its own mapping (madvise split it), 2 MiB aligned: any huge page is KVM's to map */
+	/*
+	 * the slot is its own mapping (madvise split it), 2 MiB aligned: any
+	 * huge page is KVM's to map
+	 */
 	if (huge_kb <= 0)
 		test_skip("the slot got no transparent huge page (AnonHugePages %ld kB): only 4 KiB backing was tested",
 			  huge_kb);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks dirty ring entries across memslot ids, flags, deletion, moves,\n"
@@ -223,7 +228,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 	struct test_case cases[ARRAY_SIZE(scenarios) + 3];
 	static struct kvm_scenario_arg args[ARRAY_SIZE(scenarios)];
 	unsigned int n;

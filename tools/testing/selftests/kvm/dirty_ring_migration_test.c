@@ -123,7 +123,8 @@ static inline u64 store_value(u32 idx, u64 store)
 static u64 guest_dirty_random(char *word, u64 npages, u64 *rng, u64 tag, u64 store, u64 limit)
 {
 	while (store < limit)
-		*(volatile u64 *)(word + (prng_next(rng) % npages) * GUEST_PAGE_SIZE) = tag | ++store;
+		*(volatile u64 *)(word + (prng_next(rng) % npages) * GUEST_PAGE_SIZE) =
+			tag | ++store;
 	return store;
 }
 
@@ -646,11 +647,7 @@ static void migration_setup(struct migration *m, enum guest_cpl cpl,
 
 	m->vcpus = calloc(nr_vcpus, sizeof(*m->vcpus));
 	TEST_ASSERT(m->vcpus, "out of memory");
-	m->vm = vm_create_cpl(cpl);
-	log_modes[m->mode].setup(m->vm, ring_entries);
-	vm_mem_region_add(m->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, m->npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(m->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, m->npages);
+	m->vm = vm_create_logged(cpl, m->mode, ring_entries, TEST_SLOT, m->npages);
 	guest_params = (struct guest_params) {
 		.mem = TEST_MEM_BASE_GPA, .npages = m->npages, .nr_vcpus = nr_vcpus,
 		.access = m->access, .seed = seed,
@@ -748,7 +745,7 @@ static void run_migration_case(enum guest_cpl cpl, const void *arg)
 	free(m);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-m ring|get|clear|all] [-a random|sequential|all]\n"
 	       "          [-v vcpus] [-M size] [-R MiB/s] [-B MiB/s] [-D ms] [-r rounds] [-c entries] [-s seed]\n"
@@ -791,7 +788,7 @@ static void __attribute__((noreturn)) bad_usage(const char *prog, const char *fm
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
 	va_end(ap);
-	usage(prog);
+	help(prog);
 	exit(KSFT_FAIL);
 }
 
@@ -815,7 +812,8 @@ static unsigned int case_timeout_s(void)
 {
 	u64 round_s = DIV_ROUND_UP(mem_bytes, link_mib_s * MIB);
 
-	return TEST_CASE_TIMEOUT_S + (max_rounds + 1) * round_s + 4 * DIV_ROUND_UP(mem_bytes, 1ul << 30);
+	return TEST_CASE_TIMEOUT_S + (max_rounds + 1) * round_s +
+	       4 * DIV_ROUND_UP(mem_bytes, 1ul << 30);
 }
 
 int main(int argc, char *argv[])
@@ -865,11 +863,11 @@ int main(int argc, char *argv[])
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
 			break;
 		default:
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	close(open_kvm_dev_path_or_exit());
 	check_options(argv[0]);

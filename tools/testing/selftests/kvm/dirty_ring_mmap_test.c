@@ -253,7 +253,8 @@ static void matrix_run(struct ring_ctx *c, struct matrix *mx)
 				map = map_pages(c, s, e, m, err);
 				if (*err)
 					continue;
-				check_mapping(c, map, s, e, m == MODE_SHARED || m == MODE_SHARED_EXEC);
+				check_mapping(c, map, s, e,
+					      m == MODE_SHARED || m == MODE_SHARED_EXEC);
 				munmap(map, (e - s + 1) * c->page);
 			}
 }
@@ -424,8 +425,7 @@ static void test_spanning_harmless(enum guest_cpl cpl, const void *arg)
 			       refused ? err_name(refused) : "");
 	}
 	if (accepted[MODE_PRIVATE] || accepted[MODE_SHARED_EXEC] || accepted[MODE_PRIVATE_EXEC])
-		ksft_print_msg("KVM checks only the first and last page of a ring mapping: the accepted ones "
-			       "read the ring, and private stores stayed private (checked)\n");
+		ksft_print_msg("KVM checks only the first and last page of a ring mapping: the accepted ones read the ring, and private stores stayed private (checked)\n");
 	if (accepted[MODE_SHARED_EXEC] || accepted[MODE_PRIVATE_EXEC])
 		ksft_print_msg("NOTE: so the ring can be mapped executable, by a mapping that spans it\n");
 	ctx_free(&c);
@@ -525,7 +525,8 @@ static void test_mremap(enum guest_cpl cpl, const void *arg)
 		check_mapping(&c, map, c.first, c.first + c.npages, true);
 		/* Shrink it back to one page: that page is still the ring's first. */
 		map = mremap(map, len + c.page, c.page, 0);
-		TEST_ASSERT(map != MAP_FAILED, "mremap shrinking the ring mapping, errno %d", errno);
+		TEST_ASSERT(map != MAP_FAILED, "mremap shrinking the ring mapping, errno %d",
+			    errno);
 		check_mapping(&c, map, c.first, c.first, true);
 		len = c.page;
 	}
@@ -669,7 +670,7 @@ static const struct test_case cases[] = {
 	  .ring_caps = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Maps a vCPU's dirty ring every way that overlaps it and checks what KVM\n"
@@ -679,7 +680,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 	TEST_REQUIRE(KVM_DIRTY_LOG_PAGE_OFFSET > 0);

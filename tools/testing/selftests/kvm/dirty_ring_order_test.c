@@ -15,6 +15,13 @@
  *   - syncs and harvests at every ring position, wrapping the ring many times;
  *   - entries collected into per-slot bitmaps, the set cleared after each
  *     round: each round's bitmaps hold exactly that round's pages.
+ *
+ * Where a case's code is: its stores are a write script built by the
+ * function of the case's name in ring/ring_scenarios.c (first_write_order()
+ * for first_write_order), which guest_ws_main() (lib/ws_guest.c) runs in the
+ * guest; the host side is lib/kvm_ring_target.c; the rules are
+ * ring/ring_check.c's judge_entry(), judge_exit() and judge_reset(), and a
+ * failure names the rule and the event of the record it broke.
  */
 #include "kvm_ring_target.h"
 
@@ -27,7 +34,7 @@ static const enum ring_scenario_id scenarios[] = {
 	RS_BITMAP_SET_CLEAR,
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks the order of dirty ring entries, partial harvests and resets.\n"
@@ -36,7 +43,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 	struct test_case cases[ARRAY_SIZE(scenarios)];
 	static struct kvm_scenario_arg args[ARRAY_SIZE(scenarios)];
 	unsigned int n;

@@ -24,9 +24,10 @@
  * averages and one "summary:" line of key=value pairs.  --csv writes every
  * iteration, with the collecting thread's CPU time (kernel time included)
  * next to each wall-clock time: on a loaded machine a collection of a few
- * milliseconds is preempted, and its wall-clock time measures the load.  In ring mode each collection is followed by an idle one (every
- * ring empty, a reset with nothing to reset), timed too: the cost that does
- * not depend on the pages, only on the vCPUs.
+ * milliseconds is preempted, and its wall-clock time measures the load. In
+ * ring mode each collection is followed by an idle one (every ring empty, a
+ * reset with nothing to reset), timed too: the cost that does not depend on
+ * the pages, only on the vCPUs.
  *
  * For curves over memory size and vCPU count, -p gives the pages each vCPU
  * writes per iteration instead of a fraction, several counts in one run
@@ -306,7 +307,8 @@ static u64 max_phase_pages(void)
 static u32 default_ring_entries(void)
 {
 	u64 min = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
-	u64 max = kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE, entries = min;
+	u64 max = kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;
+	u64 entries = min;
 
 	while (entries < max_phase_pages() + KVM_RING_RESERVE_MAX + 1 && entries < max)
 		entries *= 2;
@@ -320,17 +322,13 @@ static void perf_vm_create(struct perf_vm *p, enum log_mode_id mode, enum guest_
 
 	p->mode = mode;
 	p->npages = nr_vcpus * vcpu_pages;
-	p->vm = vm_create_cpl(cpl);
 	if (mode == LOG_MODE_RING)
 		p->ring_entries = ring_entries ?: default_ring_entries();
-	log_modes[mode].setup(p->vm, p->ring_entries);
-	vm_mem_region_add(p->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, p->npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
+	p->vm = vm_create_logged(cpl, mode, p->ring_entries, TEST_SLOT, p->npages);
 	/* host pages allocated up front: iteration 1 times the same faults as the rest */
 	r = vm_mem_region(p->vm, TEST_SLOT);
 	if (!unpopulated)
 		memset(r->host_mem, 0, p->npages * GUEST_PAGE_SIZE);
-	virt_map(p->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, p->npages);
 
 	dirty_bitmap_set_init(&p->set);
 	p->dirty = dirty_bitmap_set_add_slot(&p->set, DIRTY_RING_SLOT(0, TEST_SLOT), p->npages);
@@ -377,7 +375,7 @@ static void idle_collect(struct perf_vm *p, struct iter_stats *st)
 	u64 n = collect_rings(p, st, true, &reset);
 
 	TEST_ASSERT(!n && !reset,
-		    "iteration %lu: the rings held %lu entries after the collection, the reset reset %u",
+		    "iteration %lu: the rings held %lu entries after the collection, KVM_RESET_DIRTY_RINGS reset %u",
 		    p->iteration, n, reset);
 }
 
@@ -549,7 +547,8 @@ static void run_phase(struct perf_vm *p, u64 pages)
 		       sum.dirty_ns / 1e3 * nr_vcpus / sum.pages,
 		       (double)collect_ns(&sum) / sum.pages, (double)sum.harvest_ns / sum.pages,
 		       (double)sum.reset_ns / sum.pages, (double)sum.full_ns / sum.pages,
-		       sum.full_exits, sum.entries, pages, sum.idle_harvest_ns / 1e3 / nr_iterations,
+		       sum.full_exits, sum.entries, pages,
+		       sum.idle_harvest_ns / 1e3 / nr_iterations,
 		       sum.idle_reset_ns / 1e3 / nr_iterations,
 		       (double)(sum.harvest_cpu_ns + sum.reset_cpu_ns) / sum.pages);
 }
@@ -567,7 +566,7 @@ static void run_perf_case(enum guest_cpl cpl, const void *arg)
 	perf_vm_free(&p);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-m mode] [-v vcpus] [-b bytes] [-f fraction | -p pages[,pages...]]\n"
 	       "          [-a access] [-r entries] [-i iterations] [-u] [--csv FILE]\n"
@@ -589,14 +588,14 @@ static void usage(const char *prog)
 	       "  --csv FILE  write every iteration to FILE\n"
 	       "The default run is a smoke test; measure at CPL3 (-g cpl3), where kvm_pvm runs the guest natively.\n",
 	       prog, DEFAULT_VCPUS, VCPU_PAGES_ALIGN * GUEST_PAGE_SIZE >> 10,
-	       DEFAULT_VCPU_BYTES >> 20, VM_MAX_TEST_PAGES * GUEST_PAGE_SIZE >> 30, DEFAULT_FRACTION,
-	       MAX_PHASES, MAX_ITERATIONS, DEFAULT_ITERATIONS);
+	       DEFAULT_VCPU_BYTES >> 20, VM_MAX_TEST_PAGES * GUEST_PAGE_SIZE >> 30,
+	       DEFAULT_FRACTION, MAX_PHASES, MAX_ITERATIONS, DEFAULT_ITERATIONS);
 }
 
 static void __attribute__((noreturn)) bad_arg(const char *prog, const char *opt, const char *arg)
 {
 	fprintf(stderr, "%s: bad value for %s: '%s'\n", prog, opt, arg);
-	usage(prog);
+	help(prog);
 	exit(KSFT_FAIL);
 }
 
@@ -676,9 +675,7 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 			random_access = !strcmp(optarg, "random");
 			break;
 		case 'r':
-			ring_entries = parse_u64(optarg, "-r", 1, 1u << 31);
-			if (!IS_POWER_OF_2(ring_entries))
-				bad_arg(argv[0], "-r", optarg);
+			ring_entries = parse_power_of_2(optarg, "-r", 1, 1u << 31);
 			break;
 		case 'i':
 			nr_iterations = parse_u64(optarg, "-i", 1, MAX_ITERATIONS);
@@ -687,33 +684,33 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 			csv_path = optarg;
 			break;
 		default:
-			test_common_option(opt, optarg, cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, cpl_mask, help, argv[0]);
 	if (nr_vcpus > kvm_max_vcpus()) {
 		fprintf(stderr, "%s: -v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
 			argv[0], nr_vcpus, kvm_max_vcpus());
-		usage(argv[0]);
+		help(argv[0]);
 		exit(KSFT_FAIL);
 	}
 	if ((u64)nr_vcpus * vcpu_pages > VM_MAX_TEST_PAGES) {
 		fprintf(stderr, "%s: %u vCPUs x %lu pages is more than %lu pages in all\n",
 			argv[0], nr_vcpus, vcpu_pages, VM_MAX_TEST_PAGES);
-		usage(argv[0]);
+		help(argv[0]);
 		exit(KSFT_FAIL);
 	}
 	if (fraction_given && nr_phases) {
 		fprintf(stderr, "%s: -f and -p exclude each other\n", argv[0]);
-		usage(argv[0]);
+		help(argv[0]);
 		exit(KSFT_FAIL);
 	}
 	for (i = 0; i < nr_phases; i++) {
 		if (phase_pages[i] > vcpu_pages) {
 			fprintf(stderr, "%s: -p %lu: more than the %lu pages of a vCPU\n", argv[0],
 				phase_pages[i], vcpu_pages);
-			usage(argv[0]);
+			help(argv[0]);
 			exit(KSFT_FAIL);
 		}
 	}

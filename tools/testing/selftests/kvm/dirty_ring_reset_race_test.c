@@ -67,13 +67,9 @@ static u64 ms_since(u64 t0_ns)
 static struct kvm_vm *script_vm_create(enum guest_cpl cpl, u32 nr_vcpus, u32 ring_entries,
 				       u64 npages, struct kvm_vcpu **vcpus)
 {
-	struct kvm_vm *vm = vm_create_cpl(cpl);
+	struct kvm_vm *vm = vm_create_logged(cpl, LOG_MODE_RING, ring_entries, TEST_SLOT, npages);
 	u32 v;
 
-	vm_enable_dirty_ring_entries(vm, ring_entries);
-	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
 	for (v = 0; v < nr_vcpus; v++) {
 		vcpus[v] = vm_vcpu_add(vm, v, guest_ws_main);
 		vcpu_map_dirty_ring(vcpus[v]);
@@ -122,9 +118,9 @@ static void *race_vcpu_thread(void *arg)
 			return NULL;
 		vcpu_assert_exit(vcpu, KVM_EXIT_DIRTY_RING_FULL);
 		t->r->full_exits[t->idx]++;
-		if (!full_since)
+		if (!full_since) {
 			full_since = time_now_ns();
-		else if (ms_since(full_since) > RING_STUCK_FULL_MS) {
+		} else if (ms_since(full_since) > RING_STUCK_FULL_MS) {
 			vcpu_note_stuck_full(vcpu, RING_STUCK_FULL_MS, &stuck);
 			TEST_FAIL("%s", stuck.msg);
 		}
@@ -526,8 +522,8 @@ static void test_signal_during_long_reset(enum guest_cpl cpl, const void *arg)
 		       test_context(), n, calls, ms_since(t0), SIGNAL_PERIOD_US, eintr, cut_short,
 		       sum, n - sum);
 	TEST_ASSERT(!flagged_entries(&vcpu->ring),
-		    "%u ring entries still flagged after %lu reset calls", flagged_entries(&vcpu->ring),
-		    calls);
+		    "%u ring entries still flagged after %lu reset calls",
+		    flagged_entries(&vcpu->ring), calls);
 
 	TEST_ASSERT_EQ(vcpu_run_expect_ucall(vcpu, UCALL_SYNC), 3);
 	n = long_harvest(vcpu, &set, 2, cut_short + eintr);
@@ -540,7 +536,7 @@ static void test_signal_during_long_reset(enum guest_cpl cpl, const void *arg)
 			  calls);
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Races KVM_RESET_DIRTY_RINGS with running vCPUs, harvesters, other resets,\n"
@@ -549,11 +545,12 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 	const struct test_case cases[] = {
 		{ "concurrent_reset_harvest", test_concurrent_reset_harvest, NULL, true, true },
 		{ "remark_while_resetting", test_remark_while_resetting, NULL, false, true },
-		{ "signal_during_remark_reset", test_signal_during_remark_reset, NULL, false, true },
+		{ "signal_during_remark_reset", test_signal_during_remark_reset, NULL, false,
+		  true },
 		{ "signal_during_long_reset", test_signal_during_long_reset, NULL, true, true },
 	};
 

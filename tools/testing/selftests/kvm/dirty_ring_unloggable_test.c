@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "host_harm.h"
 #include "kvm_util.h"
 #include "test_case.h"
@@ -59,26 +60,13 @@
 #ifndef GUEST_MEMFD_FLAG_INIT_SHARED
 #define GUEST_MEMFD_FLAG_INIT_SHARED	(1ull << 1)
 #endif
-#ifndef KVM_SET_USER_MEMORY_REGION2
-struct kvm_userspace_memory_region2 {
-	__u32 slot;
-	__u32 flags;
-	__u64 guest_phys_addr;
-	__u64 memory_size;
-	__u64 userspace_addr;
-	__u64 guest_memfd_offset;
-	__u32 guest_memfd;
-	__u32 pad1;
-	__u64 pad2[14];
-};
-#define KVM_SET_USER_MEMORY_REGION2	_IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
-#endif
 #ifndef KVM_CREATE_GUEST_MEMFD
 struct kvm_create_guest_memfd {
 	__u64 size;
 	__u64 flags;
 	__u64 reserved[6];
 };
+
 #define KVM_CREATE_GUEST_MEMFD		_IOWR(KVMIO, 0xd4, struct kvm_create_guest_memfd)
 #endif
 
@@ -86,6 +74,7 @@ struct kvm_create_guest_memfd {
 #define GMEM_SLOT		2
 #define SLOT_PAGES		32
 #define GMEM_BYTES		(SLOT_PAGES * GUEST_PAGE_SIZE)
+#define GMEM_LOGGED		(KVM_MEM_GUEST_MEMFD | KVM_MEM_LOG_DIRTY_PAGES)
 #define GMEM_GPA		(TEST_MEM_BASE_GPA + SLOT_PAGES * GUEST_PAGE_SIZE)
 #define RING_ENTRIES_MIN	512	/* two rounds fit below any host's soft limit */
 #define VM_TYPES_MAX		32
@@ -114,7 +103,8 @@ static void test_with_bitmap_refused(enum guest_cpl cpl, const void *arg)
 	int sys = kvm_check_cap(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP);
 	int on_vm = vm_check_cap(vm, KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP);
 
-	ksft_print_msg("KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: %d on /dev/kvm, %d on a VM\n", sys, on_vm);
+	ksft_print_msg("KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: %d on /dev/kvm, %d on a VM\n", sys,
+		       on_vm);
 #ifdef __aarch64__
 	kvm_vm_free(vm);
 	test_skip("arm64 offers WITH_BITMAP (for the vGIC ITS): aarch64/dirty_ring_with_bitmap_test checks its rules");
@@ -134,21 +124,6 @@ static int create_gmem(int vm_fd, u64 size, u64 flags)
 	struct kvm_create_guest_memfd args = { .size = size, .flags = flags };
 
 	return ioctl(vm_fd, KVM_CREATE_GUEST_MEMFD, &args);
-}
-
-static int set_region2(int vm_fd, u32 slot, u32 flags, gpa_t gpa, u64 size, void *hva,
-		       int gmem_fd)
-{
-	struct kvm_userspace_memory_region2 r = {
-		.slot = slot,
-		.flags = flags,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (u64)hva,
-		.guest_memfd = gmem_fd,
-	};
-
-	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
 }
 
 static void expect_einval(int ret, const char *what, unsigned long type)
@@ -177,7 +152,8 @@ static void check_gmem_logging_refused(int vm_fd, unsigned long type)
 	int gmem = create_gmem(vm_fd, GMEM_BYTES, flags);
 	void *shared;
 
-	TEST_ASSERT(gmem >= 0, "VM type %lu: KVM_CREATE_GUEST_MEMFD of %lu bytes, flags %#lx, errno %d",
+	TEST_ASSERT(gmem >= 0,
+		    "VM type %lu: KVM_CREATE_GUEST_MEMFD of %lu bytes, flags %#lx, errno %d",
 		    type, GMEM_BYTES, flags, errno);
 	if (ARM64_GMEM_ONLY)
 		shared = mmap(NULL, GMEM_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, gmem, 0);
@@ -185,14 +161,14 @@ static void check_gmem_logging_refused(int vm_fd, unsigned long type)
 		shared = mmap(NULL, GMEM_BYTES, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	TEST_ASSERT(shared != MAP_FAILED, "mmap, errno %d", errno);
-	expect_einval(set_region2(vm_fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD | KVM_MEM_LOG_DIRTY_PAGES,
-				  GMEM_GPA, GMEM_BYTES, shared, gmem),
+	expect_einval(__kvm_set_user_memory_region2(vm_fd, GMEM_SLOT, GMEM_LOGGED, GMEM_GPA,
+						    GMEM_BYTES, shared, gmem),
 		      "a gmem slot created with KVM_MEM_LOG_DIRTY_PAGES", type);
-	TEST_ASSERT(!set_region2(vm_fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD, GMEM_GPA, GMEM_BYTES,
-				 shared, gmem),
+	TEST_ASSERT(!__kvm_set_user_memory_region2(vm_fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD, GMEM_GPA,
+						   GMEM_BYTES, shared, gmem),
 		    "VM type %lu: a gmem slot without logging refused, errno %d", type, errno);
-	expect_einval(set_region2(vm_fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD | KVM_MEM_LOG_DIRTY_PAGES,
-				  GMEM_GPA, GMEM_BYTES, shared, gmem),
+	expect_einval(__kvm_set_user_memory_region2(vm_fd, GMEM_SLOT, GMEM_LOGGED, GMEM_GPA,
+						    GMEM_BYTES, shared, gmem),
 		      "KVM_MEM_LOG_DIRTY_PAGES added to a gmem slot", type);
 	close(gmem);
 	munmap(shared, GMEM_BYTES);
@@ -222,7 +198,8 @@ static bool check_vm_type(int kvm_fd, unsigned long type)
 			return false;
 		}
 		if (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD) <= 0) {
-			ksft_print_msg("VM type %lu: no guest_memfd (KVM_CAP_GUEST_MEMFD 0)\n", type);
+			ksft_print_msg("VM type %lu: no guest_memfd (KVM_CAP_GUEST_MEMFD 0)\n",
+				       type);
 			close(vm_fd);
 			return false;
 		}
@@ -333,19 +310,16 @@ static void gmem_slot_add(struct gmem_vm *g, const struct gmem_variant *v)
 	}
 	g->gmem_hva = mmap(NULL, GMEM_BYTES, PROT_READ | PROT_WRITE, flags, fd, 0);
 	TEST_ASSERT(g->gmem_hva != MAP_FAILED, "mapping the gmem slot's memory, errno %d", errno);
-	TEST_ASSERT(!set_region2(g->vm->fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD, GMEM_GPA, GMEM_BYTES,
-				 g->gmem_hva, g->gmem_fd),
+	TEST_ASSERT(!__kvm_set_user_memory_region2(g->vm->fd, GMEM_SLOT, KVM_MEM_GUEST_MEMFD,
+						   GMEM_GPA, GMEM_BYTES, g->gmem_hva, g->gmem_fd),
 		    "KVM_SET_USER_MEMORY_REGION2 of the gmem slot, errno %d", errno);
 }
 
 static void gmem_vm_create(struct gmem_vm *g, enum guest_cpl cpl, const struct gmem_variant *v)
 {
-	g->vm = vm_create_cpl(cpl);
-	vm_enable_dirty_ring_entries(g->vm, ring_entries());
-	vm_mem_region_add(g->vm, BACKING_ANON, LOG_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
-			  KVM_MEM_LOG_DIRTY_PAGES);
+	g->vm = vm_create_logged(cpl, LOG_MODE_RING, ring_entries(), LOG_SLOT, SLOT_PAGES);
 	gmem_slot_add(g, v);
-	virt_map(g->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, 2 * SLOT_PAGES);
+	virt_map(g->vm, GMEM_GPA, GMEM_GPA, SLOT_PAGES);
 	g->vcpu = vm_vcpu_add(g->vm, 0, guest_code);
 	vcpu_args_set(g->vcpu, 2, TEST_MEM_BASE_GPA, GMEM_GPA);
 	g->ring = vcpu_map_dirty_ring(g->vcpu);
@@ -416,13 +390,13 @@ static void test_forged_gmem_entries(enum guest_cpl cpl, const void *arg)
 	/* Round 2: the VM runs; the valid half was reset, so it is reported again. */
 	n = gmem_round(&g);
 	for (i = half; i < SLOT_PAGES; i++)
-		TEST_ASSERT(reported(&g, n, i), "logged page %u (a valid entry of the forged reset) "
-			    "not reported after the reset", i);
+		TEST_ASSERT(reported(&g, n, i),
+			    "logged page %u (a valid entry of the forged reset) not reported after the reset",
+			    i);
 	for (i = 0; i < half; i++)
 		again += reported(&g, n, i);
 	TEST_ASSERT_EQ(vm_reset_dirty_rings(g.vm), n);
-	ksft_print_msg("%s: reset of %u entries (%u naming the gmem slot) returned %u; next round: "
-		       "%u of %u valid pages again, %u of %u forged ones\n",
+	ksft_print_msg("%s: reset of %u entries (%u naming the gmem slot) returned %u; next round: %u of %u valid pages again, %u of %u forged ones\n",
 		       v->what, SLOT_PAGES, half, SLOT_PAGES, SLOT_PAGES - half, SLOT_PAGES - half,
 		       again, half);
 
@@ -452,7 +426,7 @@ static const struct test_case cases[] = {
 	  .arg = &gmem_only, .guest = true, .ring_caps = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks what the dirty ring cannot log: WITH_BITMAP on x86, guest_memfd slots,\n"
@@ -462,7 +436,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 

@@ -14,16 +14,16 @@
  *     run on while their rings together hold more than one soft limit.
  * KVM-only, the way a VMM runs it:
  *   - reaper_N_vcpus: N vCPU threads (2 and 8 by default: more than this
- *     machine's cores; -n up to KVM_CAP_MAX_VCPUS) store to pages of their own and to pages they all
- *     share, while one reaper thread harvests every ring and resets; a vCPU
- *     that exits full wakes the reaper and runs again once it reset.  Each
- *     vCPU's own pages come back from its own ring in store order (the store
- *     that hit the soft limit may come once more after a reset), every
- *     shared page comes back from some vCPU's ring, nothing else is
- *     reported, and the resets count every harvested entry.  A ring that
- *     stays full while the reaper resets nothing is diagnosed, not waited on.
- *     A run in which the reaper never reset while a vCPU thread ran tested
- *     no concurrency: a SKIP saying so.
+ *     machine's cores; -n up to KVM_CAP_MAX_VCPUS) store to pages of their
+ *     own and to pages they all share, while one reaper thread harvests
+ *     every ring and resets; a vCPU that exits full wakes the reaper and
+ *     runs again once it reset.  Each vCPU's own pages come back from its
+ *     own ring in store order (the store that hit the soft limit may come
+ *     once more after a reset), every shared page comes back from some
+ *     vCPU's ring, nothing else is reported, and the resets count every
+ *     harvested entry.  A ring that stays full while the reaper resets
+ *     nothing is diagnosed, not waited on. A run in which the reaper never
+ *     reset while a vCPU thread ran tested no concurrency: a SKIP saying so.
  */
 #include <pthread.h>
 #include <unistd.h>
@@ -183,7 +183,7 @@ static void check_logs(struct reaper_run *r, unsigned long *shared_seen)
 			} else if (e->offset == own_base + next) {
 				next++;
 			} else {
-				/* Own pages are stored in order: one ahead means entries were lost. */
+				/* Own pages come in store order: one ahead, entries were lost. */
 				TEST_ASSERT(e->offset <= own_base + next ||
 					    e->offset >= own_base + OWN_PAGES,
 					    "PAGES LOST: vCPU %u ring index %u: offset %lu, its own pages %lu to %lu never reported before it",
@@ -219,11 +219,7 @@ static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 	pthread_mutex_init(&r->lock, NULL);
 	cond_init_monotonic(&r->reaper_wake);
 	cond_init_monotonic(&r->vcpu_wake);
-	r->vm = vm_create_cpl(cpl);
-	vm_enable_dirty_ring_entries(r->vm, dirty_ring_min_entries());
-	vm_mem_region_add(r->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(r->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
+	r->vm = vm_create_logged(cpl, LOG_MODE_RING, dirty_ring_min_entries(), TEST_SLOT, npages);
 	for (v = 0; v < nr_vcpus; v++) {
 		struct ws_op ops[] = {
 			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)v * OWN_PAGES,
@@ -276,7 +272,7 @@ static void run_reaper_case(enum guest_cpl cpl, const void *arg)
 		test_skip("the reaper never reset while the vCPUs ran: nothing was harvested concurrently");
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-n vcpus]...\n"
 	       "Checks per-vCPU dirty rings, lockstep and with a concurrent reaper thread.\n"
@@ -296,7 +292,7 @@ int main(int argc, char *argv[])
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "n:")) != -1) {
 		if (opt != 'n') {
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 			continue;
 		}
 		if (!counts_given)
@@ -304,17 +300,17 @@ int main(int argc, char *argv[])
 		counts_given = true;
 		if (nr_vcpu_counts == MAX_VCPU_COUNTS) {
 			fprintf(stderr, "%s: at most %d -n options\n", argv[0], MAX_VCPU_COUNTS);
-			test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 		}
 		vcpu_counts[nr_vcpu_counts] = parse_u64(optarg, "-n", 1, UINT32_MAX);
 		if (vcpu_counts[nr_vcpu_counts++] > kvm_max_vcpus()) {
 			fprintf(stderr, "%s: -n %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
 				argv[0], optarg, kvm_max_vcpus());
-			test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 		}
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	kvm_require_dirty_ring(0);
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);

@@ -87,6 +87,19 @@ static void run_guest_in_other_process(enum guest_cpl cpl, void *guest_code)
 	exit(WIFEXITED(status) ? WEXITSTATUS(status) : KSFT_FAIL);
 }
 
+struct child_body {
+	void (*body)(enum guest_cpl cpl, void *guest_code);
+	enum guest_cpl cpl;
+	void *guest_code;
+};
+
+static void run_child_body(const void *arg)
+{
+	const struct child_body *c = arg;
+
+	c->body(c->cpl, c->guest_code);
+}
+
 /*
  * Run body(cpl, guest_code) in a child; require exit 1 and both strings in
  * its stderr.
@@ -95,28 +108,11 @@ static void expect_child_failure(enum guest_cpl cpl,
 				 void (*body)(enum guest_cpl cpl, void *guest_code),
 				 void *guest_code, const char *want, const char *want2)
 {
-	char out[4096] = "", *report;
-	size_t len = 0;
-	ssize_t n;
-	int fds[2], status;
-	pid_t pid;
+	const struct child_body c = { body, cpl, guest_code };
+	char out[4096], *report;
+	int status;
 
-	TEST_ASSERT(!pipe(fds), "pipe");
-	fflush(NULL);
-	pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (!pid) {
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		body(cpl, guest_code);
-		exit(KSFT_PASS);
-	}
-	close(fds[1]);
-	while (len < sizeof(out) - 1 && (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
-		len += n;
-	out[len] = '\0';
-	close(fds[0]);
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	status = test_run_captured(run_child_body, &c, false, out, sizeof(out));
 	report = strncmp(out, "# FAIL ", 7) ? out : out + 7;
 	ksft_print_msg("child reported, as expected: %.*s", (int)strcspn(report, "\n") + 1, report);
 	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == KSFT_FAIL,
@@ -180,7 +176,8 @@ static void test_ring_other_cap_reported(enum guest_cpl cpl, const void *arg)
 	char want[160];
 
 	if (!kvm_dirty_ring_max_bytes(!acq_rel))
-		test_skip("KVM does not offer the other ring cap, %s", dirty_ring_cap_name(!acq_rel));
+		test_skip("KVM does not offer the other ring cap, %s",
+			  dirty_ring_cap_name(!acq_rel));
 	/* The case's own cap passes the check (and the case needs a ring of it). */
 	enable_ring(false);
 	snprintf(want, sizeof(want), "a case of %s: KVM_ENABLE_CAP enabled a ring with %s",
@@ -216,7 +213,8 @@ static void test_shared_globals(enum guest_cpl cpl, const void *arg)
 static const struct test_case cases[] = {
 	{ .name = "exception_names_vector_and_rip", .run = test_exception_reported, .guest = true },
 	{ .name = "guest_assert_eq_names_values", .run = test_assert_eq_reported, .guest = true },
-	{ .name = "stuck_guest_stopped_by_watchdog", .run = test_stuck_guest_reported, .guest = true },
+	{ .name = "stuck_guest_stopped_by_watchdog", .run = test_stuck_guest_reported,
+	  .guest = true },
 	{ .name = "dead_vm_reported_as_dead", .run = test_dead_vm_reported },
 	{ .name = "ring_case_given_other_cap_fails", .run = test_ring_other_cap_reported,
 	  .ring_caps = true },
@@ -225,7 +223,7 @@ static const struct test_case cases[] = {
 	{ .name = "globals_shared_with_guest", .run = test_shared_globals, .guest = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks that guest exceptions, guest assertions, stuck guests, a dead VM and\n"
@@ -235,7 +233,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	close(open_kvm_dev_path_or_exit());
 	run_test_cases(cases, ARRAY_SIZE(cases), cpl_mask, TEST_CASE_TIMEOUT_S);

@@ -320,7 +320,7 @@ static const struct test_case cases[] = {
 	{ .name = "its_save_in_bitmap_not_ring", .run = test_its_save_in_bitmap, .guest = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g el1|el0|all]\n"
 	       "Checks arm64's ring: ACQ_REL only, and KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP\n"
@@ -330,7 +330,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	close(open_kvm_dev_path_or_exit());
 	TEST_REQUIRE(kvm_dirty_ring_max_bytes(true) > 0);

@@ -81,6 +81,14 @@ unsigned int log_mode_parse(const char *arg);
 	"  -m MODE   dirty log: ring, get (KVM_GET_DIRTY_LOG), clear (KVM_GET_DIRTY_LOG +\n" \
 	"            KVM_CLEAR_DIRTY_LOG), or all (default); get_log and clear_log too\n"
 
+/*
+ * The VM of a logging test: guest code at cpl, the log of mode set up (in
+ * ring mode a ring of ring_entries entries, with the case's cap), and one
+ * dirty-logged memslot `slot` of npages at TEST_MEM_BASE_GPA, identity-mapped.
+ */
+struct kvm_vm *vm_create_logged(enum guest_cpl cpl, enum log_mode_id mode, u32 ring_entries,
+				u32 slot, u64 npages);
+
 /* Skip (exit 4) unless /dev/kvm opens and KVM offers every mode in mask. */
 void log_modes_require(unsigned int mask);
 

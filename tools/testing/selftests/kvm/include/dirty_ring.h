@@ -53,16 +53,14 @@ const char *dirty_ring_cap_name(bool acq_rel);
  * dirty_ring_walk() does.
  *
  * Such a case sizes and enables its rings with the helpers below, which use
- * the case's cap.  The library sees every cap KVM_ENABLE_CAP accepts: a
- * ring enabled with the other cap fails the case at once, and a case that
- * passes must have had a ring enabled with its own
- * (dirty_ring_assert_cap_used()).
+ * the case's cap.  The library sees every cap KVM_ENABLE_CAP accepts (it
+ * observes __vm_enable_cap(): vm_enable_cap_observe()): a ring enabled with
+ * the other cap fails the case at once, and a case that passes must have had
+ * a ring enabled with its own (dirty_ring_assert_cap_used()).
  */
 void dirty_ring_cap_select(bool acq_rel);
 /* The case's cap; outside a case the plain one, or ACQ_REL where KVM offers only that. */
 bool dirty_ring_cap_acq_rel(void);
-/* __vm_enable_cap() reports every cap KVM accepted on a VM. */
-void dirty_ring_cap_enabled(struct kvm_vm *vm, u32 cap);
 /* At the end of a case: KVM_ENABLE_CAP enabled a ring with the case's cap. */
 void dirty_ring_assert_cap_used(void);
 /* The smallest and largest ring, in entries, KVM takes with the case's cap. */

@@ -49,26 +49,31 @@
 #include "kselftest.h"
 
 /*
- * Set in a ksft_run_forked() child, for every file of the program (a weak
- * definition, not a static): its parent prints the case's result line.
+ * Shared by every file of the program, defined once in it (kvm/lib/test_util.c
+ * for the KVM tests, kselftest_harness.h for a harness test):
+ * ksft_in_forked_case is set in a ksft_run_forked() child (its parent prints
+ * the case's result line); ksft_deadline_ms is the program deadline
+ * (CLOCK_MONOTONIC, ms; 0: none) and ksft_deadline_s its length in seconds.
  */
 extern int ksft_in_forked_case;
-int ksft_in_forked_case __attribute__((weak));
-
-/*
- * The program deadline (CLOCK_MONOTONIC, ms; 0: none) and its length in
- * seconds, shared by every file of the program like ksft_in_forked_case.
- */
 extern long long ksft_deadline_ms;
-long long ksft_deadline_ms __attribute__((weak));
 extern unsigned int ksft_deadline_s;
-unsigned int ksft_deadline_s __attribute__((weak));
 
 /*
  * Skip: in a ksft_run_forked() child, print "# SKIP reason" and end the
  * case with KSFT_SKIP (the parent prints "ok N name # SKIP"); elsewhere
- * ksft_exit_skip(), which skips the whole program.
+ * ksft_exit_skip(), which skips the whole program.  ksft_case_skip_msg()
+ * takes the message formatted.
  */
+static inline __attribute__((noreturn)) void ksft_case_skip_msg(const char *msg)
+{
+	if (!ksft_in_forked_case)
+		ksft_exit_skip("%s", msg);
+	printf("# SKIP %s", msg);
+	fflush(stdout);
+	exit(KSFT_SKIP);
+}
+
 static inline __attribute__((format(printf, 1, 2), noreturn))
 void ksft_case_exit_skip(const char *fmt, ...)
 {
@@ -78,11 +83,7 @@ void ksft_case_exit_skip(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!ksft_in_forked_case)
-		ksft_exit_skip("%s", msg);
-	printf("# SKIP %s", msg);
-	fflush(stdout);
-	exit(KSFT_SKIP);
+	ksft_case_skip_msg(msg);
 }
 
 /*
@@ -221,8 +222,7 @@ static inline int ksft_pidfd_open(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 #else
 	(void)pid;
-	errno = ENOSYS;
-	return -1;
+	return -1;	/* the caller polls instead */
 #endif
 }
 

@@ -60,7 +60,8 @@ struct kvm_scenario_arg {
  * test_case.h) per scenario in ids[], with rings of ring_size entries (0:
  * each scenario's own); returns how many.
  */
-unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int nr_ids, u32 ring_size,
-				struct kvm_scenario_arg *args, struct test_case *cases);
+unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int nr_ids,
+				u32 ring_size, struct kvm_scenario_arg *args,
+				struct test_case *cases);
 
 #endif /* SELFTEST_KVM_KVM_RING_TARGET_H */

@@ -15,6 +15,22 @@
 #include "test_util.h"
 #include "dirty_ring.h"
 
+#ifndef KVM_SET_USER_MEMORY_REGION2	/* Linux 6.8 */
+struct kvm_userspace_memory_region2 {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+	__u64 guest_memfd_offset;
+	__u32 guest_memfd;
+	__u32 pad1;
+	__u64 pad2[14];
+};
+
+#define KVM_SET_USER_MEMORY_REGION2	_IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
+#endif
+
 typedef u64 gpa_t;
 typedef u64 gva_t;
 
@@ -172,11 +188,16 @@ void kvm_vm_free(struct kvm_vm *vm);
 /* The same on the VM fd. */
 int vm_check_cap(struct kvm_vm *vm, long cap);
 int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0);
+/* Called with every cap KVM_ENABLE_CAP accepted on a VM (one observer). */
+void vm_enable_cap_observe(void (*observer)(struct kvm_vm *vm, u32 cap));
 void vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0);
 
 /* Memslots */
 int __vm_set_user_memory_region(struct kvm_vm *vm, u32 slot, u32 flags,
 				gpa_t gpa, u64 size, void *hva);
+/* KVM_SET_USER_MEMORY_REGION2 on any VM fd (raw VMs of other types too). */
+int __kvm_set_user_memory_region2(int vm_fd, u32 slot, u32 flags, gpa_t gpa, u64 size,
+				  void *hva, int guest_memfd);
 void vm_mem_region_add(struct kvm_vm *vm, enum mem_backing backing, u32 slot,
 		       gpa_t gpa, u64 npages, u32 flags);
 void vm_mem_region_set_flags(struct kvm_vm *vm, u32 slot, u32 flags);

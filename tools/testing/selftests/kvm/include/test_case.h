@@ -62,10 +62,10 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
  * and exits for -h (0) and for anything unknown or malformed (1).
  */
 void test_common_option(int opt, const char *arg, unsigned int *cpl_mask,
-			void (*usage)(const char *prog), const char *prog);
+			void (*help)(const char *prog), const char *prog);
 
 /* For a test with only the common options: returns the guest privilege mask. */
-unsigned int test_parse_common_args(int argc, char *argv[], void (*usage)(const char *prog));
+unsigned int test_parse_common_args(int argc, char *argv[], void (*help)(const char *prog));
 
 #define TEST_COMMON_OPTS	"g:h"
 #define TEST_COMMON_USAGE						\

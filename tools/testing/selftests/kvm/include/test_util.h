@@ -35,6 +35,10 @@ typedef int64_t s64;
 #ifndef ARRAY_SIZE	/* the kernel's kselftest.h has it too */
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #endif
+
+#ifndef fallthrough	/* the kernel's tools/include has it too */
+#define fallthrough	__attribute__((__fallthrough__))
+#endif
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((typeof(x))(a) - 1))
 #define ALIGN_DOWN(x, a)	((x) & ~((typeof(x))(a) - 1))
@@ -43,13 +47,16 @@ typedef int64_t s64;
 #define IS_POWER_OF_2(x)	((x) != 0 && ((x) & ((x) - 1)) == 0)
 
 /* The spin-wait hint of the CPU the code runs on (host or guest). */
-#if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax()		asm volatile("pause" ::: "memory")
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+	asm volatile("pause" ::: "memory");
 #elif defined(__aarch64__)
-#define cpu_relax()		asm volatile("yield" ::: "memory")
+	asm volatile("yield" ::: "memory");
 #else
-#define cpu_relax()		asm volatile("" ::: "memory")
+	asm volatile("" ::: "memory");
 #endif
+}
 
 void test_assert_fail(const char *file, unsigned int line, const char *expr,
 		      const char *fmt, ...) __attribute__((noreturn, format(printf, 4, 5)));
@@ -99,6 +106,16 @@ const char *test_context(void);
 /* Option parsing helpers: exit with usage on a malformed value. */
 u64 parse_size(const char *arg, const char *what);
 u64 parse_u64(const char *arg, const char *what, u64 min, u64 max);
+/*
+ * Run fn(arg) in a forked child (exit KSFT_PASS when it returns) with its
+ * stderr, and its stdout too if with_stdout (line-buffered), on a pipe; out
+ * gets what it wrote, NUL-terminated and cut at size - 1 (the rest is read
+ * and dropped, so the child never blocks).  Returns the child's wait status.
+ */
+int test_run_captured(void (*fn)(const void *arg), const void *arg, bool with_stdout,
+		      char *out, size_t size);
+/* A power of two from min to max (a ring size: dirty_ring_entries_option() for KVM's). */
+u64 parse_power_of_2(const char *arg, const char *what, u64 min, u64 max);
 
 /* KVM_SELFTEST_TIMEOUT_SCALE: the factor for case timeouts and watchdogs. */
 unsigned int test_timeout_scale(void);

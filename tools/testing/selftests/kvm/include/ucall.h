@@ -32,6 +32,7 @@ struct ucall {
 
 #include "ucall_arch.h"
 
+/* The host finds arg in args[0] (upstream's GUEST_SYNC(stage): args[1]). */
 #define GUEST_SYNC_VALUE(arg)		ucall(UCALL_SYNC, (u64)(arg), 0, 0, 0, 0)
 #define GUEST_DONE()		ucall(UCALL_DONE, 0, 0, 0, 0, 0)
 

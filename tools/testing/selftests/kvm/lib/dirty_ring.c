@@ -49,7 +49,8 @@ bool dirty_ring_cap_acq_rel(void)
 	return acq_rel_only;
 }
 
-void dirty_ring_cap_enabled(struct kvm_vm *vm, u32 cap)
+/* Every cap KVM_ENABLE_CAP accepts passes here: the ring caps are checked. */
+static void dirty_ring_cap_enabled(struct kvm_vm *vm, u32 cap)
 {
 	if (cap != KVM_CAP_DIRTY_LOG_RING && cap != KVM_CAP_DIRTY_LOG_RING_ACQ_REL)
 		return;
@@ -61,6 +62,11 @@ void dirty_ring_cap_enabled(struct kvm_vm *vm, u32 cap)
 		    dirty_ring_cap_name(case_cap.acq_rel),
 		    dirty_ring_cap_name(cap == KVM_CAP_DIRTY_LOG_RING_ACQ_REL));
 	case_cap.enabled++;
+}
+
+static void __attribute__((constructor)) dirty_ring_observe_caps(void)
+{
+	vm_enable_cap_observe(dirty_ring_cap_enabled);
 }
 
 void dirty_ring_assert_cap_used(void)
@@ -201,7 +207,8 @@ void vm_get_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap)
 {
 	int ret = __vm_get_dirty_log(vm, slot, bitmap);
 
-	TEST_ASSERT(!ret, "KVM_GET_DIRTY_LOG slot %u failed, rc: %d%s", slot, ret, vm_dead_note(vm));
+	TEST_ASSERT(!ret, "KVM_GET_DIRTY_LOG slot %u failed, rc: %d%s", slot, ret,
+		    vm_dead_note(vm));
 }
 
 int __vm_clear_dirty_log(struct kvm_vm *vm, u32 slot, unsigned long *bitmap,

@@ -129,7 +129,7 @@ static enum ring_exit kt_run(struct ring_target *t, u32 vcpu, struct ring_progre
 			exit = RING_EXIT_FULL;
 			break;
 		}
-		/* fall through */
+		fallthrough;
 	default:
 		fprintf(stderr, "# [%s] vCPU %u: unexpected exit %s\n", test_context(), vcpu,
 			exit_reason_str(v->run->exit_reason));
@@ -177,7 +177,7 @@ static bool read_line(const char *path, char *buf, size_t size)
 
 	if (!f)
 		return false;
-	ok = fgets(buf, size, f) != NULL;
+	ok = fgets(buf, size, f);
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	return ok;
@@ -306,8 +306,9 @@ static void run_scenario_case(enum guest_cpl cpl, const void *arg)
 		       verdict.dups, verdict.early, verdict.replays);
 }
 
-unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int nr_ids, u32 ring_size,
-				struct kvm_scenario_arg *args, struct test_case *cases)
+unsigned int kvm_scenario_cases(const enum ring_scenario_id *ids, unsigned int nr_ids,
+				u32 ring_size, struct kvm_scenario_arg *args,
+				struct test_case *cases)
 {
 	unsigned int i;
 

@@ -81,6 +81,9 @@ int vm_check_cap(struct kvm_vm *vm, long cap)
 	return ret;
 }
 
+static const char vm_dead_msg[] =
+	"; VM dead: KVM answers EIO to every ioctl on it (killed by KVM, check the kernel log; or used from a process that did not create it)";
+
 const char *vm_dead_note(struct kvm_vm *vm)
 {
 	const char *note = "";
@@ -88,9 +91,16 @@ const char *vm_dead_note(struct kvm_vm *vm)
 
 	if (err == EIO && __vm_ioctl(vm, KVM_CHECK_EXTENSION, (void *)KVM_CAP_USER_MEMORY) < 0 &&
 	    errno == EIO)
-		note = "; VM dead: KVM answers EIO to every ioctl on it (killed by KVM, check the kernel log; or used from a process that did not create it)";
+		note = vm_dead_msg;
 	errno = err;
 	return note;
+}
+
+static void (*enable_cap_observer)(struct kvm_vm *vm, u32 cap);
+
+void vm_enable_cap_observe(void (*observer)(struct kvm_vm *vm, u32 cap))
+{
+	enable_cap_observer = observer;
 }
 
 int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0)
@@ -99,8 +109,8 @@ int __vm_enable_cap(struct kvm_vm *vm, u32 cap, u64 arg0)
 	int ret = __vm_ioctl(vm, KVM_ENABLE_CAP, &ec);
 	int err = errno;
 
-	if (!ret)
-		dirty_ring_cap_enabled(vm, cap);
+	if (!ret && enable_cap_observer)
+		enable_cap_observer(vm, cap);
 	errno = err;
 	return ret;
 }
@@ -243,6 +253,21 @@ int __vm_set_user_memory_region(struct kvm_vm *vm, u32 slot, u32 flags,
 	return __vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r);
 }
 
+int __kvm_set_user_memory_region2(int vm_fd, u32 slot, u32 flags, gpa_t gpa, u64 size,
+				  void *hva, int guest_memfd)
+{
+	struct kvm_userspace_memory_region2 r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (u64)hva,
+		.guest_memfd = guest_memfd,
+	};
+
+	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
+}
+
 struct mem_region *vm_mem_region(struct kvm_vm *vm, u32 slot)
 {
 	unsigned int i;
@@ -284,7 +309,8 @@ void vm_mem_region_add(struct kvm_vm *vm, enum mem_backing backing, u32 slot,
 	r->mmap_size = size + align;
 	r->mmap_start = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	TEST_ASSERT(r->mmap_start != MAP_FAILED, "mmap of %zu bytes for slot %u", r->mmap_size, slot);
+	TEST_ASSERT(r->mmap_start != MAP_FAILED, "mmap of %zu bytes for slot %u", r->mmap_size,
+		    slot);
 	mem = (char *)ALIGN_UP((u64)r->mmap_start, align);
 	madvise(mem, size, backing == BACKING_ANON_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	r->host_mem = mem;

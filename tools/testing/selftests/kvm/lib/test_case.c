@@ -145,7 +145,7 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 }
 
 void test_common_option(int opt, const char *arg, unsigned int *cpl_mask,
-			void (*usage)(const char *prog), const char *prog)
+			void (*help)(const char *prog), const char *prog)
 {
 	switch (opt) {
 	case 'g':
@@ -154,22 +154,22 @@ void test_common_option(int opt, const char *arg, unsigned int *cpl_mask,
 		fprintf(stderr, "%s: bad guest privilege '%s'\n", prog, arg);
 		break;
 	case 'h':
-		usage(prog);
+		help(prog);
 		exit(KSFT_PASS);
 	}
-	usage(prog);
+	help(prog);
 	exit(KSFT_FAIL);
 }
 
-unsigned int test_parse_common_args(int argc, char *argv[], void (*usage)(const char *prog))
+unsigned int test_parse_common_args(int argc, char *argv[], void (*help)(const char *prog))
 {
 	unsigned int cpl_mask = GUEST_CPL_ALL;
 	int opt;
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS)) != -1)
-		test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+		test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 	return cpl_mask;
 }
 

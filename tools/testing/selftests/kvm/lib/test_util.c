@@ -4,8 +4,14 @@
  */
 #include <inttypes.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "test_util.h"
+
+int ksft_in_forked_case;
+long long ksft_deadline_ms;
+unsigned int ksft_deadline_s;
 
 static char context_buf[256];
 
@@ -53,17 +59,21 @@ void test_set_skip_reason_buffer(char *buf, size_t size)
 
 void test_skip(const char *fmt, ...)
 {
-	char msg[512];
+	char msg[sizeof(context_buf) + 512];
+	size_t len = 0;
 	va_list ap;
 
+	if (context_buf[0])
+		len = snprintf(msg, sizeof(msg), "%s: ", context_buf);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg + len, sizeof(msg) - len - 1, fmt, ap);
 	va_end(ap);
 	if (skip_reason) {
-		snprintf(skip_reason, skip_reason_size, "%s", msg);
+		snprintf(skip_reason, skip_reason_size, "%s", msg + len);
 		skip_reason[strcspn(skip_reason, "\n")] = '\0';
 	}
-	ksft_case_exit_skip("%s%s%s\n", context_buf, context_buf[0] ? ": " : "", msg);
+	strcat(msg, "\n");
+	ksft_case_skip_msg(msg);
 }
 
 static void __attribute__((noreturn)) bad_option(const char *what, const char *arg)
@@ -86,10 +96,21 @@ u64 parse_size(const char *arg, const char *what)
 	if (errno || end == arg)
 		bad_option(what, arg);
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
 	}
+	if (shift)
+		end++;
 	if (*end || (shift && v > (~0ull >> shift)))
 		bad_option(what, arg);
 	return (u64)v << shift;
@@ -109,6 +130,55 @@ u64 parse_u64(const char *arg, const char *what, u64 min, u64 max)
 	if (v < min || v > max) {
 		fprintf(stderr, "%s must be in [%" PRIu64 ", %" PRIu64 "], got %llu\n",
 			what, min, max, v);
+		exit(KSFT_FAIL);
+	}
+	return v;
+}
+
+int test_run_captured(void (*fn)(const void *arg), const void *arg, bool with_stdout,
+		      char *out, size_t size)
+{
+	size_t len = 0;
+	int fds[2], status;
+	char discard[256];
+	ssize_t r;
+	pid_t pid;
+
+	TEST_ASSERT(!pipe(fds), "pipe");
+	fflush(NULL);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		close(fds[0]);
+		if (with_stdout) {
+			dup2(fds[1], STDOUT_FILENO);
+			setvbuf(stdout, NULL, _IOLBF, 0);
+		}
+		dup2(fds[1], STDERR_FILENO);
+		fn(arg);
+		exit(KSFT_PASS);
+	}
+	close(fds[1]);
+	for (;;) {
+		r = read(fds[0], len < size - 1 ? out + len : discard,
+			 len < size - 1 ? size - 1 - len : sizeof(discard));
+		if (r <= 0 && !(r < 0 && errno == EINTR))
+			break;
+		if (r > 0 && len < size - 1)
+			len += r;
+	}
+	out[len] = '\0';
+	close(fds[0]);
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	return status;
+}
+
+u64 parse_power_of_2(const char *arg, const char *what, u64 min, u64 max)
+{
+	u64 v = parse_u64(arg, what, min, max);
+
+	if (!IS_POWER_OF_2(v)) {
+		fprintf(stderr, "%s must be a power of two, got %" PRIu64 "\n", what, v);
 		exit(KSFT_FAIL);
 	}
 	return v;

@@ -47,7 +47,8 @@ u64 ws_stores_retired(struct kvm_vm *vm, gva_t prog_gva, struct ws_progress *p, 
 	const struct ws_op *op;
 
 	TEST_ASSERT(done >= p->done_ops && done <= prog->nr_ops,
-		    "guest reports %lu ops done, after %lu, of %lu", done, p->done_ops, prog->nr_ops);
+		    "guest reports %lu ops done, after %lu, of %lu", done, p->done_ops,
+		    prog->nr_ops);
 	for (; p->done_ops < done; p->done_ops++)
 		if (prog->ops[p->done_ops].kind == WS_WRITE)
 			p->done_stores += prog->ops[p->done_ops].count;

@@ -134,8 +134,8 @@ void ring_record_print(const struct ring_record *rec, u64 from, u64 to)
 		else if (e->kind == RR_RESET)
 			printf(" count %u stale %u", e->reset.count, e->reset.stale);
 		else if (e->kind == RR_BITMAP)
-			printf(" slot %#x npages %lu harvested %u", e->bitmap.slot, e->bitmap.npages,
-			       e->occupancy);
+			printf(" slot %#x npages %lu harvested %u", e->bitmap.slot,
+			       e->bitmap.npages, e->occupancy);
 		printf("\n");
 	}
 	fflush(stdout);

@@ -354,7 +354,8 @@ int ring_scenario_run_forked(const struct ring_scenario *s, struct ring_target_f
 		verdict->ok = false;
 		if (st.not_run)
 			snprintf(verdict->msg, sizeof(verdict->msg),
-				 "not run: the program deadline of %u s had passed", ksft_deadline_s);
+				 "not run: the program deadline of %u s had passed",
+				 ksft_deadline_s);
 		else if (st.deadline)
 			snprintf(verdict->msg, sizeof(verdict->msg),
 				 RING_HANG_MSG "still running at the program deadline of %u s",
@@ -363,7 +364,8 @@ int ring_scenario_run_forked(const struct ring_scenario *s, struct ring_target_f
 			snprintf(verdict->msg, sizeof(verdict->msg),
 				 RING_HANG_MSG "still running after %u ms, killed by the watchdog",
 				 timeout_ms);
-		else if (st.signal == SIGXCPU || (st.signal == SIGKILL && ring_scenario_cpu_limit_s))
+		else if (st.signal == SIGXCPU ||
+			 (st.signal == SIGKILL && ring_scenario_cpu_limit_s))
 			snprintf(verdict->msg, sizeof(verdict->msg),
 				 RING_HANG_MSG "used %u s of CPU, killed by the CPU watchdog",
 				 ring_scenario_cpu_limit_s);

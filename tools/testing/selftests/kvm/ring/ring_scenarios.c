@@ -164,7 +164,8 @@ static void full_density(struct ring_ctx *ctx, enum store_density density)
 			order[j] = t;
 		}
 		for (i = 0; i < pages; i++)
-			ws_add_write(s, (struct ws_write){ .slot = 1, .page = order[i], .count = 1 });
+			ws_add_write(s, (struct ws_write){ .slot = 1, .page = order[i],
+							   .count = 1 });
 		free(order);
 	}
 	rs_load(ctx, 0);
@@ -233,12 +234,14 @@ static void slot_ids_offsets(struct ring_ctx *ctx)
 	ids[ARRAY_SIZE(ids) - 1] = ctx->t->max_slot_id;
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		rs_slot_add(ctx, ids[i], npages[i], LOG);
-		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = npages[i] - 1, .count = 1 });
+		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = npages[i] - 1,
+						   .count = 1 });
 		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = 0, .count = 1 });
 	}
 	ws_add_sync(s);
 	for (i = ARRAY_SIZE(ids); i-- > 0;)
-		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = npages[i] / 2, .count = 1 });
+		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = npages[i] / 2,
+						   .count = 1 });
 	rs_load(ctx, 0);
 	run_script(ctx, 0);
 }
@@ -333,8 +336,10 @@ static void vcpus_lockstep(struct ring_ctx *ctx)
 		struct ws_script *s = &ctx->script[v];
 
 		for (round = 0; round < 3; round++) {
-			ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 64 + round * 20, .count = 20 });
-			ws_add_write(s, (struct ws_write){ .slot = 2, .page = (v + round) % 4, .count = 8 });
+			ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 64 + round * 20,
+							   .count = 20 });
+			ws_add_write(s, (struct ws_write){ .slot = 2, .page = (v + round) % 4,
+							   .count = 8 });
 			ws_add_sync(s);
 		}
 		rs_load(ctx, v);
@@ -439,7 +444,8 @@ static void relog_last_page(struct ring_ctx *ctx)
 		rs_slot_add(ctx, i + 1, npages[i], LOG);
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < ARRAY_SIZE(npages); i++) {
-			ws_add_write(s, (struct ws_write){ .slot = i + 1, .page = npages[i] - 1, .count = 1 });
+			ws_add_write(s, (struct ws_write){ .slot = i + 1, .page = npages[i] - 1,
+							   .count = 1 });
 			ws_add_write(s, (struct ws_write){ .slot = i + 1, .page = 0, .count = 1 });
 		}
 		ws_add_sync(s);
@@ -477,7 +483,8 @@ static void reset_empty_rings(struct ring_ctx *ctx)
 
 		for (round = 0; round < ARRAY_SIZE(writers); round++) {
 			if (writers[round] & (1u << v))
-				ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 16 + round % 4,
+				ws_add_write(s, (struct ws_write){ .slot = 1,
+								   .page = v * 16 + round % 4,
 								   .count = 3 + round % 5 });
 			ws_add_sync(s);
 		}
@@ -512,11 +519,13 @@ static void vcpus_over_soft_limit(struct ring_ctx *ctx)
 		struct ws_script *s = &ctx->script[v];
 
 		for (round = 0; round < 2; round++) {
-			ws_add_write(s, (struct ws_write){ .slot = 1, .page = (v * 2 + round) * half,
+			ws_add_write(s, (struct ws_write){ .slot = 1,
+							   .page = (v * 2 + round) * half,
 							   .count = half });
 			ws_add_sync(s);
 		}
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 2 * half, .count = 2 * half });
+		ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 2 * half,
+						   .count = 2 * half });
 		ws_add_sync(s);
 		rs_load(ctx, v);
 	}

@@ -151,7 +151,8 @@ int main(void)
 	const struct expect four = { HARM_FOUND, 4, NULL, "logged 4 WARNING/BUG/Oops lines",
 				     KSFT_FAIL };
 	const struct expect blind = { HARM_BLIND, 0, HARM_BLIND_WARN, NULL, KSFT_SKIP };
-	const struct expect blind_but_warned = { HARM_FOUND, 1, NULL, "logged 1 WARNING", KSFT_FAIL };
+	const struct expect blind_but_warned = { HARM_FOUND, 1, NULL, "logged 1 WARNING",
+						 KSFT_FAIL };
 
 	ksft_print_header();
 	ksft_set_plan(14);

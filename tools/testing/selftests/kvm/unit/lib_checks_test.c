@@ -208,7 +208,8 @@ static int fake_reset_rings(void)
 
 		while (fake.reset_index[v] != fake.push[v]) {
 			gfn = &fake.ring[v][fake.reset_index[v] & mask];
-			if (!(__atomic_load_n(&gfn->flags, __ATOMIC_ACQUIRE) & KVM_DIRTY_GFN_F_RESET))
+			if (!(__atomic_load_n(&gfn->flags, __ATOMIC_ACQUIRE) &
+			      KVM_DIRTY_GFN_F_RESET))
 				break;
 			gfn->flags = 0;
 			fake.reset_index[v]++;
@@ -708,7 +709,8 @@ static void provoke_script_layout(long arg)
 static void provoke_log_modes(long arg)
 {
 	if (arg < 0) {
-		fake.manual_protect = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
+		fake.manual_protect = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+				      KVM_DIRTY_LOG_INITIALLY_SET;
 		log_modes_require(LOG_MODES_ALL);
 		return;
 	}
@@ -1101,7 +1103,8 @@ static void provoke_harm_watch(long arg)
 	snprintf(kmsg, sizeof(kmsg), "%s/kmsg", scratch_dir);
 	snprintf(tainted, sizeof(tainted), "%s/tainted", scratch_dir);
 	f = fopen(tainted, "w");
-	TEST_ASSERT(f && fprintf(f, "%lu\n", arg ? TAINT_WARN : 0) > 0 && !fclose(f), "%s", tainted);
+	TEST_ASSERT(f && fprintf(f, "%lu\n", arg ? TAINT_WARN : 0) > 0 && !fclose(f), "%s",
+		    tainted);
 	f = fopen(kmsg, "w");
 	TEST_ASSERT(f && !fclose(f), "%s", kmsg);
 	host_harm_begin(&w, kmsg, tainted);
@@ -1230,7 +1233,8 @@ static const struct lib_check checks[] = {
 	FIRES("kvm_run_map_refused", provoke_vm, 1, "mmap of kvm_run for vCPU 0",
 	      .fault.vcpu_no_mmap = true),
 	FIRES("enable_cap_fails", provoke_enable_cap, 0,
-		"KVM_ENABLE_CAP 168 (arg 0x1) failed, rc: -1", FAULT(KVM_ENABLE_CAP, FAKE_VM, EINVAL)),
+		"KVM_ENABLE_CAP 168 (arg 0x1) failed, rc: -1",
+		FAULT(KVM_ENABLE_CAP, FAKE_VM, EINVAL)),
 	FIRES("memslot_refused", provoke_memslot, false,
 		"KVM_SET_USER_MEMORY_REGION slot 3 flags 0x1 gpa 0x40000000 size 0x10000 failed, rc: -1 (errno 5",
 		FAULT(KVM_SET_USER_MEMORY_REGION, FAKE_VM, EIO), .absent = "VM dead"),
@@ -1261,7 +1265,8 @@ static const struct lib_check checks[] = {
 		"ioctl KVM_RESET_DIRTY_RINGS failed, rc: -1 (errno 22",
 		FAULT(KVM_RESET_DIRTY_RINGS, FAKE_VM, EINVAL)),
 	FIRES("vcpu_ioctl_fails", provoke_ioctl_wrappers, false,
-		"ioctl KVM_GET_REGS failed, rc: -1 (errno 14", FAULT(KVM_GET_REGS, FAKE_VCPU, EFAULT)),
+		"ioctl KVM_GET_REGS failed, rc: -1 (errno 14",
+		FAULT(KVM_GET_REGS, FAKE_VCPU, EFAULT)),
 	FIRES("vm_ioctl_on_dead_vm", provoke_ioctl_wrappers, true,
 		"ioctl KVM_RESET_DIRTY_RINGS failed, rc: -1; VM dead: KVM answers EIO to every ioctl on it"),
 	FIRES("vcpu_ioctl_sets_cpuid_fails", provoke_vcpu_setup, 0,
@@ -1355,42 +1360,22 @@ static const struct lib_check checks[] = {
 	SKIPS("harm_watch_blind", provoke_harm_watch, 1, HARM_BLIND_WARN),
 };
 
+/* In the grandchild: a fresh fake KVM, the check's fault, then its provoking code. */
+static void provoke_child(const void *arg)
+{
+	const struct lib_check *c = arg;
+
+	fake_init();
+	fake.fault = c->fault;
+	test_set_context("%s", c->name);
+	c->provoke(c->arg);
+}
+
 /* Run the provoking code in a grandchild; return its exit code and what it printed. */
 static int provoke(const struct lib_check *c, char *out, size_t size)
 {
-	size_t len = 0;
-	int fds[2], status;
-	char discard[256];
-	ssize_t r;
-	pid_t pid;
+	int status = test_run_captured(provoke_child, c, true, out, size);
 
-	TEST_ASSERT(!pipe(fds), "pipe");
-	fflush(NULL);
-	pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (!pid) {
-		close(fds[0]);
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		fake_init();
-		fake.fault = c->fault;
-		test_set_context("%s", c->name);
-		c->provoke(c->arg);
-		exit(KSFT_PASS);
-	}
-	close(fds[1]);
-	for (;;) {
-		r = read(fds[0], len < size - 1 ? out + len : discard,
-			 len < size - 1 ? size - 1 - len : sizeof(discard));
-		if (r <= 0 && !(r < 0 && errno == EINTR))
-			break;
-		if (r > 0 && len < size - 1)
-			len += r;
-	}
-	out[len] = '\0';
-	close(fds[0]);
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

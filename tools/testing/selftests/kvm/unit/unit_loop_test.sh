@@ -24,6 +24,7 @@ chmod +x "$tmp"/*
 unit() {
 	out=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		make -s -C "$kvm" UNIT_PROGS= UNIT_RUN_FIRST= "$@" unit 2>&1)
+	# shellcheck disable=SC2034 # read by the conditions check evaluates
 	rc=$?
 }
 
@@ -64,6 +65,7 @@ check first_runs_first eval '[ $rc -ne 0 ] && [ "$(head -1 <<< "$out")" = "PASS:
 
 start=$(date +%s)
 unit UNIT_TIMEOUT_S=1 UNIT_RUN="$tmp/sleeper $tmp/later"
+# shellcheck disable=SC2034 # read by the condition below
 took=$(( $(date +%s) - start ))
 check hung_program_killed eval '[ $rc -ne 0 ] &&
 	has "FAIL: unit: sleeper (killed: still running after 1 s)" && [ $took -lt 30 ]'

@@ -23,11 +23,12 @@
  *     re-protect slot 1 of address space 0 and show up here.  The host must
  *     not WARN, BUG or Oops meanwhile (host_harm.h);
  *   - real as_id 1 entries: SMRAM is in dirty-logged memslots of address
- *     space 1 (its code page in one that is not logged); the host injects an SMI (KVM_SMI) at a guest sync, the SMI
- *     handler increments a byte of SMRAM and returns (RSM).  KVM's state save
- *     and the handler's store are pushed as as_id 1 entries of their SMRAM
- *     slots, once each; after the reset a second SMI pushes both again (the
- *     reset re-protected address space 1), and the guest resumes each time.
+ *     space 1 (its code page in one that is not logged); the host injects an
+ *     SMI (KVM_SMI) at a guest sync, the SMI handler increments a byte of
+ *     SMRAM and returns (RSM).  KVM's state save and the handler's store are
+ *     pushed as as_id 1 entries of their SMRAM slots, once each; after the
+ *     reset a second SMI pushes both again (the reset re-protected address
+ *     space 1), and the guest resumes each time.
  *
  * Where KVM_CAP_MULTI_ADDRESS_SPACE is below 2 (kvm_pvm) every case skips
  * with that reason; the SMM case also needs KVM_CAP_X86_SMM.
@@ -35,6 +36,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "host_harm.h"
 #include "kvm_util.h"
 #include "test_case.h"
@@ -121,8 +123,9 @@ static void test_as1_memslots(enum guest_cpl cpl, const void *arg)
 	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
 	mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
-	ret = __vm_set_user_memory_region(vm, DIRTY_RING_SLOT(n, TEST_SLOT), KVM_MEM_LOG_DIRTY_PAGES,
-					  TEST_MEM_BASE_GPA + (2ul << 30), GUEST_PAGE_SIZE, mem);
+	ret = __vm_set_user_memory_region(vm, DIRTY_RING_SLOT(n, TEST_SLOT),
+					  KVM_MEM_LOG_DIRTY_PAGES, TEST_MEM_BASE_GPA + (2ul << 30),
+					  GUEST_PAGE_SIZE, mem);
 	TEST_ASSERT(ret == -1 && errno == EINVAL,
 		    "a memslot with as_id %d (of %d address spaces): rc %d errno %d, wanted EINVAL",
 		    n, n, ret, errno);
@@ -193,12 +196,9 @@ static void test_forged_as1(enum guest_cpl cpl, const void *arg)
 
 	require_as1();
 	host_harm_begin(&harm, NULL, NULL);
-	vm = vm_create_cpl(cpl);
-	vm_enable_dirty_ring_entries(vm, ring_entries());
-	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	as1_mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES, KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, SLOT_PAGES);
+	vm = vm_create_logged(cpl, LOG_MODE_RING, ring_entries(), TEST_SLOT, SLOT_PAGES);
+	as1_mem = as1_slot_add(vm, TEST_SLOT, TEST_MEM_BASE_GPA, SLOT_PAGES,
+			       KVM_MEM_LOG_DIRTY_PAGES);
 	vcpu = vm_vcpu_add(vm, 0, guest_code);
 	vcpu_args_set(vcpu, 1, TEST_MEM_BASE_GPA);
 	ring = vcpu_map_dirty_ring(vcpu);
@@ -219,11 +219,12 @@ static void test_forged_as1(enum guest_cpl cpl, const void *arg)
 	n = dirty_ring_harvest(ring, log, ARRAY_SIZE(log));
 	for (i = forged; i < SLOT_PAGES; i++)
 		TEST_ASSERT(reported(log, n, i),
-			    "page %u (an untouched entry of the forged reset) not reported after it", i);
+			    "page %u (an untouched entry of the forged reset) not reported after it",
+			    i);
 	for (i = 0; i < forged; i++)
 		TEST_ASSERT(!reported(log, n, i),
-			    "page %u of address space 0 reported again after its entry was rewritten to %s: "
-			    "the reset re-protected the wrong address space", i,
+			    "page %u of address space 0 reported again after its entry was rewritten to %s: the reset re-protected the wrong address space",
+			    i,
 			    forgeries[i / FORGE_GROUP].what);
 	for (i = 0; i < n; i++)
 		TEST_ASSERT(log[i].slot == TEST_SLOT, "entry %u names slot %#x", i, log[i].slot);
@@ -275,9 +276,11 @@ static void vcpu_set_smbase(struct kvm_vcpu *vcpu, u64 smbase)
 
 static void smram_slots_add(struct kvm_vm *vm, u8 *smram)
 {
-	as1_slot_set(vm, SMRAM_DATA_SLOT, SMRAM_GPA, SMRAM_CODE_PAGE, KVM_MEM_LOG_DIRTY_PAGES, smram);
+	as1_slot_set(vm, SMRAM_DATA_SLOT, SMRAM_GPA, SMRAM_CODE_PAGE, KVM_MEM_LOG_DIRTY_PAGES,
+		     smram);
 	as1_slot_set(vm, SMRAM_CODE_SLOT, SMRAM_GPA + SMRAM_CODE_PAGE * GUEST_PAGE_SIZE,
-		     SMRAM_STATE_PAGE - SMRAM_CODE_PAGE, 0, smram + SMRAM_CODE_PAGE * GUEST_PAGE_SIZE);
+		     SMRAM_STATE_PAGE - SMRAM_CODE_PAGE, 0,
+		     smram + SMRAM_CODE_PAGE * GUEST_PAGE_SIZE);
 	as1_slot_set(vm, SMRAM_STATE_SLOT, SMRAM_GPA + SMRAM_STATE_PAGE * GUEST_PAGE_SIZE, 1,
 		     KVM_MEM_LOG_DIRTY_PAGES, smram + SMRAM_STATE_PAGE * GUEST_PAGE_SIZE);
 }
@@ -302,16 +305,15 @@ static void smi_round(struct kvm_vcpu *vcpu, struct dirty_ring *ring, u64 sync, 
 		else if (log[i].slot == state_slot && log[i].offset == 0 && !state)
 			state = true;
 		else
-			TEST_FAIL("SMI %lu entry %u: slot %#x offset %lu; only slot %#x offset %lu "
-				  "(the handler's store) and slot %#x offset 0 (KVM's state save), "
-				  "once each, expected", sync, i, log[i].slot, log[i].offset,
-				  data_slot, data_page, state_slot);
+			TEST_FAIL("SMI %lu entry %u: slot %#x offset %lu; only slot %#x offset %lu (the handler's store) and slot %#x offset 0 (KVM's state save), once each, expected",
+				  sync, i, log[i].slot, log[i].offset, data_slot, data_page,
+				  state_slot);
 	}
 	TEST_ASSERT(data && state, "SMI %lu: %u entries, the handler's page %s, the state save page %s",
 		    sync, n, data ? "seen" : "missing", state ? "seen" : "missing");
 	TEST_ASSERT_EQ(vm_reset_dirty_rings(vcpu->vm), n);
-	ksft_print_msg("SMI %lu: %u entries with as_id 1 (slot %#x offset %lu, then slot %#x offset %lu), "
-		       "reset %u\n", sync, n, log[0].slot, log[0].offset, log[1].slot, log[1].offset, n);
+	ksft_print_msg("SMI %lu: %u entries with as_id 1 (slot %#x offset %lu, then slot %#x offset %lu), reset %u\n",
+		       sync, n, log[0].slot, log[0].offset, log[1].slot, log[1].offset, n);
 }
 
 static void test_smm_entries(enum guest_cpl cpl, const void *arg)
@@ -350,7 +352,7 @@ static const struct test_case cases[] = {
 	  .ring_caps = true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all]\n"
 	       "Checks dirty ring entries of address space 1 (SMM): memslots, forged entries,\n"
@@ -360,7 +362,7 @@ static void usage(const char *prog)
 
 int main(int argc, char *argv[])
 {
-	unsigned int cpl_mask = test_parse_common_args(argc, argv, usage);
+	unsigned int cpl_mask = test_parse_common_args(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 

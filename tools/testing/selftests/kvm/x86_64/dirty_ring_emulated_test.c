@@ -265,9 +265,10 @@ static void handle_mmio(struct emu_run *r)
 	u64 data = 0;
 
 	if (!run->mmio.is_write) {
-		TEST_ASSERT(run->mmio.phys_addr == r->mmio_gpa + MMIO_SRC_OFFSET && run->mmio.len == 8,
-			    "MMIO read of %u bytes at %#llx, expected 8 at %#lx",
-			    run->mmio.len, run->mmio.phys_addr, r->mmio_gpa + MMIO_SRC_OFFSET);
+		TEST_ASSERT(run->mmio.phys_addr == r->mmio_gpa + MMIO_SRC_OFFSET &&
+				    run->mmio.len == 8,
+			    "MMIO read of %u bytes at %#llx, expected 8 at %#lx", run->mmio.len,
+			    run->mmio.phys_addr, r->mmio_gpa + MMIO_SRC_OFFSET);
 		data = mmio_read_value(r->mmio_reads++);
 		memcpy(run->mmio.data, &data, 8);
 		return;
@@ -292,14 +293,16 @@ static void run_guest(struct emu_run *r)
 		if (run->exit_reason == KVM_EXIT_DIRTY_RING_FULL) {
 			r->full_exits++;
 			harvest_and_reset(r);
-		} else if (run->exit_reason == KVM_EXIT_MMIO) {
-			handle_mmio(r);
-		} else if (get_ucall_checked(r->vcpu, &uc) == UCALL_DONE) {
-			break;
-		} else {
-			vcpu_assert_exit(r->vcpu, KVM_EXIT_IO);
-			handle_pio(r);
+			continue;
 		}
+		if (run->exit_reason == KVM_EXIT_MMIO) {
+			handle_mmio(r);
+			continue;
+		}
+		if (get_ucall_checked(r->vcpu, &uc) == UCALL_DONE)
+			break;
+		vcpu_assert_exit(r->vcpu, KVM_EXIT_IO);
+		handle_pio(r);
 	}
 	harvest_and_reset(r);
 }
@@ -440,7 +443,7 @@ static const struct test_case cases[] = {
 	{ "mmio_straddle", run_emulated_case, &mmio, true, true },
 };
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	printf("usage: %s [-g cpl0|cpl3|all] [-r entries]\n"
 	       "Checks that writes KVM performs itself (string I/O, emulated string instructions, MMIO-adjacent writes) are all logged in the dirty ring.\n"
@@ -459,10 +462,10 @@ int main(int argc, char *argv[])
 		if (opt == 'r')
 			entries = parse_u64(optarg, "-r", 1, 1u << 30);
 		else
-			test_common_option(opt, optarg, &cpl_mask, usage, argv[0]);
+			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 	}
 	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, usage, argv[0]);
+		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	kvm_require_dirty_ring(0);
 	ring_entries = dirty_ring_entries_option(entries, "-r");

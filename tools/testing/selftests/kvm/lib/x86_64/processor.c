@@ -293,24 +293,16 @@ u64 vcpu_arch_sp(struct kvm_vcpu *vcpu)
 void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int nargs, ...)
 {
 	struct kvm_regs regs;
+	u64 *const arg_regs[] = { (u64 *)&regs.rdi, (u64 *)&regs.rsi, (u64 *)&regs.rdx,
+				  (u64 *)&regs.rcx, (u64 *)&regs.r8, (u64 *)&regs.r9 };
 	va_list ap;
 	unsigned int i;
 
-	TEST_ASSERT(nargs <= 6, "at most 6 guest arguments, got %u", nargs);
+	TEST_ASSERT(nargs <= ARRAY_SIZE(arg_regs), "at most 6 guest arguments, got %u", nargs);
 	vcpu_regs_get(vcpu, &regs);
 	va_start(ap, nargs);
-	for (i = 0; i < nargs; i++) {
-		u64 v = va_arg(ap, u64);
-
-		switch (i) {
-		case 0: regs.rdi = v; break;
-		case 1: regs.rsi = v; break;
-		case 2: regs.rdx = v; break;
-		case 3: regs.rcx = v; break;
-		case 4: regs.r8 = v; break;
-		case 5: regs.r9 = v; break;
-		}
-	}
+	for (i = 0; i < nargs; i++)
+		*arg_regs[i] = va_arg(ap, u64);
 	va_end(ap);
 	vcpu_regs_set(vcpu, &regs);
 }

@@ -108,10 +108,12 @@ static inline u32 dirty_ring_occupancy(const struct dirty_ring *ring)
 {
 	u32 n;
 
-	for (n = 0; n < ring->size; n++)
-		if (!dirty_gfn_is_dirty(__atomic_load_n(&dirty_ring_entry(ring, ring->fetch + n)->flags,
-						      __ATOMIC_ACQUIRE)))
+	for (n = 0; n < ring->size; n++) {
+		const struct kvm_dirty_gfn *entry = dirty_ring_entry(ring, ring->fetch + n);
+
+		if (!dirty_gfn_is_dirty(__atomic_load_n(&entry->flags, __ATOMIC_ACQUIRE)))
 			break;
+	}
 	return n;
 }
 

@@ -73,7 +73,6 @@ enum ring_mutant_id {
 	NR_RING_MUTANTS
 };
 
-
 /*
  * The consumer code a scenario harvests with: the library's (NULL members)
  * or, for a harvester mutant, a broken copy.

@@ -57,8 +57,11 @@ struct ring_event {
 	u8 vcpu;
 	u8 exit;		/* RR_EXIT: enum ring_exit */
 	u8 slot_op;		/* RR_SLOT: enum ring_slot_op */
-	u32 occupancy;		/* RR_EXIT: DIRTY entries at the fetch index;
-				 * RR_BITMAP: the set's count of harvested entries */
+	/*
+	 * RR_EXIT: DIRTY entries at the fetch index; RR_BITMAP: the set's count
+	 * of harvested entries.
+	 */
+	u32 occupancy;
 	union {
 		struct dirty_entry entry;	/* RR_ENTRY */
 		struct ring_progress progress;	/* RR_EXIT */

@@ -75,8 +75,8 @@ static void harvest_sequence(u32 size, u32 start, u32 chunk, u64 pages)
 		do {
 			n = dirty_ring_harvest(ring, out, chunk);
 			for (i = 0; i < n; i++, seen++) {
-				test_set_context("ring %u start %#x chunk %u entry %lu", size, start,
-						 chunk, seen);
+				test_set_context("ring %u start %#x chunk %u entry %lu", size,
+						 start, chunk, seen);
 				TEST_ASSERT_EQ(out[i].index, (u32)(start + seen));
 				TEST_ASSERT_EQ(out[i].slot, DIRTY_RING_SLOT(0, SLOT));
 				TEST_ASSERT_EQ(out[i].offset, seen);
@@ -214,8 +214,8 @@ static void race_check(void *opaque, const struct dirty_entry *e)
 
 	if (e->index != (u32)(RACE_START + seq) || e->offset != seq || e->slot != race_slot(seq))
 		TEST_FAIL("entry %lu: index %#x slot %#x offset %lu, expected index %#x slot %#x offset %lu",
-			  seq, e->index, e->slot, e->offset, (u32)(RACE_START + seq), race_slot(seq),
-			  seq);
+			  seq, e->index, e->slot, e->offset, (u32)(RACE_START + seq),
+			  race_slot(seq), seq);
 }
 
 static void racing_producer(void *arg)
@@ -276,7 +276,8 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:h")) != -1) {
 		if (opt != 'n') {
-			printf("usage: %s [-n racing entries (default %llu)]\n", argv[0], RACE_ENTRIES);
+			printf("usage: %s [-n racing entries (default %llu)]\n", argv[0],
+			       RACE_ENTRIES);
 			return opt == 'h' ? KSFT_PASS : KSFT_FAIL;
 		}
 		race_entries = parse_u64(optarg, "-n", 1, 1ull << 40);

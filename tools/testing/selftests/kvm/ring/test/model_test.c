@@ -41,7 +41,8 @@ static struct model_variant variants[] = {
 static struct model_variant batch_variants[] = {
 	{ "batch16", { .reserve = MODEL_RESERVE, .replay_full_store = true, .batch = 16 } },
 	/* The largest batches: the full exit ends one short of, and at, the ring size. */
-	{ "batch64", { .reserve = MODEL_RESERVE, .replay_full_store = true, .batch = MODEL_RESERVE } },
+	{ "batch64",
+	  { .reserve = MODEL_RESERVE, .replay_full_store = true, .batch = MODEL_RESERVE } },
 	{ "batch65-noreplay", { .reserve = MODEL_RESERVE, .batch = MODEL_RESERVE + 1 } },
 };
 

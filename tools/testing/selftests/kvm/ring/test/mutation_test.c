@@ -159,7 +159,8 @@ static bool run_clean(void)
 					 cm->reversed ? " reversed" : "",
 					 column_name(j, buf, sizeof(buf)));
 			else
-				snprintf(name, sizeof(name), "clean %s", column_name(j, buf, sizeof(buf)));
+				snprintf(name, sizeof(name), "clean %s",
+					 column_name(j, buf, sizeof(buf)));
 			ksft_test_result_code(code, name, code == KSFT_PASS ? NULL : "%s", v.msg);
 		}
 	}
@@ -192,11 +193,16 @@ static bool run_mutant(enum ring_mutant_id id)
 				  !strstr(v.msg, "before a verdict");
 
 		cut += deadline;
-		matrix[id][j] = deadline ? '-' : killed ? (hung ? 'H' : by_checker ? 'K' : 'C') : '.';
+		if (deadline)
+			matrix[id][j] = '-';
+		else if (!killed)
+			matrix[id][j] = '.';
+		else
+			matrix[id][j] = hung ? 'H' : by_checker ? 'K' : 'C';
 		hangs += hung;
 		if (hung)
-			ksft_print_msg("mutant %s, %s: %s\n", m->name, column_name(j, buf, sizeof(buf)),
-				       v.msg);
+			ksft_print_msg("mutant %s, %s: %s\n", m->name,
+				       column_name(j, buf, sizeof(buf)), v.msg);
 		if (killed && !kills++)
 			snprintf(killer, sizeof(killer), "%s: %s", column_name(j, buf, sizeof(buf)),
 				 v.msg);
