@@ -106,17 +106,20 @@ check-guest:
 # log starts with the kvm-host line that tells the gate which host it was.
 check-kvm:
 	set -o pipefail; { $(KVM)/host_info.sh; $(MAKE) -C $(SELFTESTS) TARGETS=kvm run_tests; } 2>&1 | tee $(CHECK_LOG)
-	$(KVM)/ktap_check.sh $(KVM)/known-issues.txt $(CHECK_LOG)
+	set -o pipefail; $(KVM)/ktap_check.sh $(KVM)/known-issues.txt $(CHECK_LOG) | tee $(CHECK_LOG).gate
 
 # The suite once more from the clang build: the same gate, and the same
-# verdicts, case by case, as the gcc build's run just before.
+# verdicts, case by case, as the gcc build's run just before (a known host
+# bug that showed in one run only is listed, not compared: -k).
 check-clang:
 ifneq ($(HAVE_CLANG),)
 	set -o pipefail; { $(KVM)/host_info.sh; \
 		$(MAKE) -C $(SELFTESTS) TARGETS=kvm LLVM=1 O=$(CLANG_OUT) run_tests; } 2>&1 | \
 		tee $(CLANG_CHECK_LOG)
-	$(KVM)/ktap_check.sh $(KVM)/known-issues.txt $(CLANG_CHECK_LOG)
-	$(KVM)/ktap_compare.sh $(CHECK_LOG) $(CLANG_CHECK_LOG)
+	set -o pipefail; $(KVM)/ktap_check.sh $(KVM)/known-issues.txt $(CLANG_CHECK_LOG) | \
+		tee $(CLANG_CHECK_LOG).gate
+	cat $(CHECK_LOG).gate $(CLANG_CHECK_LOG).gate > $(CLANG_CHECK_LOG).gates
+	$(KVM)/ktap_compare.sh -k $(CLANG_CHECK_LOG).gates $(CHECK_LOG) $(CLANG_CHECK_LOG)
 else
 	@echo "check-clang: SKIP: clang is not installed"
 endif
@@ -128,6 +131,7 @@ clean:
 	$(MAKE) -C vmm clean
 	rm -rf $(CLANG_OUT) lint-out
 	rm -f $(CHECK_LOG) $(FRAMEWORK_LOG) $(CLANG_CHECK_LOG) check-build-*.log
+	rm -f $(CHECK_LOG).gate $(CLANG_CHECK_LOG).gate $(CLANG_CHECK_LOG).gates
 
 # Benchmarks (CPL3 guests): CSV, an SVG chart and the crossings in
 # bench-results/.  Settings and overrides: $(KVM)/bench/run_bench.sh.
