@@ -35,11 +35,15 @@ module_params=""
 npt=1
 modes=""
 old_modes="ring4096 ring65536 bitmap ring4096-smp2"
-new_modes="dirtylimit vcpu-dirty-limit"
-# dirtyrate compares QEMU's two-second samples with the guest's pace:
-# under a loaded host the guest stalls in the sample (seen twice at load
-# 10 with three outer VMs), so it runs on request only
-more_modes="dirtyrate"
+new_modes="vcpu-dirty-limit"
+# On request only: dirtyrate compares QEMU's two-second samples with the
+# guest's pace, and under a loaded host the guest stalls in the sample
+# (seen twice at load 10 with three outer VMs); dirtylimit needs a guest
+# that outpaces the link for consecutive dirty syncs, and on a quiet host
+# the migration converged first (clean-clone .ci/run, 2026-12-07: completed
+# in 2.4 s after 5 dirty syncs, 132 MB sent, the throttle never engaged),
+# so its precondition is not produced every run yet.
+more_modes="dirtylimit dirtyrate"
 qemu_spec=10.0
 negative=""
 guest=""
