@@ -39,7 +39,7 @@
  *
  * Where a case's code is: its stores are a write script built by the
  * function of the case's name in ring/ring_scenarios.c (full_tight() for
- * full_tight), which guest_ws_main() (lib/ws_guest.c) runs in the guest; the
+ * full_tight), which guest_script_main() (lib/guest_script.c) runs in the guest; the
  * host side is lib/kvm_ring_target.c; the rules are ring/ring_check.c's
  * judge_entry(), judge_exit() and judge_reset(), and a failure names the
  * rule and the event of the record it broke.
@@ -54,11 +54,15 @@
 #define LARGE_RING_ENTRIES	16384
 
 static const enum ring_scenario_id scenarios[] = {
-	RS_FULL_CYCLES, RS_FULL_NO_PROGRESS, RS_FULL_PARTIAL_HARVEST, RS_BATCH_PHASES,
+	SCENARIO_FULL_CYCLES, SCENARIO_FULL_NO_PROGRESS, SCENARIO_FULL_PARTIAL_HARVEST,
+	SCENARIO_BATCH_PHASES,
 };
 
-static const enum ring_scenario_id densities[] = { RS_FULL_TIGHT, RS_FULL_PADDED, RS_FULL_RANDOM };
-static const enum ring_scenario_id exit_point[] = { RS_FULL_EXIT_POINT };
+static const enum ring_scenario_id densities[] = {
+	SCENARIO_FULL_TIGHT, SCENARIO_FULL_PADDED, SCENARIO_FULL_RANDOM,
+};
+
+static const enum ring_scenario_id exit_point[] = { SCENARIO_FULL_EXIT_POINT };
 
 /*
  * Large rings whose exit point is checked (65536: full_tight's); a host

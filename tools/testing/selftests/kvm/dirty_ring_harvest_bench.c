@@ -28,7 +28,7 @@
 #include "ring_model.h"
 #include "test_case.h"
 #include "ucall.h"
-#include "ws_guest.h"
+#include "guest_script.h"
 
 #define TEST_SLOT		1
 #define MODEL_RESERVE		64	/* kvm_pvm's; any reserve works for the model */
@@ -193,16 +193,17 @@ static void report_harvest(const struct bench_case *bc, const char *phase,
 /* Model rings */
 
 /* A script writing `entries` distinct pages of a slot of `npages`, in order or shuffled. */
-static struct ws_op *model_script(u32 entries, u64 npages, bool random)
+static struct script_op *model_script(u32 entries, u64 npages, bool random)
 {
-	struct ws_op *ops = calloc(entries + 1, sizeof(*ops));
+	struct script_op *ops = calloc(entries + 1, sizeof(*ops));
 	u32 *perm, i, j;
 	u64 state = entries;
 
 	TEST_ASSERT(ops, "out of memory");
 	if (!random) {
-		ops[0] = (struct ws_op) { .kind = WS_WRITE, .slot = TEST_SLOT, .count = entries };
-		ops[1].kind = WS_END;
+		ops[0] = (struct script_op) { .kind = SCRIPT_WRITE, .slot = TEST_SLOT,
+					      .count = entries };
+		ops[1].kind = SCRIPT_END;
 		return ops;
 	}
 	perm = malloc(npages * sizeof(*perm));
@@ -215,10 +216,10 @@ static struct ws_op *model_script(u32 entries, u64 npages, bool random)
 		j = i + prng_next(&state) % (npages - i);
 		perm[i] = perm[j];
 		perm[j] = tmp;
-		ops[i] = (struct ws_op) { .kind = WS_WRITE, .slot = TEST_SLOT, .page = perm[i],
-					  .count = 1 };
+		ops[i] = (struct script_op) { .kind = SCRIPT_WRITE, .slot = TEST_SLOT,
+					      .page = perm[i], .count = 1 };
 	}
-	ops[entries].kind = WS_END;
+	ops[entries].kind = SCRIPT_END;
 	free(perm);
 	return ops;
 }
@@ -234,7 +235,7 @@ static void run_model_case(enum guest_cpl cpl, const void *arg)
 	struct bench_bitmap bm = { .npages = (u64)bc->entries * RANDOM_SPREAD };
 	double fast[MAX_ROUNDS], plain[MAX_ROUNDS], floor_ns[MAX_ROUNDS];
 	struct ring_model *m = ring_model_create(&cfg);
-	struct ws_op *script = model_script(entries, bm.npages, random);
+	struct script_op *script = model_script(entries, bm.npages, random);
 	struct ring_progress progress;
 	struct kvm_dirty_gfn *filled;
 	struct dirty_ring *ring;
@@ -288,21 +289,21 @@ struct kvm_bench {
 
 static void kvm_bench_create(struct kvm_bench *kb, enum guest_cpl cpl, u32 entries, u32 fills)
 {
-	struct ws_layout layout = {
+	struct script_layout layout = {
 		.nr_slots = 1, .slot = { TEST_SLOT }, .gva = { TEST_MEM_BASE_GPA },
 	};
-	struct ws_op *ops = calloc(2 * fills + 1, sizeof(*ops));
+	struct script_op *ops = calloc(2 * fills + 1, sizeof(*ops));
 	u32 i;
 
 	TEST_ASSERT(ops, "out of memory");
 	kb->pages = entries - KVM_RING_RESERVE_MAX - 1;
 	layout.npages[0] = kb->pages;
 	for (i = 0; i < fills; i++) {
-		ops[2 * i] = (struct ws_op) { .kind = WS_WRITE, .slot = TEST_SLOT,
+		ops[2 * i] = (struct script_op) { .kind = SCRIPT_WRITE, .slot = TEST_SLOT,
 					      .count = kb->pages };
-		ops[2 * i + 1].kind = WS_SYNC;
+		ops[2 * i + 1].kind = SCRIPT_SYNC;
 	}
-	ops[2 * fills].kind = WS_END;
+	ops[2 * fills].kind = SCRIPT_END;
 	kb->vm = vm_create_cpl(cpl);
 	vm_enable_dirty_ring_cap(kb->vm, entries, dirty_ring_cap_acq_rel());
 	vm_mem_region_add(kb->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, kb->pages,
@@ -310,8 +311,8 @@ static void kvm_bench_create(struct kvm_bench *kb, enum guest_cpl cpl, u32 entri
 	/* host pages allocated up front: the fills time the guest's write faults only */
 	memset(vm_mem_region(kb->vm, TEST_SLOT)->host_mem, 0, (size_t)kb->pages * GUEST_PAGE_SIZE);
 	virt_map(kb->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, kb->pages);
-	kb->vcpu = vm_vcpu_add(kb->vm, 0, guest_ws_main);
-	vcpu_args_set(kb->vcpu, 1, ws_load(kb->vm, ops, 2 * fills + 1, &layout));
+	kb->vcpu = vm_vcpu_add(kb->vm, 0, guest_script_main);
+	vcpu_args_set(kb->vcpu, 1, guest_script_load(kb->vm, ops, 2 * fills + 1, &layout));
 	kb->ring = vcpu_map_dirty_ring(kb->vcpu);
 	free(ops);
 }

@@ -38,11 +38,11 @@
 #define MOVE_OFFSET_GPA		(1ul << 30)
 
 static const enum ring_scenario_id scenarios[] = {
-	RS_SLOT_IDS_OFFSETS,
-	RS_LOG_DIRTY_FLAG,
-	RS_DELETE_UNHARVESTED,
-	RS_DELETE_HARVESTED,
-	RS_RELOG_LAST_PAGE,
+	SCENARIO_SLOT_IDS_OFFSETS,
+	SCENARIO_LOG_DIRTY_FLAG,
+	SCENARIO_DELETE_UNHARVESTED,
+	SCENARIO_DELETE_HARVESTED,
+	SCENARIO_RELOG_LAST_PAGE,
 };
 
 /* Pages of the THP slot the guest writes: around and across the 2 MiB boundary. */

@@ -31,7 +31,7 @@
 #include "dirty_log.h"
 #include "kvm_ring_target.h"
 #include "ucall.h"
-#include "ws_guest.h"
+#include "guest_script.h"
 
 #define TEST_SLOT		1
 #define OWN_PAGES		1024	/* per vCPU */
@@ -40,7 +40,8 @@
 #define WAIT_SLICE_US		20000
 
 static const enum ring_scenario_id scenarios[] = {
-	RS_VCPUS_LOCKSTEP, RS_REAPER_CONCURRENT, RS_RESET_EMPTY_RINGS, RS_VCPUS_OVER_SOFT_LIMIT,
+	SCENARIO_VCPUS_LOCKSTEP, SCENARIO_REAPER_CONCURRENT, SCENARIO_RESET_EMPTY_RINGS,
+	SCENARIO_VCPUS_OVER_SOFT_LIMIT,
 };
 
 static u32 vcpu_counts[MAX_VCPU_COUNTS] = { 2, 8 };
@@ -205,7 +206,7 @@ static void check_logs(struct reaper_run *r, unsigned long *shared_seen)
 static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 {
 	u64 npages = (u64)nr_vcpus * OWN_PAGES + SHARED_PAGES;
-	struct ws_layout layout = {
+	struct script_layout layout = {
 		.nr_slots = 1, .slot = { TEST_SLOT }, .npages = { npages },
 		.gva = { TEST_MEM_BASE_GPA },
 	};
@@ -221,17 +222,18 @@ static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 	cond_init_monotonic(&r->vcpu_wake);
 	r->vm = vm_create_logged(cpl, LOG_MODE_RING, dirty_ring_min_entries(), TEST_SLOT, npages);
 	for (v = 0; v < nr_vcpus; v++) {
-		struct ws_op ops[] = {
-			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)v * OWN_PAGES,
+		struct script_op ops[] = {
+			{ .kind = SCRIPT_WRITE, .slot = TEST_SLOT, .page = (u64)v * OWN_PAGES,
 			  .count = OWN_PAGES },
-			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)nr_vcpus * OWN_PAGES,
-			  .count = SHARED_PAGES },
-			{ .kind = WS_END },
+			{ .kind = SCRIPT_WRITE, .slot = TEST_SLOT,
+			  .page = (u64)nr_vcpus * OWN_PAGES, .count = SHARED_PAGES },
+			{ .kind = SCRIPT_END },
 		};
 
-		r->vcpus[v] = vm_vcpu_add(r->vm, v, guest_ws_main);
+		r->vcpus[v] = vm_vcpu_add(r->vm, v, guest_script_main);
 		vcpu_map_dirty_ring(r->vcpus[v]);
-		vcpu_args_set(r->vcpus[v], 1, ws_load(r->vm, ops, ARRAY_SIZE(ops), &layout));
+		vcpu_args_set(r->vcpus[v], 1,
+			      guest_script_load(r->vm, ops, ARRAY_SIZE(ops), &layout));
 	}
 }
 
