@@ -22,6 +22,16 @@
  *     page: the slot is 2 MiB aligned in the host as in the guest, so KVM
  *     can map it huge (a FAIL if not), and a SKIP when the host gave it no
  *     huge page.
+ *
+ * Where a case's code is: a shared scenario's stores are a write script
+ * built by the function of the case's name in ring/ring_scenarios.c
+ * (slot_ids_offsets() for slot_ids_offsets), which guest_script_main()
+ * (lib/guest_script.c) runs in the guest; the host side, memslot changes
+ * included, is lib/kvm_ring_target.c; the rules are ring/ring_check.c's
+ * judge_entry(), judge_exit() and judge_reset().  The KVM-only cases are in
+ * this file: test_readonly_mmio(), test_move_unharvested() and
+ * test_thp_per_4k(), their guest code in guest_two_stores() and
+ * guest_thp_stores().
  */
 #include <unistd.h>
 

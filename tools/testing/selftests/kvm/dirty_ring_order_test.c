@@ -18,8 +18,8 @@
  *
  * Where a case's code is: its stores are a write script built by the
  * function of the case's name in ring/ring_scenarios.c (first_write_order()
- * for first_write_order), which guest_script_main() (lib/guest_script.c) runs in the
- * guest; the host side is lib/kvm_ring_target.c; the rules are
+ * for first_write_order), which guest_script_main() (lib/guest_script.c)
+ * runs in the guest; the host side is lib/kvm_ring_target.c; the rules are
  * ring/ring_check.c's judge_entry(), judge_exit() and judge_reset(), and a
  * failure names the rule and the event of the record it broke.
  */

@@ -24,6 +24,15 @@
  *     harvested entry.  A ring that stays full while the reaper resets
  *     nothing is diagnosed, not waited on. A run in which the reaper never
  *     reset while a vCPU thread ran tested no concurrency: a SKIP saying so.
+ *
+ * Where a case's code is: a shared scenario's stores are a write script
+ * built by the function of the case's name in ring/ring_scenarios.c
+ * (vcpus_lockstep() for vcpus_lockstep), which guest_script_main()
+ * (lib/guest_script.c) runs in the guest; the host side is
+ * lib/kvm_ring_target.c; the rules are ring/ring_check.c's judge_entry(),
+ * judge_exit() and judge_reset().  reaper_N_vcpus is in this file: its
+ * script in setup(), the vCPU threads in vcpu_thread(), the reaper in
+ * reaper() and its rules in check_logs().
  */
 #include <pthread.h>
 #include <unistd.h>
