@@ -99,13 +99,6 @@ void route_exception(u64 vector, u64 elr, u64 esr, u64 far, u64 spsr)
 		ucall(UCALL_UNHANDLED, vector, elr, esr, far, spsr);
 }
 
-/* Guest side: where guest_code() returns to. */
-static void guest_code_returned(void)
-{
-	for (;;)
-		GUEST_DONE();
-}
-
 static u64 *pte_table(struct kvm_vm *vm, u64 *entry, bool alloc)
 {
 	if (!(*entry & PTE_VALID)) {

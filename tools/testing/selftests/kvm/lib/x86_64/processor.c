@@ -67,13 +67,6 @@ void route_exception(struct ex_regs *regs)
 	ucall(UCALL_UNHANDLED, regs->vector, regs->rip, regs->error_code, cr2, regs->cs);
 }
 
-/* Guest side: where guest_code() returns to. */
-static void guest_code_returned(void)
-{
-	for (;;)
-		GUEST_DONE();
-}
-
 static u64 *pte_table(struct kvm_vm *vm, u64 *entry, bool alloc)
 {
 	if (!(*entry & PTE_PRESENT)) {
