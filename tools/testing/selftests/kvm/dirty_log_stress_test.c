@@ -521,7 +521,7 @@ int main(int argc, char *argv[])
 			writes_per_iteration = parse_u64(optarg, "-w", 1, 1ull << 32);
 			break;
 		case 'r':
-			ring_asked = parse_u64(optarg, "-r", 1, 1u << 30);
+			ring_asked = dirty_ring_entries_arg(optarg, "-r");
 			break;
 		case 's':
 			seed = parse_u64(optarg, "-s", 0, ~0ull);

@@ -101,7 +101,7 @@ int main(int argc, char *argv[])
 			fprintf(stderr, "%s: at most %d ring sizes\n", argv[0], MAX_RING_SIZES);
 			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 		}
-		sizes[nr_sizes++] = parse_u64(optarg, "-r", 1, 1u << 30);
+		sizes[nr_sizes++] = dirty_ring_entries_arg(optarg, "-r");
 	}
 	if (optind < argc)
 		test_common_option('?', NULL, &cpl_mask, help, argv[0]);

@@ -857,7 +857,7 @@ int main(int argc, char *argv[])
 			max_rounds = parse_u64(optarg, "-r", 1, MAX_ROUNDS);
 			break;
 		case 'c':
-			ring_entries = parse_u64(optarg, "-c", 1, 1u << 31);
+			ring_entries = dirty_ring_entries_arg(optarg, "-c");
 			break;
 		case 's':
 			seed = parse_u64(optarg, "-s", 0, ~0ull);

@@ -675,7 +675,7 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 			random_access = !strcmp(optarg, "random");
 			break;
 		case 'r':
-			ring_entries = parse_power_of_2(optarg, "-r", 1, 1u << 31);
+			ring_entries = dirty_ring_entries_arg(optarg, "-r");
 			break;
 		case 'i':
 			nr_iterations = parse_u64(optarg, "-i", 1, MAX_ITERATIONS);

@@ -460,7 +460,7 @@ int main(int argc, char *argv[])
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "r:")) != -1) {
 		if (opt == 'r')
-			entries = parse_u64(optarg, "-r", 1, 1u << 30);
+			entries = dirty_ring_entries_arg(optarg, "-r");
 		else
 			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 	}
