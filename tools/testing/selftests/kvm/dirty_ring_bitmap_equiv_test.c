@@ -166,6 +166,11 @@ static u32 ring_entries_for(u64 stores)
 	return entries;
 }
 
+/*
+ * Built by hand rather than with vm_create_logged(): KVM_DIRTY_LOG_INITIALLY_SET
+ * must be enabled before the memslot exists, which no log mode's setup does;
+ * the memslot is the library's, vm_add_logged_slot().
+ */
 static void logged_vm_create(struct logged_vm *lv, enum log_mode_id mode, enum guest_cpl cpl,
 			     const struct equiv_case *ec, const struct workload *w)
 {
@@ -185,9 +190,7 @@ static void logged_vm_create(struct logged_vm *lv, enum log_mode_id mode, enum g
 		log_modes[mode].setup(lv->vm, ring_entries_for(w->max_stores));
 	lv->vcpu = vm_vcpu_add(lv->vm, 0, guest_script_main);
 	log_modes[mode].vcpu_setup(lv->vcpu);
-	vm_mem_region_add(lv->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, nr_pages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(lv->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, nr_pages);
+	vm_add_logged_slot(lv->vm, TEST_SLOT, nr_pages);
 	vcpu_args_set(lv->vcpu, 1, guest_script_load(lv->vm, w->script.ops, w->script.nr, &layout));
 
 	if (mode == LOG_MODE_RING) {

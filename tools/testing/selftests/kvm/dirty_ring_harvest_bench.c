@@ -25,6 +25,7 @@
 #include <getopt.h>
 #include <sys/mman.h>
 
+#include "dirty_log.h"
 #include "ring_model.h"
 #include "test_case.h"
 #include "ucall.h"
@@ -304,13 +305,9 @@ static void kvm_bench_create(struct kvm_bench *kb, enum guest_cpl cpl, u32 entri
 		ops[2 * i + 1].kind = SCRIPT_SYNC;
 	}
 	ops[2 * fills].kind = SCRIPT_END;
-	kb->vm = vm_create_cpl(cpl);
-	vm_enable_dirty_ring_cap(kb->vm, entries, dirty_ring_cap_acq_rel());
-	vm_mem_region_add(kb->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, kb->pages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
+	kb->vm = vm_create_logged(cpl, LOG_MODE_RING, entries, TEST_SLOT, kb->pages);
 	/* host pages allocated up front: the fills time the guest's write faults only */
 	memset(vm_mem_region(kb->vm, TEST_SLOT)->host_mem, 0, (size_t)kb->pages * GUEST_PAGE_SIZE);
-	virt_map(kb->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, kb->pages);
 	kb->vcpu = vm_vcpu_add(kb->vm, 0, guest_script_main);
 	vcpu_args_set(kb->vcpu, 1, guest_script_load(kb->vm, ops, 2 * fills + 1, &layout));
 	kb->ring = vcpu_map_dirty_ring(kb->vcpu);

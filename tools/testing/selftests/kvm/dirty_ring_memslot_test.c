@@ -35,6 +35,7 @@
  */
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "dirty_ring.h"
 #include "kvm_ring_target.h"
 #include "ucall.h"
@@ -79,11 +80,11 @@ static void guest_thp_stores(u64 base)
 	GUEST_DONE();
 }
 
+/* A ring VM without memslots: each case adds its own. */
 static struct kvm_vm *ring_vm(enum guest_cpl cpl, struct kvm_vcpu **vcpu, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create_cpl(cpl);
+	struct kvm_vm *vm = vm_create_logged(cpl, LOG_MODE_RING, RING_ENTRIES, 0, 0);
 
-	vm_enable_dirty_ring_entries(vm, RING_ENTRIES);
 	*vcpu = vm_vcpu_add(vm, 0, guest_code);
 	vcpu_map_dirty_ring(*vcpu);
 	return vm;

@@ -106,15 +106,21 @@ const struct log_mode log_modes[NR_LOG_MODES] = {
 	},
 };
 
+void vm_add_logged_slot(struct kvm_vm *vm, u32 slot, u64 npages)
+{
+	vm_mem_region_add(vm, BACKING_ANON, slot, TEST_MEM_BASE_GPA, npages,
+			  KVM_MEM_LOG_DIRTY_PAGES);
+	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
+}
+
 struct kvm_vm *vm_create_logged(enum guest_cpl cpl, enum log_mode_id mode, u32 ring_entries,
 				u32 slot, u64 npages)
 {
 	struct kvm_vm *vm = vm_create_cpl(cpl);
 
 	log_modes[mode].setup(vm, ring_entries);
-	vm_mem_region_add(vm, BACKING_ANON, slot, TEST_MEM_BASE_GPA, npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
+	if (npages)
+		vm_add_logged_slot(vm, slot, npages);
 	return vm;
 }
 
