@@ -247,18 +247,11 @@ static void bitmap_or_into(unsigned long *dst, const unsigned long *src, u64 nbi
 }
 
 /* Under m->lock: keep the first diagnosis, print every one. */
-static void __attribute__((format(printf, 2, 3))) note_overflow(struct migration *m,
-								const char *fmt, ...)
+static void note_overflow(struct migration *m, const char *msg)
 {
-	char msg[sizeof(m->overflow_msg)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	ksft_print_msg("[%s] %s\n", test_context(), msg);
 	if (!m->overflow)
-		memcpy(m->overflow_msg, msg, sizeof(msg));
+		ksft_scnprintf(m->overflow_msg, sizeof(m->overflow_msg), "%s", msg);
 	m->overflow = true;
 	pthread_cond_broadcast(&m->wake_vcpus);
 	pthread_cond_broadcast(&m->wake_migration);
@@ -271,7 +264,7 @@ static u64 reap_locked(struct migration *m)
 	u64 n = vm_collect_rings_bitmap(m->vm, &m->harvested, &rc);
 
 	if (rc.failed)
-		note_overflow(m, "%s", rc.msg);
+		note_overflow(m, rc.msg);
 	if (!n)
 		return 0;
 	m->entries += n;
@@ -321,7 +314,7 @@ static bool wait_for_reset(struct vcpu_state *vs, u64 gen)
 	pthread_mutex_lock(&m->lock);
 	if (!vcpu_wait_ring_released(vs->vcpu, &m->lock, &m->wake_reaper, &m->wake_vcpus,
 				     reset_since, &w, RING_STUCK_FULL_MS, &rc))
-		note_overflow(m, "%s", rc.msg);
+		note_overflow(m, rc.msg);
 	ok = !m->overflow;
 	pthread_mutex_unlock(&m->lock);
 	return ok;
@@ -624,8 +617,7 @@ static u64 compare_memory(struct migration *m, u32 rounds, char *list, size_t li
 		if (n++ >= MAX_MISMATCHES_SHOWN)
 			continue;
 		report_mismatch(m, page, rounds);
-		if (len < list_size)
-			len += snprintf(list + len, list_size - len, " %lu", page);
+		len += ksft_scnprintf(list + len, list_size - len, " %lu", page);
 	}
 	return n;
 }

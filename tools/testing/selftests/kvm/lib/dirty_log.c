@@ -154,7 +154,7 @@ void ring_collect_note(struct ring_collect *rc, const char *fmt, ...)
 	if (rc->failed)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(rc->msg, sizeof(rc->msg), fmt, ap);
+	ksft_vscnprintf(rc->msg, sizeof(rc->msg), fmt, ap);
 	va_end(ap);
 	rc->failed = true;
 }
@@ -164,16 +164,20 @@ static void __attribute__((format(printf, 3, 4)))
 note_ring(struct ring_collect *rc, struct kvm_vcpu *vcpu, const char *fmt, ...)
 {
 	const struct dirty_ring *ring = &vcpu->ring;
-	char what[192];
+	size_t len, size = sizeof(rc->msg);
 	va_list ap;
 
+	if (rc->failed)
+		return;
+	len = ksft_scnprintf(rc->msg, size, "RING OVERFLOW: vCPU %u's ring of %u entries ",
+			     vcpu->id, ring->size);
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	len += ksft_vscnprintf(rc->msg + len, size - len, fmt, ap);
 	va_end(ap);
-	ring_collect_note(rc, "RING OVERFLOW: vCPU %u's ring of %u entries %s: fetch index %u (flags %#x), next DIRTY entry at %u",
-			   vcpu->id, ring->size, what, ring->fetch,
-			   dirty_ring_entry(ring, ring->fetch)->flags,
-			   dirty_ring_next_dirty(ring, ring->fetch));
+	ksft_scnprintf(rc->msg + len, size - len, ": fetch index %u (flags %#x), next DIRTY entry at %u",
+		       ring->fetch, dirty_ring_entry(ring, ring->fetch)->flags,
+		       dirty_ring_next_dirty(ring, ring->fetch));
+	rc->failed = true;
 }
 
 /*

@@ -126,19 +126,19 @@ fail(struct checker *c, const struct chk_vcpu *vc, const char *fmt, ...)
 	if (!v->ok)
 		return;
 	v->ok = false;
-	len = snprintf(v->msg, sizeof(v->msg), "event %lu: ", c->event);
+	len = ksft_scnprintf(v->msg, sizeof(v->msg), "event %lu: ", c->event);
 	va_start(ap, fmt);
-	len += vsnprintf(v->msg + len, sizeof(v->msg) - len, fmt, ap);
+	len += ksft_vscnprintf(v->msg + len, sizeof(v->msg) - len, fmt, ap);
 	va_end(ap);
 	n = vc && vc->nr_entries < LAST_ENTRIES ? vc->nr_entries : LAST_ENTRIES;
-	if (!vc || !vc->nr_entries || len >= sizeof(v->msg))
+	if (!vc || !vc->nr_entries)
 		return;
-	len += snprintf(v->msg + len, sizeof(v->msg) - len, "; last %lu entries:", n);
-	for (i = vc->nr_entries - n; i < vc->nr_entries && len < sizeof(v->msg); i++) {
+	len += ksft_scnprintf(v->msg + len, sizeof(v->msg) - len, "; last %lu entries:", n);
+	for (i = vc->nr_entries - n; i < vc->nr_entries; i++) {
 		const struct dirty_entry *e = &vc->last[i % LAST_ENTRIES];
 
-		len += snprintf(v->msg + len, sizeof(v->msg) - len, " [%u] %#x/%#lx",
-				e->index, e->slot, e->offset);
+		len += ksft_scnprintf(v->msg + len, sizeof(v->msg) - len, " [%u] %#x/%#lx",
+				      e->index, e->slot, e->offset);
 	}
 }
 
