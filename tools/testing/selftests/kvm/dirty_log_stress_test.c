@@ -530,8 +530,7 @@ int main(int argc, char *argv[])
 			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
+	test_no_operands(argc, argv, help);
 
 	log_modes_require(mode_mask);
 	if (mode_mask & (1u << LOG_MODE_RING))

@@ -395,8 +395,7 @@ int main(int argc, char *argv[])
 			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
+	test_no_operands(argc, argv, help);
 
 	log_modes_require(LOG_MODES_ALL);
 	ring_min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;

@@ -479,8 +479,7 @@ int main(int argc, char *argv[])
 			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
+	test_no_operands(argc, argv, help);
 	if (!seeded)
 		random_seed = time_now_ns();
 

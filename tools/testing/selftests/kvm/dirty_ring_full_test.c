@@ -103,8 +103,7 @@ int main(int argc, char *argv[])
 		}
 		sizes[nr_sizes++] = dirty_ring_entries_arg(optarg, "-r");
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
+	test_no_operands(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 	min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;

@@ -480,8 +480,7 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 			test_common_option(opt, optarg, cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, cpl_mask, help, argv[0]);
+	test_no_operands(argc, argv, help);
 	if (!*nr_sizes)
 		sizes[(*nr_sizes)++] = 4096;
 }

@@ -687,8 +687,7 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 			test_common_option(opt, optarg, cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, cpl_mask, help, argv[0]);
+	test_no_operands(argc, argv, help);
 	if (nr_vcpus > kvm_max_vcpus()) {
 		fprintf(stderr, "%s: -v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
 			argv[0], nr_vcpus, kvm_max_vcpus());

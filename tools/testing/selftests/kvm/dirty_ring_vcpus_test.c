@@ -320,8 +320,7 @@ int main(int argc, char *argv[])
 			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
+	test_no_operands(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);

@@ -64,6 +64,12 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 void test_common_option(int opt, const char *arg, unsigned int *cpl_mask,
 			void (*help)(const char *prog), const char *prog);
 
+/*
+ * After a test's getopt loop: a KVM selftest takes no operands, so one left
+ * is a usage error (usage printed, exit 1).
+ */
+void test_no_operands(int argc, char *argv[], void (*help)(const char *prog));
+
 /* For a test with only the common options: returns the guest privilege mask. */
 unsigned int test_parse_common_args(int argc, char *argv[], void (*help)(const char *prog));
 

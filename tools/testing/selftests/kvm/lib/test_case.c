@@ -161,6 +161,15 @@ void test_common_option(int opt, const char *arg, unsigned int *cpl_mask,
 	exit(KSFT_FAIL);
 }
 
+void test_no_operands(int argc, char *argv[], void (*help)(const char *prog))
+{
+	if (optind >= argc)
+		return;
+	fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+	help(argv[0]);
+	exit(KSFT_FAIL);
+}
+
 unsigned int test_parse_common_args(int argc, char *argv[], void (*help)(const char *prog))
 {
 	unsigned int cpl_mask = GUEST_CPL_ALL;
@@ -168,8 +177,7 @@ unsigned int test_parse_common_args(int argc, char *argv[], void (*help)(const c
 
 	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS)) != -1)
 		test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
+	test_no_operands(argc, argv, help);
 	return cpl_mask;
 }
 

@@ -464,8 +464,7 @@ int main(int argc, char *argv[])
 		else
 			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
+	test_no_operands(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 	ring_entries = dirty_ring_entries_option(entries, "-r");
