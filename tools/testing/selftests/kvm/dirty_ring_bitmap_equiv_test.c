@@ -380,7 +380,8 @@ int main(int argc, char *argv[])
 	int opt;
 
 	seed = time_now_ns();
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "s:i:p:")) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "s:i:p:", NULL,
+				  &cpl_mask, help)) != -1) {
 		switch (opt) {
 		case 's':
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
@@ -391,11 +392,8 @@ int main(int argc, char *argv[])
 		case 'p':
 			nr_pages = parse_u64(optarg, "-p", MAX_RUN_PAGES, MAX_PAGES);
 			break;
-		default:
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
-	test_no_operands(argc, argv, help);
 
 	log_modes_require(LOG_MODES_ALL);
 	ring_min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;

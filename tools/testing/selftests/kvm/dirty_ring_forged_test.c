@@ -469,17 +469,15 @@ int main(int argc, char *argv[])
 	bool seeded = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "s:r:")) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "s:r:", NULL,
+				  &cpl_mask, help)) != -1) {
 		if (opt == 's') {
 			random_seed = parse_u64(optarg, "-s", 0, ~0ull);
 			seeded = true;
-		} else if (opt == 'r') {
-			random_rounds = parse_u64(optarg, "-r", 1, 1000000);
 		} else {
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
+			random_rounds = parse_u64(optarg, "-r", 1, 1000000);
 		}
 	}
-	test_no_operands(argc, argv, help);
 	if (!seeded)
 		random_seed = time_now_ns();
 

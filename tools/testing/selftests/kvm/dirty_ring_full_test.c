@@ -92,18 +92,12 @@ int main(int argc, char *argv[])
 	u64 min_entries, max_entries;
 	int opt;
 
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "r:")) != -1) {
-		if (opt != 'r') {
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
-			continue;
-		}
-		if (nr_sizes == MAX_RING_SIZES) {
-			fprintf(stderr, "%s: at most %d ring sizes\n", argv[0], MAX_RING_SIZES);
-			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
-		}
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "r:", NULL,
+				  &cpl_mask, help)) != -1) {
+		if (nr_sizes == MAX_RING_SIZES)
+			test_usage_error(argv[0], help, "at most %d ring sizes", MAX_RING_SIZES);
 		sizes[nr_sizes++] = dirty_ring_entries_arg(optarg, "-r");
 	}
-	test_no_operands(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 	min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;

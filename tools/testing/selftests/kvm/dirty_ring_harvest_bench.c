@@ -460,13 +460,12 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, TEST_COMMON_OPTS "e:r:", longopts, NULL)) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "e:r:", longopts,
+				  cpl_mask, help)) != -1) {
 		switch (opt) {
 		case 'e':
-			if (*nr_sizes == MAX_SIZES) {
-				fprintf(stderr, "%s: at most %d -e options\n", argv[0], MAX_SIZES);
-				test_common_option('?', NULL, cpl_mask, help, argv[0]);
-			}
+			if (*nr_sizes == MAX_SIZES)
+				test_usage_error(argv[0], help, "at most %d -e options", MAX_SIZES);
 			sizes[(*nr_sizes)++] = parse_power_of_2(optarg, "-e", MIN_ENTRIES,
 								MAX_ENTRIES);
 			break;
@@ -476,11 +475,8 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 		case 'c':
 			csv_path = optarg;
 			break;
-		default:
-			test_common_option(opt, optarg, cpl_mask, help, argv[0]);
 		}
 	}
-	test_no_operands(argc, argv, help);
 	if (!*nr_sizes)
 		sizes[(*nr_sizes)++] = 4096;
 }

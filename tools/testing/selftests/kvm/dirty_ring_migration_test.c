@@ -771,29 +771,19 @@ static unsigned int parse_choice(const char *arg, const char *const *names, unsi
 	return 0;
 }
 
-static void __attribute__((noreturn)) bad_usage(const char *prog, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", prog);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	help(prog);
-	exit(KSFT_FAIL);
-}
-
 static void check_options(const char *prog)
 {
 	u64 min_bytes = (u64)nr_vcpus * MIN_PAGES_PER_VCPU * GUEST_PAGE_SIZE;
 
 	if (nr_vcpus > kvm_max_vcpus())
-		bad_usage(prog, "-v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
-			  nr_vcpus, kvm_max_vcpus());
+		test_usage_error(prog, help,
+				 "-v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
+				 nr_vcpus, kvm_max_vcpus());
 	if (mem_bytes % GUEST_PAGE_SIZE || mem_bytes < min_bytes || mem_bytes > MAX_MEM_BYTES)
-		bad_usage(prog, "-M must be a multiple of %lu from %lu (%d pages per vCPU) to %lu, got %lu",
-			  GUEST_PAGE_SIZE, min_bytes, MIN_PAGES_PER_VCPU, MAX_MEM_BYTES, mem_bytes);
+		test_usage_error(prog, help,
+				 "-M must be a multiple of %lu from %lu (%d pages per vCPU) to %lu, got %lu",
+				 GUEST_PAGE_SIZE, min_bytes, MIN_PAGES_PER_VCPU, MAX_MEM_BYTES,
+				 mem_bytes);
 	if (kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) <= 0)
 		return;		/* the ring cases skip */
 	ring_entries = dirty_ring_entries_option(ring_entries, "-c");
@@ -818,17 +808,18 @@ int main(int argc, char *argv[])
 	int opt, mode, access;
 
 	seed = time_now_ns();
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "m:a:v:M:R:B:D:r:c:s:")) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "m:a:v:M:R:B:D:r:c:s:", NULL,
+				  &cpl_mask, help)) != -1) {
 		switch (opt) {
 		case 'm':
 			modes = log_mode_parse(optarg);
 			if (!modes)
-				bad_usage(argv[0], "bad mode '%s'", optarg);
+				test_usage_error(argv[0], help, "bad mode '%s'", optarg);
 			break;
 		case 'a':
 			accesses = parse_choice(optarg, access_names, NR_ACCESSES);
 			if (!accesses)
-				bad_usage(argv[0], "bad access order '%s'", optarg);
+				test_usage_error(argv[0], help, "bad access order '%s'", optarg);
 			break;
 		case 'v':
 			nr_vcpus = parse_u64(optarg, "-v", 1, UINT32_MAX);
@@ -854,11 +845,8 @@ int main(int argc, char *argv[])
 		case 's':
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
 			break;
-		default:
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
-	test_no_operands(argc, argv, help);
 
 	close(open_kvm_dev_path_or_exit());
 	check_options(argv[0]);

@@ -301,26 +301,19 @@ int main(int argc, char *argv[])
 	bool counts_given = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "n:")) != -1) {
-		if (opt != 'n') {
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
-			continue;
-		}
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "n:", NULL,
+				  &cpl_mask, help)) != -1) {
 		if (!counts_given)
 			nr_vcpu_counts = 0;
 		counts_given = true;
-		if (nr_vcpu_counts == MAX_VCPU_COUNTS) {
-			fprintf(stderr, "%s: at most %d -n options\n", argv[0], MAX_VCPU_COUNTS);
-			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
-		}
+		if (nr_vcpu_counts == MAX_VCPU_COUNTS)
+			test_usage_error(argv[0], help, "at most %d -n options", MAX_VCPU_COUNTS);
 		vcpu_counts[nr_vcpu_counts] = parse_u64(optarg, "-n", 1, UINT32_MAX);
-		if (vcpu_counts[nr_vcpu_counts++] > kvm_max_vcpus()) {
-			fprintf(stderr, "%s: -n %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
-				argv[0], optarg, kvm_max_vcpus());
-			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
-		}
+		if (vcpu_counts[nr_vcpu_counts++] > kvm_max_vcpus())
+			test_usage_error(argv[0], help,
+					 "-n %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
+					 optarg, kvm_max_vcpus());
 	}
-	test_no_operands(argc, argv, help);
 
 	kvm_require_dirty_ring(0);
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);
