@@ -147,16 +147,25 @@ void log_modes_require(unsigned int mask)
 				  log_modes[m].requires);
 }
 
+/* Where the diagnosis goes if it is the first; NULL if one was kept already. */
+static char *first_note(struct ring_collect *rc)
+{
+	if (rc->failed)
+		return NULL;
+	rc->failed = true;
+	return rc->msg;
+}
+
 void ring_collect_note(struct ring_collect *rc, const char *fmt, ...)
 {
+	char *msg = first_note(rc);
 	va_list ap;
 
-	if (rc->failed)
+	if (!msg)
 		return;
 	va_start(ap, fmt);
-	ksft_vscnprintf(rc->msg, sizeof(rc->msg), fmt, ap);
+	ksft_vscnprintf(msg, sizeof(rc->msg), fmt, ap);
 	va_end(ap);
-	rc->failed = true;
 }
 
 /* RING OVERFLOW: what was seen, then where the consumer stands in the ring. */
@@ -165,19 +174,19 @@ note_ring(struct ring_collect *rc, struct kvm_vcpu *vcpu, const char *fmt, ...)
 {
 	const struct dirty_ring *ring = &vcpu->ring;
 	size_t len, size = sizeof(rc->msg);
+	char *msg = first_note(rc);
 	va_list ap;
 
-	if (rc->failed)
+	if (!msg)
 		return;
-	len = ksft_scnprintf(rc->msg, size, "RING OVERFLOW: vCPU %u's ring of %u entries ",
+	len = ksft_scnprintf(msg, size, "RING OVERFLOW: vCPU %u's ring of %u entries ",
 			     vcpu->id, ring->size);
 	va_start(ap, fmt);
-	len += ksft_vscnprintf(rc->msg + len, size - len, fmt, ap);
+	len += ksft_vscnprintf(msg + len, size - len, fmt, ap);
 	va_end(ap);
-	ksft_scnprintf(rc->msg + len, size - len, ": fetch index %u (flags %#x), next DIRTY entry at %u",
+	ksft_scnprintf(msg + len, size - len, ": fetch index %u (flags %#x), next DIRTY entry at %u",
 		       ring->fetch, dirty_ring_entry(ring, ring->fetch)->flags,
 		       dirty_ring_next_dirty(ring, ring->fetch));
-	rc->failed = true;
 }
 
 /*
