@@ -119,7 +119,7 @@ static u64 add_iteration(struct write_script *s, u64 *state)
 			page = pick_page(r >> 8, 1);
 		}
 		script_add_write(s, (struct script_write){ .slot = TEST_SLOT, .page = page,
-						   .count = count, .pad = pad });
+							   .count = count, .pad = pad });
 		stores += count;
 	}
 	script_add_sync(s);

@@ -24,7 +24,7 @@ struct script_program {
  * The layout's gva[] must be filled.
  */
 gva_t guest_script_load(struct kvm_vm *vm, const struct script_op *ops, u64 nr_ops,
-	      const struct script_layout *layout);
+			const struct script_layout *layout);
 
 /* Guest code: run the program (pass the GVA from guest_script_load() as argument). */
 void guest_script_main(struct script_program *prog);

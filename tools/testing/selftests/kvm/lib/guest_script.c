@@ -21,7 +21,7 @@ static u64 layout_gva(const struct script_layout *layout, const struct script_op
 }
 
 gva_t guest_script_load(struct kvm_vm *vm, const struct script_op *ops, u64 nr_ops,
-	      const struct script_layout *layout)
+			const struct script_layout *layout)
 {
 	size_t bytes = sizeof(struct script_program) + nr_ops * sizeof(struct script_op);
 	gva_t gva = vm_vaddr_alloc(vm, DIV_ROUND_UP(bytes, GUEST_PAGE_SIZE));

@@ -88,7 +88,7 @@ static int kvm_target_slot_delete(struct ring_target *t, u16 id)
 }
 
 static void kvm_target_load(struct ring_target *t, u32 vcpu, const struct script_op *script,
-		    const struct script_layout *layout)
+			    const struct script_layout *layout)
 {
 	struct kvm_target *kt = kvm_target_of(t);
 	struct script_layout l = *layout;
@@ -136,7 +136,7 @@ static enum ring_exit kvm_target_run(struct ring_target *t, u32 vcpu,
 			exit_reason_str(v->run->exit_reason));
 	}
 	progress->stores = script_stores_retired(kt->vm, kt->prog[vcpu], &kt->progress[vcpu],
-					     &progress->op);
+						 &progress->op);
 	return exit;
 }
 
@@ -226,7 +226,7 @@ void kvm_host_guarantees(const struct kvm_host_facts *facts, enum guest_cpl cpl,
 }
 
 static struct ring_target *kvm_target_create(struct ring_target_factory *f,
-				     const struct ring_target_params *p)
+					     const struct ring_target_params *p)
 {
 	const struct kvm_ring_target_config *cfg = f->opaque;
 	u64 max_entries = dirty_ring_max_entries();

@@ -32,7 +32,7 @@ static void first_write_order(struct ring_ctx *ctx)
 	script_add_write(s, (struct script_write){ .slot = 1, .page = 3, .count = 1 });
 	for (i = 0; i < 30; i++)
 		script_add_write(s, (struct script_write){ .slot = 1, .page = 400 - i * 7,
-						   .count = 1 });
+							   .count = 1 });
 	script_add_write(s, (struct script_write){ .slot = 2, .page = 63, .count = 1 });
 	script_add_write(s, (struct script_write){ .slot = 1, .page = 100, .count = 10, .pad = 3 });
 	script_add_sync(s);
@@ -101,7 +101,7 @@ static void partial_harvest(struct ring_ctx *ctx)
 	scenario_slot_add(ctx, 1, 256, LOG);
 	for (round = 0; round < 4; round++) {
 		script_add_write(s, (struct script_write){ .slot = 1, .page = round * 40,
-						   .count = 40 });
+							   .count = 40 });
 		script_add_sync(s);
 	}
 	scenario_load(ctx, 0);
@@ -152,8 +152,10 @@ static void full_density(struct ring_ctx *ctx, enum store_density density)
 	pages = (u64)size * (size >= 16384 ? 4 : 8);
 	scenario_slot_add(ctx, 1, pages, LOG);
 	if (density != DENSITY_RANDOM) {
+		u32 pad = density == DENSITY_PADDED ? 1 : 0;
+
 		script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = pages,
-						   .pad = density == DENSITY_PADDED ? 1 : 0 });
+							   .pad = pad });
 	} else {
 		order = malloc(pages * sizeof(*order));
 		TEST_ASSERT(order, "out of memory");
@@ -167,7 +169,7 @@ static void full_density(struct ring_ctx *ctx, enum store_density density)
 		}
 		for (i = 0; i < pages; i++)
 			script_add_write(s, (struct script_write){ .slot = 1, .page = order[i],
-							   .count = 1 });
+								   .count = 1 });
 		free(order);
 	}
 	scenario_load(ctx, 0);
@@ -209,7 +211,7 @@ static void full_no_progress(struct ring_ctx *ctx)
 	for (i = 0; i < 3; i++) {
 		script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 16 });
 		script_add_write(s, (struct script_write){ .slot = 1, .page = 16,
-						   .count = size - 16 });
+							   .count = size - 16 });
 		script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 16 });
 		script_add_sync(s);
 	}
@@ -239,13 +241,13 @@ static void slot_ids_offsets(struct ring_ctx *ctx)
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		scenario_slot_add(ctx, ids[i], npages[i], LOG);
 		script_add_write(s, (struct script_write){ .slot = ids[i], .page = npages[i] - 1,
-						   .count = 1 });
+							   .count = 1 });
 		script_add_write(s, (struct script_write){ .slot = ids[i], .page = 0, .count = 1 });
 	}
 	script_add_sync(s);
 	for (i = ARRAY_SIZE(ids); i-- > 0;)
 		script_add_write(s, (struct script_write){ .slot = ids[i], .page = npages[i] / 2,
-						   .count = 1 });
+							   .count = 1 });
 	scenario_load(ctx, 0);
 	run_script(ctx, 0);
 }
@@ -341,11 +343,11 @@ static void vcpus_lockstep(struct ring_ctx *ctx)
 
 		for (round = 0; round < 3; round++) {
 			script_add_write(s, (struct script_write){ .slot = 1,
-							   .page = v * 64 + round * 20,
-							   .count = 20 });
+								   .page = v * 64 + round * 20,
+								   .count = 20 });
 			script_add_write(s, (struct script_write){ .slot = 2,
-							   .page = (v + round) % 4,
-							   .count = 8 });
+								   .page = (v + round) % 4,
+								   .count = 8 });
 			script_add_sync(s);
 		}
 		scenario_load(ctx, v);
@@ -389,8 +391,10 @@ static void wrap_positions(struct ring_ctx *ctx)
 		return;
 	scenario_slot_add(ctx, 1, 1024, LOG);
 	for (i = 0, chunk = 1; i < 1024; i += chunk, chunk = chunk % 61 + 3) {
+		u32 count = i + chunk <= 1024 ? chunk : 1024 - i;
+
 		script_add_write(s, (struct script_write){ .slot = 1, .page = i,
-						   .count = i + chunk <= 1024 ? chunk : 1024 - i });
+							   .count = count });
 		script_add_sync(s);
 	}
 	scenario_load(ctx, 0);
@@ -451,10 +455,10 @@ static void relog_last_page(struct ring_ctx *ctx)
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < ARRAY_SIZE(npages); i++) {
 			script_add_write(s, (struct script_write){ .slot = i + 1,
-							   .page = npages[i] - 1,
-							   .count = 1 });
+								   .page = npages[i] - 1,
+								   .count = 1 });
 			script_add_write(s, (struct script_write){ .slot = i + 1, .page = 0,
-							   .count = 1 });
+								   .count = 1 });
 		}
 		script_add_sync(s);
 	}
@@ -490,10 +494,11 @@ static void reset_empty_rings(struct ring_ctx *ctx)
 		struct write_script *s = &ctx->script[v];
 
 		for (round = 0; round < ARRAY_SIZE(writers); round++) {
+			struct script_write w = { .slot = 1, .page = v * 16 + round % 4,
+						  .count = 3 + round % 5 };
+
 			if (writers[round] & (1u << v))
-				script_add_write(s, (struct script_write){ .slot = 1,
-								   .page = v * 16 + round % 4,
-								   .count = 3 + round % 5 });
+				script_add_write(s, w);
 			script_add_sync(s);
 		}
 		scenario_load(ctx, v);
@@ -528,12 +533,12 @@ static void vcpus_over_soft_limit(struct ring_ctx *ctx)
 
 		for (round = 0; round < 2; round++) {
 			script_add_write(s, (struct script_write){ .slot = 1,
-							   .page = (v * 2 + round) * half,
-							   .count = half });
+								   .page = (v * 2 + round) * half,
+								   .count = half });
 			script_add_sync(s);
 		}
 		script_add_write(s, (struct script_write){ .slot = 1, .page = v * 2 * half,
-						   .count = 2 * half });
+							   .count = 2 * half });
 		script_add_sync(s);
 		scenario_load(ctx, v);
 	}
@@ -601,7 +606,7 @@ static void batch_phases(struct ring_ctx *ctx)
 	for (k = 0; k <= batch; k++) {
 		if (k)
 			script_add_write(s, (struct script_write){ .slot = 1, .page = 0,
-							   .count = k });
+								   .count = k });
 		script_add_sync(s);
 		script_add_write(s, (struct script_write){ .slot = 1, .page = k, .count = size });
 		script_add_sync(s);

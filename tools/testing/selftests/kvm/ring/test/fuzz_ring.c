@@ -65,7 +65,8 @@ static void build_script(struct input *in, struct write_script *s, const u64 *np
 		count = 1 + take(in, npages[slot] - page);
 		pad = take(in, 3);
 		script_add_write(s, (struct script_write){ .slot = fuzz_slot_ids[slot],
-						   .page = page, .count = count, .pad = pad });
+							   .page = page, .count = count,
+							   .pad = pad });
 	}
 }
 
