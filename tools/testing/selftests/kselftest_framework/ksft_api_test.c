@@ -10,7 +10,8 @@
  * harness runs on) is checked for every way a case can end (pass, exit
  * codes, crash, timeout with and without a SIGTERM handler, a skip from
  * the case), for not leaving zombies or a changed signal mask behind, and
- * for working when the caller ignores SIGCHLD.
+ * for working when the caller ignores SIGCHLD; ksft_scnprintf() for cutting
+ * a message built in parts at the end of its buffer.
  */
 #include <errno.h>
 #include <signal.h>
@@ -409,12 +410,29 @@ static void check_caller_state(void)
 			 "ksft_run_forked: ignored SIGCHLD and signal mask\n");
 }
 
+/* A message built in parts is cut at the end of its buffer, never past it. */
+static void check_scnprintf(void)
+{
+	char buf[8];
+	size_t a, b, c, none;
+
+	a = ksft_scnprintf(buf, sizeof(buf), "%s", "abc");
+	b = a + ksft_scnprintf(buf + a, sizeof(buf) - a, "%d", 123456);
+	c = b + ksft_scnprintf(buf + b, sizeof(buf) - b, "x");
+	none = ksft_scnprintf(buf, 0, "x");
+	if (a != 3 || b != 7 || c != 7 || none || strcmp(buf, "abc1234"))
+		ksft_print_msg("lengths %zu %zu %zu %zu, text \"%s\"\n", a, b, c, none, buf);
+	ksft_test_result(a == 3 && b == 7 && c == 7 && !none && !strcmp(buf, "abc1234"),
+			 "ksft_scnprintf: appends stop at the end of the buffer\n");
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(8 + ARRAY_SIZE(forked_cases) + 1);
+	ksft_set_plan(8 + ARRAY_SIZE(forked_cases) + 2);
 	check_output_api();
 	check_forked_cases();
 	check_caller_state();
+	check_scnprintf();
 	ksft_finished();
 }

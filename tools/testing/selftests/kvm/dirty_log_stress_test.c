@@ -486,22 +486,20 @@ int main(int argc, char *argv[])
 	int opt;
 
 	seed = time_now_ns();
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "m:v:p:M:i:w:r:s:")) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "m:v:p:M:i:w:r:s:", NULL,
+				  &cpl_mask, help)) != -1) {
 		switch (opt) {
 		case 'm':
 			mode_mask = log_mode_parse(optarg);
-			if (!mode_mask) {
-				fprintf(stderr, "%s: bad mode '%s'\n", argv[0], optarg);
-				test_common_option('?', NULL, &cpl_mask, help, argv[0]);
-			}
+			if (!mode_mask)
+				test_usage_error(argv[0], help, "bad mode '%s'", optarg);
 			break;
 		case 'v':
 			nr_vcpus = parse_u64(optarg, "-v", 1, UINT32_MAX);
-			if (nr_vcpus > kvm_max_vcpus()) {
-				fprintf(stderr, "%s: -v %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
-					argv[0], optarg, kvm_max_vcpus());
-				test_common_option('?', NULL, &cpl_mask, help, argv[0]);
-			}
+			if (nr_vcpus > kvm_max_vcpus())
+				test_usage_error(argv[0], help,
+						 "-v %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
+						 optarg, kvm_max_vcpus());
 			break;
 		case 'p':
 			nr_pages = parse_u64(optarg, "-p", 1, MAX_PAGES);
@@ -521,17 +519,13 @@ int main(int argc, char *argv[])
 			writes_per_iteration = parse_u64(optarg, "-w", 1, 1ull << 32);
 			break;
 		case 'r':
-			ring_asked = parse_u64(optarg, "-r", 1, 1u << 30);
+			ring_asked = dirty_ring_entries_arg(optarg, "-r");
 			break;
 		case 's':
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
 			break;
-		default:
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	log_modes_require(mode_mask);
 	if (mode_mask & (1u << LOG_MODE_RING))

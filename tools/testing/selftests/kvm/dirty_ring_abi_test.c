@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "dirty_ring.h"
 #include "kvm_util.h"
 #include "test_case.h"
@@ -159,9 +160,14 @@ static void test_acq_rel_excludes_plain(enum guest_cpl cpl, const void *arg)
 	kvm_vm_free(vm);
 }
 
+/*
+ * A ring and a vCPU on a bare VM (no guest code, no memslot), not
+ * vm_create_logged(): these cases check the ring's ABI on a VM that holds
+ * nothing else.
+ */
 static struct kvm_vcpu *ring_vm_vcpu(struct kvm_vm *vm, void *guest_code)
 {
-	vm_enable_dirty_ring_entries(vm, smallest_ring_bytes() / DIRTY_GFN_SIZE);
+	vm_enable_dirty_ring_entries(vm, dirty_ring_min_entries());
 	return vm_vcpu_add(vm, 0, guest_code);
 }
 
@@ -245,15 +251,13 @@ static void check_harvest(struct dirty_ring *ring, const struct dirty_entry *got
 
 static void test_harvest_known_pages(enum guest_cpl cpl, const void *arg)
 {
-	struct kvm_vm *vm = vm_create_cpl(cpl);
-	struct kvm_vcpu *vcpu = ring_vm_vcpu(vm, guest_code);
+	struct kvm_vm *vm = vm_create_logged(cpl, LOG_MODE_RING, dirty_ring_min_entries(),
+					     TEST_SLOT, TEST_SLOT_PAGES);
+	struct kvm_vcpu *vcpu = vm_vcpu_add(vm, 0, guest_code);
 	struct dirty_entry got[TEST_RING_ENTRIES_MIN];
 	struct dirty_ring *ring;
 	u32 n, i;
 
-	vm_mem_region_add(vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, TEST_SLOT_PAGES,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, TEST_SLOT_PAGES);
 	vcpu_args_set(vcpu, 1, TEST_MEM_BASE_GPA);
 	ring = vcpu_map_dirty_ring(vcpu);
 

@@ -44,7 +44,7 @@
 #include "kvm_util.h"
 #include "test_case.h"
 #include "ucall.h"
-#include "ws_guest.h"
+#include "guest_script.h"
 
 #define TEST_SLOT		1
 #define DEFAULT_PAGES		1024
@@ -74,7 +74,7 @@ static u32 ring_min_entries, ring_max_entries;
 
 /* The script all three guests run, and what the host knows about it. */
 struct workload {
-	struct ws_script script;
+	struct write_script script;
 	u64 max_stores;		/* most stores in one iteration */
 	u32 cursor;		/* first op of the next iteration */
 };
@@ -97,7 +97,7 @@ static u64 pick_page(u64 r, u32 count)
 }
 
 /* One iteration of writes, ended by a sync; returns the stores it makes. */
-static u64 add_iteration(struct ws_script *s, u64 *state)
+static u64 add_iteration(struct write_script *s, u64 *state)
 {
 	u64 hot[HOT_PAGES], stores = 0, page, r;
 	u32 i, nr_ops = nr_pages / 4 + prng_next(state) % (nr_pages / 4 + 1);
@@ -118,11 +118,11 @@ static u64 add_iteration(struct ws_script *s, u64 *state)
 		} else {
 			page = pick_page(r >> 8, 1);
 		}
-		ws_add_write(s, (struct ws_write){ .slot = TEST_SLOT, .page = page,
-						   .count = count, .pad = pad });
+		script_add_write(s, (struct script_write){ .slot = TEST_SLOT, .page = page,
+							   .count = count, .pad = pad });
 		stores += count;
 	}
-	ws_add_sync(s);
+	script_add_sync(s);
 	return stores;
 }
 
@@ -135,23 +135,23 @@ static void build_workload(struct workload *w)
 		stores = add_iteration(&w->script, &state);
 		w->max_stores = stores > w->max_stores ? stores : w->max_stores;
 	}
-	ws_add_end(&w->script);
+	script_add_end(&w->script);
 }
 
 /*
  * The pages the script writes in its next iteration, from the host's copy;
- * returns the index of the WS_SYNC op that ends the iteration.
+ * returns the index of the SCRIPT_SYNC op that ends the iteration.
  */
 static u32 script_next_iteration(struct workload *w, unsigned long *expected)
 {
-	const struct ws_op *op;
+	const struct script_op *op;
 	u64 page;
 
 	memset(expected, 0, DIV_ROUND_UP(nr_pages, 64) * sizeof(unsigned long));
-	for (op = &w->script.ops[w->cursor]; op->kind == WS_WRITE; op++)
+	for (op = &w->script.ops[w->cursor]; op->kind == SCRIPT_WRITE; op++)
 		for (page = op->page; page < op->page + op->count; page++)
 			bitmap_set_bit(expected, page);
-	TEST_ASSERT_EQ(op->kind, WS_SYNC);
+	TEST_ASSERT_EQ(op->kind, SCRIPT_SYNC);
 	w->cursor = op - w->script.ops + 1;
 	return op - w->script.ops;
 }
@@ -166,10 +166,15 @@ static u32 ring_entries_for(u64 stores)
 	return entries;
 }
 
+/*
+ * Built by hand rather than with vm_create_logged(): KVM_DIRTY_LOG_INITIALLY_SET
+ * must be enabled before the memslot exists, which no log mode's setup does;
+ * the memslot is the library's, vm_add_logged_slot().
+ */
 static void logged_vm_create(struct logged_vm *lv, enum log_mode_id mode, enum guest_cpl cpl,
 			     const struct equiv_case *ec, const struct workload *w)
 {
-	struct ws_layout layout = {
+	struct script_layout layout = {
 		.nr_slots = 1,
 		.slot = { TEST_SLOT },
 		.npages = { nr_pages },
@@ -183,12 +188,10 @@ static void logged_vm_create(struct logged_vm *lv, enum log_mode_id mode, enum g
 			      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET);
 	else
 		log_modes[mode].setup(lv->vm, ring_entries_for(w->max_stores));
-	lv->vcpu = vm_vcpu_add(lv->vm, 0, guest_ws_main);
+	lv->vcpu = vm_vcpu_add(lv->vm, 0, guest_script_main);
 	log_modes[mode].vcpu_setup(lv->vcpu);
-	vm_mem_region_add(lv->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, nr_pages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(lv->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, nr_pages);
-	vcpu_args_set(lv->vcpu, 1, ws_load(lv->vm, w->script.ops, w->script.nr, &layout));
+	vm_add_logged_slot(lv->vm, TEST_SLOT, nr_pages);
+	vcpu_args_set(lv->vcpu, 1, guest_script_load(lv->vm, w->script.ops, w->script.nr, &layout));
 
 	if (mode == LOG_MODE_RING) {
 		dirty_bitmap_set_init(&lv->ring_set);
@@ -347,7 +350,7 @@ static void run_equiv_case(enum guest_cpl cpl, const void *arg)
 		       ring->entries, ring->entries - ring->distinct, ring->full_exits);
 	for (m = 0; m < NR_LOG_MODES; m++)
 		logged_vm_free(&lvs[m]);
-	ws_script_free(&w.script);
+	write_script_free(&w.script);
 	free(expected);
 }
 
@@ -377,7 +380,8 @@ int main(int argc, char *argv[])
 	int opt;
 
 	seed = time_now_ns();
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "s:i:p:")) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "s:i:p:", NULL,
+				  &cpl_mask, help)) != -1) {
 		switch (opt) {
 		case 's':
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
@@ -388,12 +392,8 @@ int main(int argc, char *argv[])
 		case 'p':
 			nr_pages = parse_u64(optarg, "-p", MAX_RUN_PAGES, MAX_PAGES);
 			break;
-		default:
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	log_modes_require(LOG_MODES_ALL);
 	ring_min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;

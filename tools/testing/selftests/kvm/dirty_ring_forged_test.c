@@ -89,85 +89,85 @@ static u32 ring_entries(void)
 	return min > RING_ENTRIES_MIN ? min : RING_ENTRIES_MIN;
 }
 
-static void forge_vm_create(struct forge_vm *fv, enum guest_cpl cpl)
+static void forge_vm_create(struct forge_vm *forge, enum guest_cpl cpl)
 {
 	const gpa_t valid_gpa = TEST_MEM_BASE_GPA + SLOT_PAGES * GUEST_PAGE_SIZE;
 
-	fv->vm = vm_create_logged(cpl, LOG_MODE_RING, ring_entries(), FORGE_SLOT, SLOT_PAGES);
-	vm_mem_region_add(fv->vm, BACKING_ANON, VALID_SLOT, valid_gpa, SLOT_PAGES,
+	forge->vm = vm_create_logged(cpl, LOG_MODE_RING, ring_entries(), FORGE_SLOT, SLOT_PAGES);
+	vm_mem_region_add(forge->vm, BACKING_ANON, VALID_SLOT, valid_gpa, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
-	vm_mem_region_add(fv->vm, BACKING_ANON, DELETED_SLOT,
+	vm_mem_region_add(forge->vm, BACKING_ANON, DELETED_SLOT,
 			  valid_gpa + SLOT_PAGES * GUEST_PAGE_SIZE, SLOT_PAGES,
 			  KVM_MEM_LOG_DIRTY_PAGES);
-	vm_mem_region_delete(fv->vm, DELETED_SLOT);
-	virt_map(fv->vm, valid_gpa, valid_gpa, SLOT_PAGES);
-	fv->vcpu = vm_vcpu_add(fv->vm, 0, guest_code);
-	vcpu_args_set(fv->vcpu, 2, TEST_MEM_BASE_GPA, valid_gpa);
-	fv->ring = vcpu_map_dirty_ring(fv->vcpu);
-	fv->log = calloc(fv->ring->size, sizeof(*fv->log));
-	TEST_ASSERT(fv->log, "out of memory");
-	fv->round = 0;
+	vm_mem_region_delete(forge->vm, DELETED_SLOT);
+	virt_map(forge->vm, valid_gpa, valid_gpa, SLOT_PAGES);
+	forge->vcpu = vm_vcpu_add(forge->vm, 0, guest_code);
+	vcpu_args_set(forge->vcpu, 2, TEST_MEM_BASE_GPA, valid_gpa);
+	forge->ring = vcpu_map_dirty_ring(forge->vcpu);
+	forge->log = calloc(forge->ring->size, sizeof(*forge->log));
+	TEST_ASSERT(forge->log, "out of memory");
+	forge->round = 0;
 }
 
-static void forge_vm_free(struct forge_vm *fv)
+static void forge_vm_free(struct forge_vm *forge)
 {
-	free(fv->log);
-	kvm_vm_free(fv->vm);
+	free(forge->log);
+	kvm_vm_free(forge->vm);
 }
 
 /* Run one guest round to its sync; the ring never fills in one round. */
-static void forge_vm_run_round(struct forge_vm *fv)
+static void forge_vm_run_round(struct forge_vm *forge)
 {
-	TEST_ASSERT_EQ(vcpu_run_expect_ucall(fv->vcpu, UCALL_SYNC), fv->round + 1);
-	fv->round++;
+	TEST_ASSERT_EQ(vcpu_run_expect_ucall(forge->vcpu, UCALL_SYNC), forge->round + 1);
+	forge->round++;
 }
 
-static u32 forge_vm_harvest(struct forge_vm *fv)
+static u32 forge_vm_harvest(struct forge_vm *forge)
 {
-	return dirty_ring_harvest(fv->ring, fv->log, fv->ring->size);
+	return dirty_ring_harvest(forge->ring, forge->log, forge->ring->size);
 }
 
 /* Harvested entries of one slot whose offset is a page the guest writes. */
-static u32 count_slot_pages(const struct forge_vm *fv, u32 n, u32 slot)
+static u32 count_slot_pages(const struct forge_vm *forge, u32 n, u32 slot)
 {
 	unsigned long *seen = bitmap_alloc(SLOT_PAGES);
 	u32 i, w;
 
 	TEST_ASSERT(seen, "out of memory");
 	for (i = 0; i < n; i++)
-		if (fv->log[i].slot == slot && fv->log[i].offset < SLOT_PAGES)
-			bitmap_set_bit(seen, fv->log[i].offset);
+		if (forge->log[i].slot == slot && forge->log[i].offset < SLOT_PAGES)
+			bitmap_set_bit(seen, forge->log[i].offset);
 	w = bitmap_weight(seen, SLOT_PAGES);
 	free(seen);
 	return w;
 }
 
 /* A round of a well-behaved VMM: exactly the round's pages, in order; exact reset. */
-static void checked_round(struct forge_vm *fv, const char *who)
+static void checked_round(struct forge_vm *forge, const char *who)
 {
 	u32 n, i, reset;
 
-	forge_vm_run_round(fv);
-	n = forge_vm_harvest(fv);
+	forge_vm_run_round(forge);
+	n = forge_vm_harvest(forge);
 	TEST_ASSERT(n == 2 * SLOT_PAGES, "%s round %lu: harvested %u entries, expected %u",
-		    who, fv->round, n, 2 * SLOT_PAGES);
+		    who, forge->round, n, 2 * SLOT_PAGES);
 	for (i = 0; i < n; i++) {
 		u32 slot = i < SLOT_PAGES ? FORGE_SLOT : VALID_SLOT;
 
-		TEST_ASSERT(fv->log[i].slot == slot && fv->log[i].offset == i % SLOT_PAGES,
+		TEST_ASSERT(forge->log[i].slot == slot && forge->log[i].offset == i % SLOT_PAGES,
 			    "%s round %lu ring index %u: slot %#x offset %lu, expected slot %#x offset %u",
-			    who, fv->round, fv->log[i].index, fv->log[i].slot, fv->log[i].offset,
-			    slot, i % SLOT_PAGES);
+			    who, forge->round, forge->log[i].index, forge->log[i].slot,
+			    forge->log[i].offset, slot, i % SLOT_PAGES);
 	}
-	reset = vm_reset_dirty_rings(fv->vm);
+	reset = vm_reset_dirty_rings(forge->vm);
 	TEST_ASSERT(reset == n, "%s round %lu: KVM_RESET_DIRTY_RINGS reset %u, %u harvested",
-		    who, fv->round, reset, n);
+		    who, forge->round, reset, n);
 }
 
 /* ---- forged inputs ---- */
 
 struct forge_ctx {
-	struct forge_vm *fv;
+	struct forge_vm *forge;
 	u32 first;	/* ring index of the first forged entry */
 	u32 n;		/* forged entries (the forge slot's) */
 };
@@ -180,7 +180,7 @@ struct forge_kind {
 
 static struct kvm_dirty_gfn *forged(const struct forge_ctx *c, u32 i)
 {
-	return dirty_ring_entry(c->fv->ring, c->first + i);
+	return dirty_ring_entry(c->forge->ring, c->first + i);
 }
 
 static void set_all_slots(const struct forge_ctx *c, u32 slot)
@@ -193,7 +193,7 @@ static void set_all_slots(const struct forge_ctx *c, u32 slot)
 
 static void forge_slot_nr_memslots(const struct forge_ctx *c)
 {
-	set_all_slots(c, c->fv->vm->nr_memslots);
+	set_all_slots(c, c->forge->vm->nr_memslots);
 }
 
 static void forge_slot_ffff(const struct forge_ctx *c)
@@ -208,7 +208,7 @@ static void forge_slot_as_id(const struct forge_ctx *c)
 
 static void forge_slot_unlogged(const struct forge_ctx *c)
 {
-	set_all_slots(c, c->fv->vm->system_slot);
+	set_all_slots(c, c->forge->vm->system_slot);
 }
 
 static void forge_slot_deleted(const struct forge_ctx *c)
@@ -258,10 +258,11 @@ static void forge_flags_no_reset(const struct forge_ctx *c)
 /* RESET on as many entries past the last pushed one as were forged. */
 static void forge_beyond_push(const struct forge_ctx *c)
 {
+	struct dirty_ring *ring = c->forge->ring;
 	u32 i;
 
 	for (i = 0; i < c->n; i++)
-		__atomic_store_n(&dirty_ring_entry(c->fv->ring, c->fv->ring->fetch + i)->flags,
+		__atomic_store_n(&dirty_ring_entry(ring, ring->fetch + i)->flags,
 				 KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
 }
 
@@ -300,19 +301,19 @@ static u32 count_unreset(const struct dirty_ring *ring, u32 first, u32 n)
 }
 
 /* Run a VM whose ring may be broken: a bounded number of KVM_RUNs, each must return. */
-static const char *run_after(struct forge_vm *fv, u32 *full_exits)
+static const char *run_after(struct forge_vm *forge, u32 *full_exits)
 {
 	struct ucall uc;
 	u32 i;
 
 	for (i = 0, *full_exits = 0; i < AFTER_RUNS_MAX; i++) {
-		vcpu_run(fv->vcpu);
-		if (fv->vcpu->run->exit_reason == KVM_EXIT_DIRTY_RING_FULL) {
+		vcpu_run(forge->vcpu);
+		if (forge->vcpu->run->exit_reason == KVM_EXIT_DIRTY_RING_FULL) {
 			(*full_exits)++;
 			continue;
 		}
-		TEST_ASSERT_EQ(get_ucall_checked(fv->vcpu, &uc), UCALL_SYNC);
-		fv->round = uc.args[0];
+		TEST_ASSERT_EQ(get_ucall_checked(forge->vcpu, &uc), UCALL_SYNC);
+		forge->round = uc.args[0];
 		return "reached its sync";
 	}
 	return "did not reach its sync: every KVM_RUN exits DIRTY_RING_FULL";
@@ -321,42 +322,42 @@ static const char *run_after(struct forge_vm *fv, u32 *full_exits)
 static void test_forged(enum guest_cpl cpl, const void *arg)
 {
 	const struct forge_kind *k = arg;
-	struct forge_vm fv, ctl;
-	struct forge_ctx c = { .fv = &fv, .n = SLOT_PAGES };
+	struct forge_vm forged_vm, control;
+	struct forge_ctx c = { .forge = &forged_vm, .n = SLOT_PAGES };
 	u32 n, ret, left, forge_pages, valid_pages, n2, ret2, full;
 	const char *after;
 	int err;
 
-	forge_vm_create(&ctl, cpl);
-	forge_vm_create(&fv, cpl);
-	checked_round(&ctl, "control VM");
-	checked_round(&fv, "forged VM before forging");
+	forge_vm_create(&control, cpl);
+	forge_vm_create(&forged_vm, cpl);
+	checked_round(&control, "control VM");
+	checked_round(&forged_vm, "forged VM before forging");
 
-	forge_vm_run_round(&fv);
-	c.first = fv.ring->fetch;
-	n = forge_vm_harvest(&fv);
+	forge_vm_run_round(&forged_vm);
+	c.first = forged_vm.ring->fetch;
+	n = forge_vm_harvest(&forged_vm);
 	TEST_ASSERT_EQ(n, 2 * SLOT_PAGES);
 	k->forge(&c);
-	ret = __vm_reset_dirty_rings(fv.vm);
+	ret = __vm_reset_dirty_rings(forged_vm.vm);
 	err = errno;
-	left = count_unreset(fv.ring, c.first, n);
-	checked_round(&ctl, "control VM after the forged reset");
+	left = count_unreset(forged_vm.ring, c.first, n);
+	checked_round(&control, "control VM after the forged reset");
 
-	after = run_after(&fv, &full);
-	n2 = forge_vm_harvest(&fv);
-	forge_pages = count_slot_pages(&fv, n2, FORGE_SLOT);
-	valid_pages = count_slot_pages(&fv, n2, VALID_SLOT);
-	ret2 = __vm_reset_dirty_rings(fv.vm);
+	after = run_after(&forged_vm, &full);
+	n2 = forge_vm_harvest(&forged_vm);
+	forge_pages = count_slot_pages(&forged_vm, n2, FORGE_SLOT);
+	valid_pages = count_slot_pages(&forged_vm, n2, VALID_SLOT);
+	ret2 = __vm_reset_dirty_rings(forged_vm.vm);
 	ksft_print_msg("[%s] reset returned %d%s%s (%u harvested, %u forged); %u of them still flagged; next round %s after %u full exits: %u entries, forge slot pages %u/%u, valid slot pages %u/%u; its reset returned %d\n",
 		       test_context(), (int)ret, (int)ret < 0 ? " errno " : "",
 		       (int)ret < 0 ? strerror(err) : "", n, c.n, left, after, full, n2,
 		       forge_pages, SLOT_PAGES, valid_pages, SLOT_PAGES, (int)ret2);
-	checked_round(&ctl, "control VM at the end");
+	checked_round(&control, "control VM at the end");
 
 	if (k->keeps_handshake) {
-		TEST_ASSERT(!count_unreset(fv.ring, c.first + c.n, SLOT_PAGES),
+		TEST_ASSERT(!count_unreset(forged_vm.ring, c.first + c.n, SLOT_PAGES),
 			    "%u valid-slot entries (ring index %u..%u) still flagged after the reset",
-			    count_unreset(fv.ring, c.first + c.n, SLOT_PAGES), c.first + c.n,
+			    count_unreset(forged_vm.ring, c.first + c.n, SLOT_PAGES), c.first + c.n,
 			    c.first + n - 1);
 		TEST_ASSERT(valid_pages == SLOT_PAGES,
 			    "after the forged reset, the guest's stores to %u of %u valid-slot pages were not reported",
@@ -364,8 +365,8 @@ static void test_forged(enum guest_cpl cpl, const void *arg)
 		TEST_ASSERT(ret2 == n2, "the reset after the forged one reset %u, %u harvested",
 			    ret2, n2);
 	}
-	forge_vm_free(&fv);
-	forge_vm_free(&ctl);
+	forge_vm_free(&forged_vm);
+	forge_vm_free(&control);
 }
 
 /* ---- random bytes ---- */
@@ -385,23 +386,23 @@ static void fill_random(struct dirty_ring *ring, u64 *state)
 		p[i] = prng_next(state);
 }
 
-static void random_run_once(struct forge_vm *fv, struct random_stats *st)
+static void random_run_once(struct forge_vm *forge, struct random_stats *st)
 {
 	struct ucall uc;
 
-	vcpu_run(fv->vcpu);
+	vcpu_run(forge->vcpu);
 	st->runs++;
-	if (fv->vcpu->run->exit_reason == KVM_EXIT_DIRTY_RING_FULL) {
+	if (forge->vcpu->run->exit_reason == KVM_EXIT_DIRTY_RING_FULL) {
 		st->full_exits++;
 		return;
 	}
-	TEST_ASSERT_EQ(get_ucall_checked(fv->vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT_EQ(get_ucall_checked(forge->vcpu, &uc), UCALL_SYNC);
 	st->syncs++;
 }
 
-static void random_reset(struct forge_vm *fv, struct random_stats *st)
+static void random_reset(struct forge_vm *forge, struct random_stats *st)
 {
-	int ret = __vm_reset_dirty_rings(fv->vm);
+	int ret = __vm_reset_dirty_rings(forge->vm);
 
 	st->calls++;
 	if (ret < 0) {
@@ -419,33 +420,33 @@ static void test_random_bytes(enum guest_cpl cpl, const void *arg)
 {
 	u64 state = random_seed, r;
 	struct random_stats st = {};
-	struct forge_vm fv, ctl;
+	struct forge_vm forged_vm, control;
 	const char *after;
 	u32 full, n;
 
 	ksft_print_msg("[%s] seed %#lx, %lu rounds (-s %#lx -r %lu to repeat)\n", test_context(),
 		       random_seed, random_rounds, random_seed, random_rounds);
-	forge_vm_create(&ctl, cpl);
-	forge_vm_create(&fv, cpl);
+	forge_vm_create(&control, cpl);
+	forge_vm_create(&forged_vm, cpl);
 	for (r = 0; r < random_rounds; r++) {
-		fill_random(fv.ring, &state);
-		random_reset(&fv, &st);
+		fill_random(forged_vm.ring, &state);
+		random_reset(&forged_vm, &st);
 		if (r % RANDOM_RUN_EVERY == 0)
-			random_run_once(&fv, &st);
+			random_run_once(&forged_vm, &st);
 		if (r % CONTROL_EVERY == 0)
-			checked_round(&ctl, "control VM");
+			checked_round(&control, "control VM");
 	}
-	memset(fv.ring->gfns, 0, fv.ring->size * DIRTY_GFN_SIZE);
-	after = run_after(&fv, &full);
-	n = dirty_ring_occupancy(fv.ring);
+	memset(forged_vm.ring->gfns, 0, forged_vm.ring->size * DIRTY_GFN_SIZE);
+	after = run_after(&forged_vm, &full);
+	n = dirty_ring_occupancy(forged_vm.ring);
 	ksft_print_msg("[%s] %lu resets: %lu errors (last errno %d), %lu reset entries (%lu in all, at most %lu in one); %lu KVM_RUNs: %lu syncs, %lu full exits\n",
 		       test_context(), st.calls, st.errors, st.last_errno, st.nonzero, st.entries,
 		       st.max, st.runs, st.syncs, st.full_exits);
 	ksft_print_msg("[%s] afterwards, with the ring zeroed, the guest %s after %u full exits (%u DIRTY entries at the fetch index)\n",
 		       test_context(), after, full, n);
-	checked_round(&ctl, "control VM at the end");
-	forge_vm_free(&fv);
-	forge_vm_free(&ctl);
+	checked_round(&control, "control VM at the end");
+	forge_vm_free(&forged_vm);
+	forge_vm_free(&control);
 	if (!st.entries)
 		test_skip("no reset took a random entry in %lu rounds: KVM never looked up a forged slot or offset",
 			  st.calls);
@@ -468,18 +469,15 @@ int main(int argc, char *argv[])
 	bool seeded = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "s:r:")) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "s:r:", NULL,
+				  &cpl_mask, help)) != -1) {
 		if (opt == 's') {
 			random_seed = parse_u64(optarg, "-s", 0, ~0ull);
 			seeded = true;
-		} else if (opt == 'r') {
-			random_rounds = parse_u64(optarg, "-r", 1, 1000000);
 		} else {
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
+			random_rounds = parse_u64(optarg, "-r", 1, 1000000);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 	if (!seeded)
 		random_seed = time_now_ns();
 

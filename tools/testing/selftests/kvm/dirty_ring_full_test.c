@@ -39,8 +39,8 @@
  *
  * Where a case's code is: its stores are a write script built by the
  * function of the case's name in ring/ring_scenarios.c (full_tight() for
- * full_tight), which guest_ws_main() (lib/ws_guest.c) runs in the guest; the
- * host side is lib/kvm_ring_target.c; the rules are ring/ring_check.c's
+ * full_tight), which guest_script_main() (lib/guest_script.c) runs in the
+ * guest; the host side is lib/kvm_ring_target.c; the rules are ring/ring_check.c's
  * judge_entry(), judge_exit() and judge_reset(), and a failure names the
  * rule and the event of the record it broke.
  */
@@ -54,11 +54,15 @@
 #define LARGE_RING_ENTRIES	16384
 
 static const enum ring_scenario_id scenarios[] = {
-	RS_FULL_CYCLES, RS_FULL_NO_PROGRESS, RS_FULL_PARTIAL_HARVEST, RS_BATCH_PHASES,
+	SCENARIO_FULL_CYCLES, SCENARIO_FULL_NO_PROGRESS, SCENARIO_FULL_PARTIAL_HARVEST,
+	SCENARIO_BATCH_PHASES,
 };
 
-static const enum ring_scenario_id densities[] = { RS_FULL_TIGHT, RS_FULL_PADDED, RS_FULL_RANDOM };
-static const enum ring_scenario_id exit_point[] = { RS_FULL_EXIT_POINT };
+static const enum ring_scenario_id densities[] = {
+	SCENARIO_FULL_TIGHT, SCENARIO_FULL_PADDED, SCENARIO_FULL_RANDOM,
+};
+
+static const enum ring_scenario_id exit_point[] = { SCENARIO_FULL_EXIT_POINT };
 
 /*
  * Large rings whose exit point is checked (65536: full_tight's); a host
@@ -88,19 +92,12 @@ int main(int argc, char *argv[])
 	u64 min_entries, max_entries;
 	int opt;
 
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "r:")) != -1) {
-		if (opt != 'r') {
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
-			continue;
-		}
-		if (nr_sizes == MAX_RING_SIZES) {
-			fprintf(stderr, "%s: at most %d ring sizes\n", argv[0], MAX_RING_SIZES);
-			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
-		}
-		sizes[nr_sizes++] = parse_u64(optarg, "-r", 1, 1u << 30);
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "r:", NULL,
+				  &cpl_mask, help)) != -1) {
+		if (nr_sizes == MAX_RING_SIZES)
+			test_usage_error(argv[0], help, "at most %d ring sizes", MAX_RING_SIZES);
+		sizes[nr_sizes++] = dirty_ring_entries_arg(optarg, "-r");
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	kvm_require_dirty_ring(0);
 	min_entries = kvm_dirty_ring_min_bytes(dirty_ring_cap_acq_rel()) / DIRTY_GFN_SIZE;

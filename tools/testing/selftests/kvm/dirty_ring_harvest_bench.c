@@ -25,10 +25,11 @@
 #include <getopt.h>
 #include <sys/mman.h>
 
+#include "dirty_log.h"
 #include "ring_model.h"
 #include "test_case.h"
 #include "ucall.h"
-#include "ws_guest.h"
+#include "guest_script.h"
 
 #define TEST_SLOT		1
 #define MODEL_RESERVE		64	/* kvm_pvm's; any reserve works for the model */
@@ -193,16 +194,17 @@ static void report_harvest(const struct bench_case *bc, const char *phase,
 /* Model rings */
 
 /* A script writing `entries` distinct pages of a slot of `npages`, in order or shuffled. */
-static struct ws_op *model_script(u32 entries, u64 npages, bool random)
+static struct script_op *model_script(u32 entries, u64 npages, bool random)
 {
-	struct ws_op *ops = calloc(entries + 1, sizeof(*ops));
+	struct script_op *ops = calloc(entries + 1, sizeof(*ops));
 	u32 *perm, i, j;
 	u64 state = entries;
 
 	TEST_ASSERT(ops, "out of memory");
 	if (!random) {
-		ops[0] = (struct ws_op) { .kind = WS_WRITE, .slot = TEST_SLOT, .count = entries };
-		ops[1].kind = WS_END;
+		ops[0] = (struct script_op) { .kind = SCRIPT_WRITE, .slot = TEST_SLOT,
+					      .count = entries };
+		ops[1].kind = SCRIPT_END;
 		return ops;
 	}
 	perm = malloc(npages * sizeof(*perm));
@@ -215,10 +217,10 @@ static struct ws_op *model_script(u32 entries, u64 npages, bool random)
 		j = i + prng_next(&state) % (npages - i);
 		perm[i] = perm[j];
 		perm[j] = tmp;
-		ops[i] = (struct ws_op) { .kind = WS_WRITE, .slot = TEST_SLOT, .page = perm[i],
-					  .count = 1 };
+		ops[i] = (struct script_op) { .kind = SCRIPT_WRITE, .slot = TEST_SLOT,
+					      .page = perm[i], .count = 1 };
 	}
-	ops[entries].kind = WS_END;
+	ops[entries].kind = SCRIPT_END;
 	free(perm);
 	return ops;
 }
@@ -234,7 +236,7 @@ static void run_model_case(enum guest_cpl cpl, const void *arg)
 	struct bench_bitmap bm = { .npages = (u64)bc->entries * RANDOM_SPREAD };
 	double fast[MAX_ROUNDS], plain[MAX_ROUNDS], floor_ns[MAX_ROUNDS];
 	struct ring_model *m = ring_model_create(&cfg);
-	struct ws_op *script = model_script(entries, bm.npages, random);
+	struct script_op *script = model_script(entries, bm.npages, random);
 	struct ring_progress progress;
 	struct kvm_dirty_gfn *filled;
 	struct dirty_ring *ring;
@@ -288,30 +290,26 @@ struct kvm_bench {
 
 static void kvm_bench_create(struct kvm_bench *kb, enum guest_cpl cpl, u32 entries, u32 fills)
 {
-	struct ws_layout layout = {
+	struct script_layout layout = {
 		.nr_slots = 1, .slot = { TEST_SLOT }, .gva = { TEST_MEM_BASE_GPA },
 	};
-	struct ws_op *ops = calloc(2 * fills + 1, sizeof(*ops));
+	struct script_op *ops = calloc(2 * fills + 1, sizeof(*ops));
 	u32 i;
 
 	TEST_ASSERT(ops, "out of memory");
 	kb->pages = entries - KVM_RING_RESERVE_MAX - 1;
 	layout.npages[0] = kb->pages;
 	for (i = 0; i < fills; i++) {
-		ops[2 * i] = (struct ws_op) { .kind = WS_WRITE, .slot = TEST_SLOT,
+		ops[2 * i] = (struct script_op) { .kind = SCRIPT_WRITE, .slot = TEST_SLOT,
 					      .count = kb->pages };
-		ops[2 * i + 1].kind = WS_SYNC;
+		ops[2 * i + 1].kind = SCRIPT_SYNC;
 	}
-	ops[2 * fills].kind = WS_END;
-	kb->vm = vm_create_cpl(cpl);
-	vm_enable_dirty_ring_cap(kb->vm, entries, dirty_ring_cap_acq_rel());
-	vm_mem_region_add(kb->vm, BACKING_ANON, TEST_SLOT, TEST_MEM_BASE_GPA, kb->pages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
+	ops[2 * fills].kind = SCRIPT_END;
+	kb->vm = vm_create_logged(cpl, LOG_MODE_RING, entries, TEST_SLOT, kb->pages);
 	/* host pages allocated up front: the fills time the guest's write faults only */
 	memset(vm_mem_region(kb->vm, TEST_SLOT)->host_mem, 0, (size_t)kb->pages * GUEST_PAGE_SIZE);
-	virt_map(kb->vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, kb->pages);
-	kb->vcpu = vm_vcpu_add(kb->vm, 0, guest_ws_main);
-	vcpu_args_set(kb->vcpu, 1, ws_load(kb->vm, ops, 2 * fills + 1, &layout));
+	kb->vcpu = vm_vcpu_add(kb->vm, 0, guest_script_main);
+	vcpu_args_set(kb->vcpu, 1, guest_script_load(kb->vm, ops, 2 * fills + 1, &layout));
 	kb->ring = vcpu_map_dirty_ring(kb->vcpu);
 	free(ops);
 }
@@ -462,13 +460,12 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, TEST_COMMON_OPTS "e:r:", longopts, NULL)) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "e:r:", longopts,
+				  cpl_mask, help)) != -1) {
 		switch (opt) {
 		case 'e':
-			if (*nr_sizes == MAX_SIZES) {
-				fprintf(stderr, "%s: at most %d -e options\n", argv[0], MAX_SIZES);
-				test_common_option('?', NULL, cpl_mask, help, argv[0]);
-			}
+			if (*nr_sizes == MAX_SIZES)
+				test_usage_error(argv[0], help, "at most %d -e options", MAX_SIZES);
 			sizes[(*nr_sizes)++] = parse_power_of_2(optarg, "-e", MIN_ENTRIES,
 								MAX_ENTRIES);
 			break;
@@ -478,12 +475,8 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, u32 *size
 		case 'c':
 			csv_path = optarg;
 			break;
-		default:
-			test_common_option(opt, optarg, cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, cpl_mask, help, argv[0]);
 	if (!*nr_sizes)
 		sizes[(*nr_sizes)++] = 4096;
 }

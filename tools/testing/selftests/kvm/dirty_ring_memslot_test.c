@@ -22,9 +22,20 @@
  *     page: the slot is 2 MiB aligned in the host as in the guest, so KVM
  *     can map it huge (a FAIL if not), and a SKIP when the host gave it no
  *     huge page.
+ *
+ * Where a case's code is: a shared scenario's stores are a write script
+ * built by the function of the case's name in ring/ring_scenarios.c
+ * (slot_ids_offsets() for slot_ids_offsets), which guest_script_main()
+ * (lib/guest_script.c) runs in the guest; the host side, memslot changes
+ * included, is lib/kvm_ring_target.c; the rules are ring/ring_check.c's
+ * judge_entry(), judge_exit() and judge_reset().  The KVM-only cases are in
+ * this file: test_readonly_mmio(), test_move_unharvested() and
+ * test_thp_per_4k(), their guest code in guest_two_stores() and
+ * guest_thp_stores().
  */
 #include <unistd.h>
 
+#include "dirty_log.h"
 #include "dirty_ring.h"
 #include "kvm_ring_target.h"
 #include "ucall.h"
@@ -38,11 +49,11 @@
 #define MOVE_OFFSET_GPA		(1ul << 30)
 
 static const enum ring_scenario_id scenarios[] = {
-	RS_SLOT_IDS_OFFSETS,
-	RS_LOG_DIRTY_FLAG,
-	RS_DELETE_UNHARVESTED,
-	RS_DELETE_HARVESTED,
-	RS_RELOG_LAST_PAGE,
+	SCENARIO_SLOT_IDS_OFFSETS,
+	SCENARIO_LOG_DIRTY_FLAG,
+	SCENARIO_DELETE_UNHARVESTED,
+	SCENARIO_DELETE_HARVESTED,
+	SCENARIO_RELOG_LAST_PAGE,
 };
 
 /* Pages of the THP slot the guest writes: around and across the 2 MiB boundary. */
@@ -69,11 +80,11 @@ static void guest_thp_stores(u64 base)
 	GUEST_DONE();
 }
 
+/* A ring VM without memslots: each case adds its own. */
 static struct kvm_vm *ring_vm(enum guest_cpl cpl, struct kvm_vcpu **vcpu, void *guest_code)
 {
-	struct kvm_vm *vm = vm_create_cpl(cpl);
+	struct kvm_vm *vm = vm_create_logged(cpl, LOG_MODE_RING, RING_ENTRIES, 0, 0);
 
-	vm_enable_dirty_ring_entries(vm, RING_ENTRIES);
 	*vcpu = vm_vcpu_add(vm, 0, guest_code);
 	vcpu_map_dirty_ring(*vcpu);
 	return vm;

@@ -247,18 +247,11 @@ static void bitmap_or_into(unsigned long *dst, const unsigned long *src, u64 nbi
 }
 
 /* Under m->lock: keep the first diagnosis, print every one. */
-static void __attribute__((format(printf, 2, 3))) note_overflow(struct migration *m,
-								const char *fmt, ...)
+static void note_overflow(struct migration *m, const char *msg)
 {
-	char msg[sizeof(m->overflow_msg)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	ksft_print_msg("[%s] %s\n", test_context(), msg);
 	if (!m->overflow)
-		memcpy(m->overflow_msg, msg, sizeof(msg));
+		ksft_scnprintf(m->overflow_msg, sizeof(m->overflow_msg), "%s", msg);
 	m->overflow = true;
 	pthread_cond_broadcast(&m->wake_vcpus);
 	pthread_cond_broadcast(&m->wake_migration);
@@ -271,7 +264,7 @@ static u64 reap_locked(struct migration *m)
 	u64 n = vm_collect_rings_bitmap(m->vm, &m->harvested, &rc);
 
 	if (rc.failed)
-		note_overflow(m, "%s", rc.msg);
+		note_overflow(m, rc.msg);
 	if (!n)
 		return 0;
 	m->entries += n;
@@ -321,7 +314,7 @@ static bool wait_for_reset(struct vcpu_state *vs, u64 gen)
 	pthread_mutex_lock(&m->lock);
 	if (!vcpu_wait_ring_released(vs->vcpu, &m->lock, &m->wake_reaper, &m->wake_vcpus,
 				     reset_since, &w, RING_STUCK_FULL_MS, &rc))
-		note_overflow(m, "%s", rc.msg);
+		note_overflow(m, rc.msg);
 	ok = !m->overflow;
 	pthread_mutex_unlock(&m->lock);
 	return ok;
@@ -624,8 +617,7 @@ static u64 compare_memory(struct migration *m, u32 rounds, char *list, size_t li
 		if (n++ >= MAX_MISMATCHES_SHOWN)
 			continue;
 		report_mismatch(m, page, rounds);
-		if (len < list_size)
-			len += snprintf(list + len, list_size - len, " %lu", page);
+		len += ksft_scnprintf(list + len, list_size - len, " %lu", page);
 	}
 	return n;
 }
@@ -779,29 +771,19 @@ static unsigned int parse_choice(const char *arg, const char *const *names, unsi
 	return 0;
 }
 
-static void __attribute__((noreturn)) bad_usage(const char *prog, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", prog);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	help(prog);
-	exit(KSFT_FAIL);
-}
-
 static void check_options(const char *prog)
 {
 	u64 min_bytes = (u64)nr_vcpus * MIN_PAGES_PER_VCPU * GUEST_PAGE_SIZE;
 
 	if (nr_vcpus > kvm_max_vcpus())
-		bad_usage(prog, "-v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
-			  nr_vcpus, kvm_max_vcpus());
+		test_usage_error(prog, help,
+				 "-v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
+				 nr_vcpus, kvm_max_vcpus());
 	if (mem_bytes % GUEST_PAGE_SIZE || mem_bytes < min_bytes || mem_bytes > MAX_MEM_BYTES)
-		bad_usage(prog, "-M must be a multiple of %lu from %lu (%d pages per vCPU) to %lu, got %lu",
-			  GUEST_PAGE_SIZE, min_bytes, MIN_PAGES_PER_VCPU, MAX_MEM_BYTES, mem_bytes);
+		test_usage_error(prog, help,
+				 "-M must be a multiple of %lu from %lu (%d pages per vCPU) to %lu, got %lu",
+				 GUEST_PAGE_SIZE, min_bytes, MIN_PAGES_PER_VCPU, MAX_MEM_BYTES,
+				 mem_bytes);
 	if (kvm_dirty_ring_max_bytes(dirty_ring_cap_acq_rel()) <= 0)
 		return;		/* the ring cases skip */
 	ring_entries = dirty_ring_entries_option(ring_entries, "-c");
@@ -826,17 +808,18 @@ int main(int argc, char *argv[])
 	int opt, mode, access;
 
 	seed = time_now_ns();
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "m:a:v:M:R:B:D:r:c:s:")) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "m:a:v:M:R:B:D:r:c:s:", NULL,
+				  &cpl_mask, help)) != -1) {
 		switch (opt) {
 		case 'm':
 			modes = log_mode_parse(optarg);
 			if (!modes)
-				bad_usage(argv[0], "bad mode '%s'", optarg);
+				test_usage_error(argv[0], help, "bad mode '%s'", optarg);
 			break;
 		case 'a':
 			accesses = parse_choice(optarg, access_names, NR_ACCESSES);
 			if (!accesses)
-				bad_usage(argv[0], "bad access order '%s'", optarg);
+				test_usage_error(argv[0], help, "bad access order '%s'", optarg);
 			break;
 		case 'v':
 			nr_vcpus = parse_u64(optarg, "-v", 1, UINT32_MAX);
@@ -857,17 +840,13 @@ int main(int argc, char *argv[])
 			max_rounds = parse_u64(optarg, "-r", 1, MAX_ROUNDS);
 			break;
 		case 'c':
-			ring_entries = parse_u64(optarg, "-c", 1, 1u << 31);
+			ring_entries = dirty_ring_entries_arg(optarg, "-c");
 			break;
 		case 's':
 			seed = parse_u64(optarg, "-s", 0, ~0ull);
 			break;
-		default:
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	close(open_kvm_dev_path_or_exit());
 	check_options(argv[0]);

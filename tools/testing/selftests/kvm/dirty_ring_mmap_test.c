@@ -274,18 +274,20 @@ static const char *err_name(int err)
 static void matrix_print(const struct ring_ctx *c, const struct matrix *mx, enum map_mode m)
 {
 	char line[256];
-	int n;
+	size_t n;
 	u64 s, e;
 
-	n = snprintf(line, sizeof(line), "%-13s last:", mode_names[m]);
+	n = ksft_scnprintf(line, sizeof(line), "%-13s last:", mode_names[m]);
 	for (e = mx->e0; e <= mx->e1; e++)
-		n += snprintf(line + n, sizeof(line) - n, " %6lu%s", e, in_ring(c, e) ? "r" : " ");
+		n += ksft_scnprintf(line + n, sizeof(line) - n, " %6lu%s", e,
+				    in_ring(c, e) ? "r" : " ");
 	ksft_print_msg("%s\n", line);
 	for (s = mx->s0; s <= mx->s1; s++) {
-		n = snprintf(line, sizeof(line), "  first %4lu%s:", s, in_ring(c, s) ? "r" : " ");
+		n = ksft_scnprintf(line, sizeof(line), "  first %4lu%s:", s,
+				   in_ring(c, s) ? "r" : " ");
 		for (e = mx->e0; e <= mx->e1; e++)
-			n += snprintf(line + n, sizeof(line) - n, " %7s",
-				      err_name(mx->err[m][s - mx->s0][e - mx->e0]));
+			n += ksft_scnprintf(line + n, sizeof(line) - n, " %7s",
+					    err_name(mx->err[m][s - mx->s0][e - mx->e0]));
 		ksft_print_msg("%s\n", line);
 	}
 }

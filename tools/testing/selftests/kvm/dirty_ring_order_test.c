@@ -18,20 +18,20 @@
  *
  * Where a case's code is: its stores are a write script built by the
  * function of the case's name in ring/ring_scenarios.c (first_write_order()
- * for first_write_order), which guest_ws_main() (lib/ws_guest.c) runs in the
- * guest; the host side is lib/kvm_ring_target.c; the rules are
+ * for first_write_order), which guest_script_main() (lib/guest_script.c)
+ * runs in the guest; the host side is lib/kvm_ring_target.c; the rules are
  * ring/ring_check.c's judge_entry(), judge_exit() and judge_reset(), and a
  * failure names the rule and the event of the record it broke.
  */
 #include "kvm_ring_target.h"
 
 static const enum ring_scenario_id scenarios[] = {
-	RS_FIRST_WRITE_ORDER,
-	RS_REWRITE_AFTER_RESET,
-	RS_REWRITE_BEFORE_RESET,
-	RS_PARTIAL_HARVEST,
-	RS_WRAP_POSITIONS,
-	RS_BITMAP_SET_CLEAR,
+	SCENARIO_FIRST_WRITE_ORDER,
+	SCENARIO_REWRITE_AFTER_RESET,
+	SCENARIO_REWRITE_BEFORE_RESET,
+	SCENARIO_PARTIAL_HARVEST,
+	SCENARIO_WRAP_POSITIONS,
+	SCENARIO_BITMAP_SET_CLEAR,
 };
 
 static void help(const char *prog)

@@ -594,9 +594,7 @@ static void help(const char *prog)
 
 static void __attribute__((noreturn)) bad_arg(const char *prog, const char *opt, const char *arg)
 {
-	fprintf(stderr, "%s: bad value for %s: '%s'\n", prog, opt, arg);
-	help(prog);
-	exit(KSFT_FAIL);
+	test_usage_error(prog, help, "bad value for %s: '%s'", opt, arg);
 }
 
 static double parse_fraction(const char *prog, const char *arg)
@@ -642,8 +640,8 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 	u64 bytes;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, TEST_COMMON_OPTS "m:v:b:f:p:a:r:i:u", longopts,
-				  NULL)) != -1) {
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "m:v:b:f:p:a:r:i:u", longopts,
+				  cpl_mask, help)) != -1) {
 		switch (opt) {
 		case 'm':
 			*mode_mask = log_mode_parse(optarg);
@@ -675,7 +673,7 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 			random_access = !strcmp(optarg, "random");
 			break;
 		case 'r':
-			ring_entries = parse_power_of_2(optarg, "-r", 1, 1u << 31);
+			ring_entries = dirty_ring_entries_arg(optarg, "-r");
 			break;
 		case 'i':
 			nr_iterations = parse_u64(optarg, "-i", 1, MAX_ITERATIONS);
@@ -683,37 +681,21 @@ static void parse_args(int argc, char *argv[], unsigned int *cpl_mask, unsigned 
 		case 'c':
 			csv_path = optarg;
 			break;
-		default:
-			test_common_option(opt, optarg, cpl_mask, help, argv[0]);
 		}
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, cpl_mask, help, argv[0]);
-	if (nr_vcpus > kvm_max_vcpus()) {
-		fprintf(stderr, "%s: -v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
-			argv[0], nr_vcpus, kvm_max_vcpus());
-		help(argv[0]);
-		exit(KSFT_FAIL);
-	}
-	if ((u64)nr_vcpus * vcpu_pages > VM_MAX_TEST_PAGES) {
-		fprintf(stderr, "%s: %u vCPUs x %lu pages is more than %lu pages in all\n",
-			argv[0], nr_vcpus, vcpu_pages, VM_MAX_TEST_PAGES);
-		help(argv[0]);
-		exit(KSFT_FAIL);
-	}
-	if (fraction_given && nr_phases) {
-		fprintf(stderr, "%s: -f and -p exclude each other\n", argv[0]);
-		help(argv[0]);
-		exit(KSFT_FAIL);
-	}
-	for (i = 0; i < nr_phases; i++) {
-		if (phase_pages[i] > vcpu_pages) {
-			fprintf(stderr, "%s: -p %lu: more than the %lu pages of a vCPU\n", argv[0],
-				phase_pages[i], vcpu_pages);
-			help(argv[0]);
-			exit(KSFT_FAIL);
-		}
-	}
+	if (nr_vcpus > kvm_max_vcpus())
+		test_usage_error(argv[0], help,
+				 "-v %u: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
+				 nr_vcpus, kvm_max_vcpus());
+	if ((u64)nr_vcpus * vcpu_pages > VM_MAX_TEST_PAGES)
+		test_usage_error(argv[0], help, "%u vCPUs x %lu pages is more than %lu pages in all",
+				 nr_vcpus, vcpu_pages, VM_MAX_TEST_PAGES);
+	if (fraction_given && nr_phases)
+		test_usage_error(argv[0], help, "-f and -p exclude each other");
+	for (i = 0; i < nr_phases; i++)
+		if (phase_pages[i] > vcpu_pages)
+			test_usage_error(argv[0], help, "-p %lu: more than the %lu pages of a vCPU",
+					 phase_pages[i], vcpu_pages);
 	pages_given = nr_phases;
 	if (!nr_phases) {
 		phase_pages[0] = (u64)(fraction * vcpu_pages + 0.5) ?: 1;

@@ -41,7 +41,7 @@
 #include "kvm_util.h"
 #include "test_case.h"
 #include "ucall.h"
-#include "ws_guest.h"
+#include "guest_script.h"
 
 #define TEST_SLOT		1
 #define NR_VCPUS		2
@@ -71,20 +71,20 @@ static struct kvm_vm *script_vm_create(enum guest_cpl cpl, u32 nr_vcpus, u32 rin
 	u32 v;
 
 	for (v = 0; v < nr_vcpus; v++) {
-		vcpus[v] = vm_vcpu_add(vm, v, guest_ws_main);
+		vcpus[v] = vm_vcpu_add(vm, v, guest_script_main);
 		vcpu_map_dirty_ring(vcpus[v]);
 	}
 	return vm;
 }
 
-static void script_load(struct kvm_vcpu *vcpu, const struct ws_op *ops, u32 nr_ops, u64 npages)
+static void script_load(struct kvm_vcpu *vcpu, const struct script_op *ops, u32 nr_ops, u64 npages)
 {
-	struct ws_layout layout = {
+	struct script_layout layout = {
 		.nr_slots = 1, .slot = { TEST_SLOT }, .npages = { npages },
 		.gva = { TEST_MEM_BASE_GPA },
 	};
 
-	vcpu_args_set(vcpu, 1, ws_load(vcpu->vm, ops, nr_ops, &layout));
+	vcpu_args_set(vcpu, 1, guest_script_load(vcpu->vm, ops, nr_ops, &layout));
 }
 
 /* ---- concurrent_reset_harvest ---- */
@@ -210,10 +210,10 @@ static void test_concurrent_reset_harvest(enum guest_cpl cpl, const void *arg)
 
 	r.vm = script_vm_create(cpl, NR_VCPUS, RACE_RING_ENTRIES, npages, r.vcpus);
 	for (v = 0; v < NR_VCPUS; v++) {
-		struct ws_op ops[] = {
-			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)v * PAGES_PER_VCPU,
+		struct script_op ops[] = {
+			{ .kind = SCRIPT_WRITE, .slot = TEST_SLOT, .page = (u64)v * PAGES_PER_VCPU,
 			  .count = PAGES_PER_VCPU },
-			{ .kind = WS_END },
+			{ .kind = SCRIPT_END },
 		};
 
 		script_load(r.vcpus[v], ops, ARRAY_SIZE(ops), npages);
@@ -484,12 +484,12 @@ static u32 flagged_entries(const struct dirty_ring *ring)
 
 static void test_signal_during_long_reset(enum guest_cpl cpl, const void *arg)
 {
-	const struct ws_op ops[] = {
-		{ .kind = WS_WRITE, .slot = TEST_SLOT, .count = LONG_RESET_PAGES },
-		{ .kind = WS_SYNC },
-		{ .kind = WS_WRITE, .slot = TEST_SLOT, .count = LONG_RESET_PAGES },
-		{ .kind = WS_SYNC },
-		{ .kind = WS_END },
+	const struct script_op ops[] = {
+		{ .kind = SCRIPT_WRITE, .slot = TEST_SLOT, .count = LONG_RESET_PAGES },
+		{ .kind = SCRIPT_SYNC },
+		{ .kind = SCRIPT_WRITE, .slot = TEST_SLOT, .count = LONG_RESET_PAGES },
+		{ .kind = SCRIPT_SYNC },
+		{ .kind = SCRIPT_END },
 	};
 	u64 calls = 0, eintr = 0, cut_short = 0, sum = 0, n, t0;
 	struct dirty_bitmap_set set;

@@ -24,6 +24,15 @@
  *     harvested entry.  A ring that stays full while the reaper resets
  *     nothing is diagnosed, not waited on. A run in which the reaper never
  *     reset while a vCPU thread ran tested no concurrency: a SKIP saying so.
+ *
+ * Where a case's code is: a shared scenario's stores are a write script
+ * built by the function of the case's name in ring/ring_scenarios.c
+ * (vcpus_lockstep() for vcpus_lockstep), which guest_script_main()
+ * (lib/guest_script.c) runs in the guest; the host side is
+ * lib/kvm_ring_target.c; the rules are ring/ring_check.c's judge_entry(),
+ * judge_exit() and judge_reset().  reaper_N_vcpus is in this file: its
+ * script in setup(), the vCPU threads in vcpu_thread(), the reaper in
+ * reaper() and its rules in check_logs().
  */
 #include <pthread.h>
 #include <unistd.h>
@@ -31,7 +40,7 @@
 #include "dirty_log.h"
 #include "kvm_ring_target.h"
 #include "ucall.h"
-#include "ws_guest.h"
+#include "guest_script.h"
 
 #define TEST_SLOT		1
 #define OWN_PAGES		1024	/* per vCPU */
@@ -40,7 +49,8 @@
 #define WAIT_SLICE_US		20000
 
 static const enum ring_scenario_id scenarios[] = {
-	RS_VCPUS_LOCKSTEP, RS_REAPER_CONCURRENT, RS_RESET_EMPTY_RINGS, RS_VCPUS_OVER_SOFT_LIMIT,
+	SCENARIO_VCPUS_LOCKSTEP, SCENARIO_REAPER_CONCURRENT, SCENARIO_RESET_EMPTY_RINGS,
+	SCENARIO_VCPUS_OVER_SOFT_LIMIT,
 };
 
 static u32 vcpu_counts[MAX_VCPU_COUNTS] = { 2, 8 };
@@ -205,7 +215,7 @@ static void check_logs(struct reaper_run *r, unsigned long *shared_seen)
 static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 {
 	u64 npages = (u64)nr_vcpus * OWN_PAGES + SHARED_PAGES;
-	struct ws_layout layout = {
+	struct script_layout layout = {
 		.nr_slots = 1, .slot = { TEST_SLOT }, .npages = { npages },
 		.gva = { TEST_MEM_BASE_GPA },
 	};
@@ -221,17 +231,18 @@ static void setup(struct reaper_run *r, enum guest_cpl cpl, u32 nr_vcpus)
 	cond_init_monotonic(&r->vcpu_wake);
 	r->vm = vm_create_logged(cpl, LOG_MODE_RING, dirty_ring_min_entries(), TEST_SLOT, npages);
 	for (v = 0; v < nr_vcpus; v++) {
-		struct ws_op ops[] = {
-			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)v * OWN_PAGES,
+		struct script_op ops[] = {
+			{ .kind = SCRIPT_WRITE, .slot = TEST_SLOT, .page = (u64)v * OWN_PAGES,
 			  .count = OWN_PAGES },
-			{ .kind = WS_WRITE, .slot = TEST_SLOT, .page = (u64)nr_vcpus * OWN_PAGES,
-			  .count = SHARED_PAGES },
-			{ .kind = WS_END },
+			{ .kind = SCRIPT_WRITE, .slot = TEST_SLOT,
+			  .page = (u64)nr_vcpus * OWN_PAGES, .count = SHARED_PAGES },
+			{ .kind = SCRIPT_END },
 		};
 
-		r->vcpus[v] = vm_vcpu_add(r->vm, v, guest_ws_main);
+		r->vcpus[v] = vm_vcpu_add(r->vm, v, guest_script_main);
 		vcpu_map_dirty_ring(r->vcpus[v]);
-		vcpu_args_set(r->vcpus[v], 1, ws_load(r->vm, ops, ARRAY_SIZE(ops), &layout));
+		vcpu_args_set(r->vcpus[v], 1,
+			      guest_script_load(r->vm, ops, ARRAY_SIZE(ops), &layout));
 	}
 }
 
@@ -290,27 +301,19 @@ int main(int argc, char *argv[])
 	bool counts_given = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "n:")) != -1) {
-		if (opt != 'n') {
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
-			continue;
-		}
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "n:", NULL,
+				  &cpl_mask, help)) != -1) {
 		if (!counts_given)
 			nr_vcpu_counts = 0;
 		counts_given = true;
-		if (nr_vcpu_counts == MAX_VCPU_COUNTS) {
-			fprintf(stderr, "%s: at most %d -n options\n", argv[0], MAX_VCPU_COUNTS);
-			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
-		}
+		if (nr_vcpu_counts == MAX_VCPU_COUNTS)
+			test_usage_error(argv[0], help, "at most %d -n options", MAX_VCPU_COUNTS);
 		vcpu_counts[nr_vcpu_counts] = parse_u64(optarg, "-n", 1, UINT32_MAX);
-		if (vcpu_counts[nr_vcpu_counts++] > kvm_max_vcpus()) {
-			fprintf(stderr, "%s: -n %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)\n",
-				argv[0], optarg, kvm_max_vcpus());
-			test_common_option('?', NULL, &cpl_mask, help, argv[0]);
-		}
+		if (vcpu_counts[nr_vcpu_counts++] > kvm_max_vcpus())
+			test_usage_error(argv[0], help,
+					 "-n %s: this host's KVM takes at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
+					 optarg, kvm_max_vcpus());
 	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
 
 	kvm_require_dirty_ring(0);
 	n = kvm_scenario_cases(scenarios, ARRAY_SIZE(scenarios), 0, args, cases);

@@ -83,11 +83,14 @@ unsigned int log_mode_parse(const char *arg);
 
 /*
  * The VM of a logging test: guest code at cpl, the log of mode set up (in
- * ring mode a ring of ring_entries entries, with the case's cap), and one
- * dirty-logged memslot `slot` of npages at TEST_MEM_BASE_GPA, identity-mapped.
+ * ring mode a ring of ring_entries entries, with the case's cap), and
+ * vm_add_logged_slot(vm, slot, npages) unless npages is 0 (a test that adds
+ * its memslots itself).
  */
 struct kvm_vm *vm_create_logged(enum guest_cpl cpl, enum log_mode_id mode, u32 ring_entries,
 				u32 slot, u64 npages);
+/* One dirty-logged memslot `slot` of npages at TEST_MEM_BASE_GPA, identity-mapped. */
+void vm_add_logged_slot(struct kvm_vm *vm, u32 slot, u64 npages);
 
 /* Skip (exit 4) unless /dev/kvm opens and KVM offers every mode in mask. */
 void log_modes_require(unsigned int mask);

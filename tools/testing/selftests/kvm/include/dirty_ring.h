@@ -86,6 +86,11 @@ u64 kvm_dirty_ring_min_bytes(bool acq_rel);
  * accepts, or the program prints why and exits 1.
  */
 u32 dirty_ring_entries_option(u64 asked, const char *opt);
+/*
+ * The argument of a ring-size option `opt`: a number of entries, 1 to 2^31;
+ * dirty_ring_entries_option() then holds it to what this host's KVM accepts.
+ */
+u64 dirty_ring_entries_arg(const char *arg, const char *opt);
 int __vm_enable_dirty_ring(struct kvm_vm *vm, u64 bytes, bool acq_rel);
 /* Enable a ring of `entries` entries with KVM_CAP_DIRTY_LOG_RING or _ACQ_REL. */
 void vm_enable_dirty_ring_cap(struct kvm_vm *vm, u32 entries, bool acq_rel);

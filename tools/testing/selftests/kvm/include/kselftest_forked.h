@@ -60,6 +60,41 @@ extern long long ksft_deadline_ms;
 extern unsigned int ksft_deadline_s;
 
 /*
+ * ksft_vscnprintf() - vsnprintf() into buf[size] that returns what it wrote,
+ * at most size - 1 characters (0 if size is 0), never what it would have
+ * written: a message built in parts, each at buf + len in size - len, is cut
+ * at the end of buf instead of running past it.  The one formatter of this
+ * framework and of the KVM library (as the kernel's vscnprintf());
+ * ksft_scnprintf() takes the arguments themselves.
+ */
+static inline __attribute__((format(printf, 3, 0)))
+size_t ksft_vscnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (!size)
+		return 0;
+	n = vsnprintf(buf, size, fmt, ap);
+	if (n < 0) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return (size_t)n < size ? (size_t)n : size - 1;
+}
+
+static inline __attribute__((format(printf, 3, 4)))
+size_t ksft_scnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = ksft_vscnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/*
  * Skip: in a ksft_run_forked() child, print "# SKIP reason" and end the
  * case with KSFT_SKIP (the parent prints "ok N name # SKIP"); elsewhere
  * ksft_exit_skip(), which skips the whole program.  ksft_case_skip_msg()
@@ -81,7 +116,7 @@ void ksft_case_exit_skip(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ksft_vscnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ksft_case_skip_msg(msg);
 }
@@ -524,9 +559,8 @@ void ksft_report_case(int code, const struct ksft_case_status *st, const char *f
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
+	len = ksft_vscnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
-	len = strlen(name);
 	if (len && name[len - 1] == '\n')
 		name[len - 1] = '\0';
 	ksft_report_case_reason(code, st, name, NULL);

@@ -2,7 +2,7 @@
 /*
  * The shared scenarios (ring/include/ring_scenario.h) on real KVM: a VM
  * whose vCPUs execute the write scripts with the guest interpreter
- * (ws_guest.h), at CPL0 or CPL3, as a ring_target; and one KTAP case per
+ * (guest_script.h), at CPL0 or CPL3, as a ring_target; and one KTAP case per
  * scenario and guest privilege level, judged by the one checker, the same
  * scenarios the model and its mutants run.
  */

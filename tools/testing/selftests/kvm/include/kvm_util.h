@@ -212,6 +212,15 @@ void *addr_gva2hva(struct kvm_vm *vm, gva_t gva);
 
 /* Map npages of guest physical memory at gva (4 KiB pages, user accessible). */
 void virt_map(struct kvm_vm *vm, gva_t gva, gpa_t gpa, u64 npages);
+/*
+ * For the arch code: the last-level entry for gva in the VM's page table of
+ * four levels of 512 entries, 4 KiB pages (x86-64's; arm64's with 48-bit
+ * addresses).  A table entry counts if it has the `present` bits, addr_mask
+ * takes its address; a missing table is allocated when alloc is set (its
+ * entry: address | table_bits), otherwise the result is NULL.
+ */
+u64 *virt_pte_4level(struct kvm_vm *vm, gva_t gva, bool alloc, u64 present, u64 table_bits,
+		     u64 addr_mask);
 /* Allocate zeroed guest physical pages from the system slot. */
 gpa_t vm_phys_pages_alloc(struct kvm_vm *vm, u64 npages);
 /* Allocate and map zeroed pages from the system slot; returns the GVA. */

@@ -57,12 +57,19 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 	__attribute__((noreturn));
 
 /*
- * The common options of every KVM selftest: -g cpl0|cpl3|all, -h.  Call from
- * a test's getopt loop for an option it does not handle itself; prints usage
- * and exits for -h (0) and for anything unknown or malformed (1).
+ * getopt_long() (longopts may be NULL) with the common options of every KVM
+ * selftest handled: returns the test's own options one at a time, -1 at the
+ * end.  -g cpl0|cpl3|all sets *cpl_mask; -h prints the usage and exits 0; an
+ * unknown option, a missing value, a bad -g or an operand (a KVM selftest
+ * takes none) is a usage error: exit 1.
  */
-void test_common_option(int opt, const char *arg, unsigned int *cpl_mask,
-			void (*help)(const char *prog), const char *prog);
+struct option;
+int test_getopt(int argc, char *argv[], const char *optstring, const struct option *longopts,
+		unsigned int *cpl_mask, void (*help)(const char *prog));
+
+/* A bad option or value: "prog: message" on stderr, the usage, exit 1. */
+void test_usage_error(const char *prog, void (*help)(const char *prog), const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn));
 
 /* For a test with only the common options: returns the guest privilege mask. */
 unsigned int test_parse_common_args(int argc, char *argv[], void (*help)(const char *prog));

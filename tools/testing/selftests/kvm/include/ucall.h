@@ -51,6 +51,12 @@ do {										\
 	__GUEST_ASSERT(__ga == __gb, #a " == " #b, __ga, __gb);			\
 } while (0)
 
+/*
+ * Guest side: where a vCPU's guest code returns to (each arch's vCPU setup
+ * makes it the return address): GUEST_DONE, for ever.
+ */
+void guest_code_returned(void);
+
 struct kvm_vcpu;
 
 /*

@@ -106,15 +106,21 @@ const struct log_mode log_modes[NR_LOG_MODES] = {
 	},
 };
 
+void vm_add_logged_slot(struct kvm_vm *vm, u32 slot, u64 npages)
+{
+	vm_mem_region_add(vm, BACKING_ANON, slot, TEST_MEM_BASE_GPA, npages,
+			  KVM_MEM_LOG_DIRTY_PAGES);
+	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
+}
+
 struct kvm_vm *vm_create_logged(enum guest_cpl cpl, enum log_mode_id mode, u32 ring_entries,
 				u32 slot, u64 npages)
 {
 	struct kvm_vm *vm = vm_create_cpl(cpl);
 
 	log_modes[mode].setup(vm, ring_entries);
-	vm_mem_region_add(vm, BACKING_ANON, slot, TEST_MEM_BASE_GPA, npages,
-			  KVM_MEM_LOG_DIRTY_PAGES);
-	virt_map(vm, TEST_MEM_BASE_GPA, TEST_MEM_BASE_GPA, npages);
+	if (npages)
+		vm_add_logged_slot(vm, slot, npages);
 	return vm;
 }
 
@@ -141,16 +147,25 @@ void log_modes_require(unsigned int mask)
 				  log_modes[m].requires);
 }
 
+/* Where the diagnosis goes if it is the first; NULL if one was kept already. */
+static char *first_note(struct ring_collect *rc)
+{
+	if (rc->failed)
+		return NULL;
+	rc->failed = true;
+	return rc->msg;
+}
+
 void ring_collect_note(struct ring_collect *rc, const char *fmt, ...)
 {
+	char *msg = first_note(rc);
 	va_list ap;
 
-	if (rc->failed)
+	if (!msg)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(rc->msg, sizeof(rc->msg), fmt, ap);
+	ksft_vscnprintf(msg, sizeof(rc->msg), fmt, ap);
 	va_end(ap);
-	rc->failed = true;
 }
 
 /* RING OVERFLOW: what was seen, then where the consumer stands in the ring. */
@@ -158,16 +173,20 @@ static void __attribute__((format(printf, 3, 4)))
 note_ring(struct ring_collect *rc, struct kvm_vcpu *vcpu, const char *fmt, ...)
 {
 	const struct dirty_ring *ring = &vcpu->ring;
-	char what[192];
+	size_t len, size = sizeof(rc->msg);
+	char *msg = first_note(rc);
 	va_list ap;
 
+	if (!msg)
+		return;
+	len = ksft_scnprintf(msg, size, "RING OVERFLOW: vCPU %u's ring of %u entries ",
+			     vcpu->id, ring->size);
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	len += ksft_vscnprintf(msg + len, size - len, fmt, ap);
 	va_end(ap);
-	ring_collect_note(rc, "RING OVERFLOW: vCPU %u's ring of %u entries %s: fetch index %u (flags %#x), next DIRTY entry at %u",
-			   vcpu->id, ring->size, what, ring->fetch,
-			   dirty_ring_entry(ring, ring->fetch)->flags,
-			   dirty_ring_next_dirty(ring, ring->fetch));
+	ksft_scnprintf(msg + len, size - len, ": fetch index %u (flags %#x), next DIRTY entry at %u",
+		       ring->fetch, dirty_ring_entry(ring, ring->fetch)->flags,
+		       dirty_ring_next_dirty(ring, ring->fetch));
 }
 
 /*

@@ -141,6 +141,11 @@ u32 dirty_ring_entries_option(u64 asked, const char *opt)
 	exit(KSFT_FAIL);
 }
 
+u64 dirty_ring_entries_arg(const char *arg, const char *opt)
+{
+	return parse_u64(arg, opt, 1, 1ull << 31);
+}
+
 void vm_enable_dirty_ring_cap(struct kvm_vm *vm, u32 entries, bool acq_rel)
 {
 	u64 bytes = (u64)entries * DIRTY_GFN_SIZE;

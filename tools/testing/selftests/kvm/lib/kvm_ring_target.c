@@ -8,7 +8,7 @@
  * TEST_MEM_BASE_GPA, mapped at GVA == GPA.  load() copies the script into
  * the guest and restarts the vCPU at the interpreter; run() maps the vCPU's
  * exit to a ring_exit and reads its progress from guest memory
- * (ws_stores_retired()).
+ * (script_stores_retired()).
  *
  * store_dups and reversed_flush come from the host (kvm_host_facts_read()):
  * duplicates are allowed at CPL0 only where KVM emulates CPL0 guest code
@@ -21,30 +21,30 @@
 #include "processor.h"
 #include "ring_scenario.h"
 #include "ucall.h"
-#include "ws_guest.h"
+#include "guest_script.h"
 
 #define SLOT_ALIGN_PAGES	512	/* 2 MiB */
-#define KT_MAX_SLOTS		16
+#define KVM_TARGET_MAX_SLOTS		16
 
 struct kvm_target {
 	struct ring_target t;
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpus[RING_MAX_VCPUS];
 	gva_t prog[RING_MAX_VCPUS];
-	struct ws_progress progress[RING_MAX_VCPUS];
-	gpa_t slot_gpa[KT_MAX_SLOTS];
-	u64 slot_room[KT_MAX_SLOTS];	/* pages reserved at slot_gpa */
-	u16 slot_id[KT_MAX_SLOTS];
+	struct script_progress progress[RING_MAX_VCPUS];
+	gpa_t slot_gpa[KVM_TARGET_MAX_SLOTS];
+	u64 slot_room[KVM_TARGET_MAX_SLOTS];	/* pages reserved at slot_gpa */
+	u16 slot_id[KVM_TARGET_MAX_SLOTS];
 	u32 nr_slots;
 	gpa_t next_gpa;
 };
 
-static struct kvm_target *kt_of(struct ring_target *t)
+static struct kvm_target *kvm_target_of(struct ring_target *t)
 {
 	return (struct kvm_target *)t;
 }
 
-static int kt_slot_index(struct kvm_target *kt, u16 id)
+static int kvm_target_slot_index(struct kvm_target *kt, u16 id)
 {
 	u32 i;
 
@@ -54,14 +54,14 @@ static int kt_slot_index(struct kvm_target *kt, u16 id)
 	return -1;
 }
 
-static int kt_slot_add(struct ring_target *t, u16 id, u64 npages, u32 flags)
+static int kvm_target_slot_add(struct ring_target *t, u16 id, u64 npages, u32 flags)
 {
-	struct kvm_target *kt = kt_of(t);
-	int i = kt_slot_index(kt, id);
+	struct kvm_target *kt = kvm_target_of(t);
+	int i = kvm_target_slot_index(kt, id);
 
 	/* A slot id added again keeps its place, so loaded scripts still find it. */
 	if (i < 0) {
-		TEST_ASSERT(kt->nr_slots < KT_MAX_SLOTS, "too many slots");
+		TEST_ASSERT(kt->nr_slots < KVM_TARGET_MAX_SLOTS, "too many slots");
 		i = kt->nr_slots++;
 		kt->slot_id[i] = id;
 		kt->slot_gpa[i] = kt->next_gpa;
@@ -75,43 +75,44 @@ static int kt_slot_add(struct ring_target *t, u16 id, u64 npages, u32 flags)
 	return 0;
 }
 
-static int kt_slot_set_flags(struct ring_target *t, u16 id, u32 flags)
+static int kvm_target_slot_set_flags(struct ring_target *t, u16 id, u32 flags)
 {
-	vm_mem_region_set_flags(kt_of(t)->vm, id, flags);
+	vm_mem_region_set_flags(kvm_target_of(t)->vm, id, flags);
 	return 0;
 }
 
-static int kt_slot_delete(struct ring_target *t, u16 id)
+static int kvm_target_slot_delete(struct ring_target *t, u16 id)
 {
-	vm_mem_region_delete(kt_of(t)->vm, id);
+	vm_mem_region_delete(kvm_target_of(t)->vm, id);
 	return 0;
 }
 
-static void kt_load(struct ring_target *t, u32 vcpu, const struct ws_op *script,
-		    const struct ws_layout *layout)
+static void kvm_target_load(struct ring_target *t, u32 vcpu, const struct script_op *script,
+			    const struct script_layout *layout)
 {
-	struct kvm_target *kt = kt_of(t);
-	struct ws_layout l = *layout;
+	struct kvm_target *kt = kvm_target_of(t);
+	struct script_layout l = *layout;
 	u64 nr_ops = 1;
 	u32 i;
 
 	for (i = 0; i < l.nr_slots; i++) {
-		int s = kt_slot_index(kt, l.slot[i]);
+		int s = kvm_target_slot_index(kt, l.slot[i]);
 
 		TEST_ASSERT(s >= 0, "script names slot %u, never added", l.slot[i]);
 		l.gva[i] = kt->slot_gpa[s];
 	}
-	while (script[nr_ops - 1].kind != WS_END)
+	while (script[nr_ops - 1].kind != SCRIPT_END)
 		nr_ops++;
-	kt->prog[vcpu] = ws_load(kt->vm, script, nr_ops, &l);
-	kt->progress[vcpu] = (struct ws_progress) {};
-	vcpu_set_entry(kt->vcpus[vcpu], guest_ws_main);
+	kt->prog[vcpu] = guest_script_load(kt->vm, script, nr_ops, &l);
+	kt->progress[vcpu] = (struct script_progress) {};
+	vcpu_set_entry(kt->vcpus[vcpu], guest_script_main);
 	vcpu_args_set(kt->vcpus[vcpu], 1, kt->prog[vcpu]);
 }
 
-static enum ring_exit kt_run(struct ring_target *t, u32 vcpu, struct ring_progress *progress)
+static enum ring_exit kvm_target_run(struct ring_target *t, u32 vcpu,
+				     struct ring_progress *progress)
 {
-	struct kvm_target *kt = kt_of(t);
+	struct kvm_target *kt = kvm_target_of(t);
 	struct kvm_vcpu *v = kt->vcpus[vcpu];
 	enum ring_exit exit = RING_EXIT_ERROR;
 	struct ucall uc;
@@ -134,24 +135,24 @@ static enum ring_exit kt_run(struct ring_target *t, u32 vcpu, struct ring_progre
 		fprintf(stderr, "# [%s] vCPU %u: unexpected exit %s\n", test_context(), vcpu,
 			exit_reason_str(v->run->exit_reason));
 	}
-	progress->stores = ws_stores_retired(kt->vm, kt->prog[vcpu], &kt->progress[vcpu],
-					     &progress->op);
+	progress->stores = script_stores_retired(kt->vm, kt->prog[vcpu], &kt->progress[vcpu],
+						 &progress->op);
 	return exit;
 }
 
-static struct dirty_ring *kt_ring(struct ring_target *t, u32 vcpu)
+static struct dirty_ring *kvm_target_ring(struct ring_target *t, u32 vcpu)
 {
-	return &kt_of(t)->vcpus[vcpu]->ring;
+	return &kvm_target_of(t)->vcpus[vcpu]->ring;
 }
 
-static u32 kt_reset(struct ring_target *t)
+static u32 kvm_target_reset(struct ring_target *t)
 {
-	return vm_reset_dirty_rings(kt_of(t)->vm);
+	return vm_reset_dirty_rings(kvm_target_of(t)->vm);
 }
 
-static void kt_destroy(struct ring_target *t)
+static void kvm_target_destroy(struct ring_target *t)
 {
-	kvm_vm_free(kt_of(t)->vm);
+	kvm_vm_free(kvm_target_of(t)->vm);
 	free(t);
 }
 
@@ -161,7 +162,7 @@ static void kt_destroy(struct ring_target *t)
  * reserve: a host whose smallest ring is below 64 + 512 entries reserves 64,
  * exactly, so its full exits come at exactly size - 64.
  */
-static u32 kt_reserve_max(u64 min_entries, u32 size)
+static u32 kvm_target_reserve_max(u64 min_entries, u32 size)
 {
 	u32 reserve = min_entries >= KVM_RING_RESERVE_MAX ? KVM_RING_RESERVE_MAX :
 			KVM_RING_RESERVE_MIN;
@@ -224,8 +225,8 @@ void kvm_host_guarantees(const struct kvm_host_facts *facts, enum guest_cpl cpl,
 	*reversed_flush = facts->reversed_flush;
 }
 
-static struct ring_target *kt_create(struct ring_target_factory *f,
-				     const struct ring_target_params *p)
+static struct ring_target *kvm_target_create(struct ring_target_factory *f,
+					     const struct ring_target_params *p)
 {
 	const struct kvm_ring_target_config *cfg = f->opaque;
 	u64 max_entries = dirty_ring_max_entries();
@@ -252,17 +253,17 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 		.nr_vcpus = p->nr_vcpus,
 		.ring_size = size,
 		.reserve_min = KVM_RING_RESERVE_MIN,
-		.reserve_max = kt_reserve_max(min_entries, size),
+		.reserve_max = kvm_target_reserve_max(min_entries, size),
 		/* A PML flush is inside the larger reserve: no batch beyond it. */
 		.batch = 1,
-		.slot_add = kt_slot_add,
-		.slot_set_flags = kt_slot_set_flags,
-		.slot_delete = kt_slot_delete,
-		.load = kt_load,
-		.run = kt_run,
-		.ring = kt_ring,
-		.reset = kt_reset,
-		.destroy = kt_destroy,
+		.slot_add = kvm_target_slot_add,
+		.slot_set_flags = kvm_target_slot_set_flags,
+		.slot_delete = kvm_target_slot_delete,
+		.load = kvm_target_load,
+		.run = kvm_target_run,
+		.ring = kvm_target_ring,
+		.reset = kvm_target_reset,
+		.destroy = kvm_target_destroy,
 	};
 	kvm_host_guarantees(&host, cfg->cpl, &kt->t.store_dups, &kt->t.reversed_flush);
 	kt->next_gpa = TEST_MEM_BASE_GPA;
@@ -271,7 +272,7 @@ static struct ring_target *kt_create(struct ring_target_factory *f,
 	kt->t.max_slot_id = kt->vm->system_slot - 1;
 	vm_enable_dirty_ring_entries(kt->vm, size);
 	for (i = 0; i < p->nr_vcpus; i++) {
-		kt->vcpus[i] = vm_vcpu_add(kt->vm, i, guest_ws_main);
+		kt->vcpus[i] = vm_vcpu_add(kt->vm, i, guest_script_main);
 		vcpu_map_dirty_ring(kt->vcpus[i]);
 	}
 	return &kt->t;
@@ -281,7 +282,7 @@ void kvm_ring_factory_init(struct ring_target_factory *f, struct kvm_ring_target
 {
 	memset(f, 0, sizeof(*f));
 	f->name = cfg->cpl == GUEST_CPL3 ? "kvm-cpl3" : "kvm-cpl0";
-	f->create = kt_create;
+	f->create = kvm_target_create;
 	f->opaque = cfg;
 }
 

@@ -380,6 +380,25 @@ void *addr_gva2hva(struct kvm_vm *vm, gva_t gva)
 	return addr_gpa2hva(vm, addr_gva2gpa(vm, gva));
 }
 
+u64 *virt_pte_4level(struct kvm_vm *vm, gva_t gva, bool alloc, u64 present, u64 table_bits,
+		     u64 addr_mask)
+{
+	u64 *table = addr_gpa2hva(vm, vm->pgd);
+	int level;
+
+	for (level = 3; level > 0; level--) {
+		u64 *entry = &table[(gva >> (12 + 9 * level)) & 511];
+
+		if ((*entry & present) != present) {
+			if (!alloc)
+				return NULL;
+			*entry = vm_phys_pages_alloc(vm, 1) | table_bits;
+		}
+		table = addr_gpa2hva(vm, *entry & addr_mask);
+	}
+	return &table[(gva >> 12) & 511];
+}
+
 void virt_map(struct kvm_vm *vm, gva_t gva, gpa_t gpa, u64 npages)
 {
 	u64 i;

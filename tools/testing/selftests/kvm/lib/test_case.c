@@ -2,6 +2,8 @@
 /*
  * Running the cases of a test, each in its own forked child (test_case.h).
  */
+#include <getopt.h>
+#include <stdarg.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -144,32 +146,53 @@ void run_test_cases(const struct test_case *cases, unsigned int nr_cases,
 	__builtin_unreachable();
 }
 
-void test_common_option(int opt, const char *arg, unsigned int *cpl_mask,
-			void (*help)(const char *prog), const char *prog)
+void test_usage_error(const char *prog, void (*help)(const char *prog), const char *fmt, ...)
 {
-	switch (opt) {
-	case 'g':
-		if (guest_cpl_parse(arg, cpl_mask))
-			return;
-		fprintf(stderr, "%s: bad guest privilege '%s'\n", prog, arg);
-		break;
-	case 'h':
-		help(prog);
-		exit(KSFT_PASS);
-	}
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
 	help(prog);
 	exit(KSFT_FAIL);
+}
+
+int test_getopt(int argc, char *argv[], const char *optstring, const struct option *longopts,
+		unsigned int *cpl_mask, void (*help)(const char *prog))
+{
+	static const struct option no_longopts[] = { {} };
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, optstring, longopts ?: no_longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'g':
+			if (!guest_cpl_parse(optarg, cpl_mask))
+				test_usage_error(argv[0], help, "bad guest privilege '%s'", optarg);
+			break;
+		case 'h':
+			help(argv[0]);
+			exit(KSFT_PASS);
+		case '?':
+		case ':':
+			help(argv[0]);
+			exit(KSFT_FAIL);
+		default:
+			return opt;
+		}
+	}
+	if (optind < argc)
+		test_usage_error(argv[0], help, "unexpected argument '%s'", argv[optind]);
+	return -1;
 }
 
 unsigned int test_parse_common_args(int argc, char *argv[], void (*help)(const char *prog))
 {
 	unsigned int cpl_mask = GUEST_CPL_ALL;
-	int opt;
 
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS)) != -1)
-		test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
+	/* No option of the test's own: returns only at the end. */
+	test_getopt(argc, argv, TEST_COMMON_OPTS, NULL, &cpl_mask, help);
 	return cpl_mask;
 }
 

@@ -20,7 +20,7 @@ void test_set_context(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(context_buf, sizeof(context_buf), fmt, ap);
+	ksft_vscnprintf(context_buf, sizeof(context_buf), fmt, ap);
 	va_end(ap);
 }
 
@@ -37,7 +37,7 @@ void test_assert_fail(const char *file, unsigned int line, const char *expr,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ksft_vscnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 
 	fflush(stdout);
@@ -60,19 +60,20 @@ void test_set_skip_reason_buffer(char *buf, size_t size)
 void test_skip(const char *fmt, ...)
 {
 	char msg[sizeof(context_buf) + 512];
-	size_t len = 0;
+	size_t start = 0, len;
 	va_list ap;
 
 	if (context_buf[0])
-		len = snprintf(msg, sizeof(msg), "%s: ", context_buf);
+		start = ksft_scnprintf(msg, sizeof(msg), "%s: ", context_buf);
 	va_start(ap, fmt);
-	vsnprintf(msg + len, sizeof(msg) - len - 1, fmt, ap);
+	len = start + ksft_vscnprintf(msg + start, sizeof(msg) - start - 1, fmt, ap);
 	va_end(ap);
 	if (skip_reason) {
-		snprintf(skip_reason, skip_reason_size, "%s", msg + len);
+		ksft_scnprintf(skip_reason, skip_reason_size, "%s", msg + start);
 		skip_reason[strcspn(skip_reason, "\n")] = '\0';
 	}
-	strcat(msg, "\n");
+	msg[len] = '\n';
+	msg[len + 1] = '\0';
 	ksft_case_skip_msg(msg);
 }
 

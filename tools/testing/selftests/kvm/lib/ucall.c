@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host side of ucall: the arch decodes the exit (see ucall.h).
+ * Host side of ucall: the arch decodes the exit (see ucall.h); and the one
+ * piece of guest code every arch shares.
  */
 #include "kvm_util.h"
 #include "processor.h"
 #include "ucall.h"
+
+void guest_code_returned(void)
+{
+	for (;;)
+		GUEST_DONE();
+}
 
 static u64 __get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 {

@@ -72,12 +72,12 @@ struct chk_slot {
 /* Where a vCPU is in its script, as the checker expands it. */
 struct cursor {
 	u32 op;
-	u64 page;		/* within the WS_WRITE at op */
+	u64 page;		/* within the SCRIPT_WRITE at op */
 	u64 store;		/* stores expanded */
 };
 
 struct chk_vcpu {
-	const struct ws_op *script;
+	const struct script_op *script;
 	struct cursor cur;
 	struct cursor before_last;	/* cursor before the last expanded store */
 	u64 progress;			/* stores retired at the last exit */
@@ -107,7 +107,7 @@ struct chk_vcpu {
 struct checker {
 	const struct ring_check_config *cfg;
 	struct ring_verdict *v;
-	struct chk_slot slot[WS_MAX_SLOTS * 2];
+	struct chk_slot slot[SCRIPT_MAX_SLOTS * 2];
 	struct chk_vcpu vcpu[RING_MAX_VCPUS];
 	u64 since_bitmap_clear;		/* entries harvested since then */
 	u64 event;
@@ -126,19 +126,19 @@ fail(struct checker *c, const struct chk_vcpu *vc, const char *fmt, ...)
 	if (!v->ok)
 		return;
 	v->ok = false;
-	len = snprintf(v->msg, sizeof(v->msg), "event %lu: ", c->event);
+	len = ksft_scnprintf(v->msg, sizeof(v->msg), "event %lu: ", c->event);
 	va_start(ap, fmt);
-	len += vsnprintf(v->msg + len, sizeof(v->msg) - len, fmt, ap);
+	len += ksft_vscnprintf(v->msg + len, sizeof(v->msg) - len, fmt, ap);
 	va_end(ap);
 	n = vc && vc->nr_entries < LAST_ENTRIES ? vc->nr_entries : LAST_ENTRIES;
-	if (!vc || !vc->nr_entries || len >= sizeof(v->msg))
+	if (!vc || !vc->nr_entries)
 		return;
-	len += snprintf(v->msg + len, sizeof(v->msg) - len, "; last %lu entries:", n);
-	for (i = vc->nr_entries - n; i < vc->nr_entries && len < sizeof(v->msg); i++) {
+	len += ksft_scnprintf(v->msg + len, sizeof(v->msg) - len, "; last %lu entries:", n);
+	for (i = vc->nr_entries - n; i < vc->nr_entries; i++) {
 		const struct dirty_entry *e = &vc->last[i % LAST_ENTRIES];
 
-		len += snprintf(v->msg + len, sizeof(v->msg) - len, " [%u] %#x/%#lx",
-				e->index, e->slot, e->offset);
+		len += ksft_scnprintf(v->msg + len, sizeof(v->msg) - len, " [%u] %#x/%#lx",
+				      e->index, e->slot, e->offset);
 	}
 }
 
@@ -234,14 +234,14 @@ static void judge_slot(struct checker *c, const struct ring_event *ev)
 
 /* Expanding stores */
 
-static bool cursor_next(const struct chk_vcpu *vc, struct cursor *cur, const struct ws_op **op)
+static bool cursor_next(const struct chk_vcpu *vc, struct cursor *cur, const struct script_op **op)
 {
 	for (;;) {
-		const struct ws_op *o = &vc->script[cur->op];
+		const struct script_op *o = &vc->script[cur->op];
 
-		if (o->kind == WS_END)
+		if (o->kind == SCRIPT_END)
 			return false;
-		if (o->kind == WS_WRITE && cur->page < o->count) {
+		if (o->kind == SCRIPT_WRITE && cur->page < o->count) {
 			*op = o;
 			return true;
 		}
@@ -254,7 +254,7 @@ static bool cursor_next(const struct chk_vcpu *vc, struct cursor *cur, const str
 static bool expand_one(struct checker *c, struct chk_vcpu *vc)
 {
 	struct cursor cur = vc->cur;
-	const struct ws_op *op;
+	const struct script_op *op;
 	struct chk_slot *s;
 	struct item it;
 	u8 *state;
@@ -566,7 +566,7 @@ static void judge_exit(struct checker *c, struct chk_vcpu *vc, const struct ring
 	u64 pushed = vc->nr_entries + ev->occupancy;
 	bool new_entries = pushed > vc->pushed;
 	struct cursor next;
-	const struct ws_op *op;
+	const struct script_op *op;
 
 	/* A full exit without progress or new entries: the vCPU did not run. */
 	if (!full || stores != vc->progress || new_entries)

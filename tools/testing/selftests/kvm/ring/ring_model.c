@@ -139,7 +139,7 @@ int ring_model_slot_delete(struct ring_model *m, u16 id)
 	return 0;
 }
 
-void ring_model_load(struct ring_model *m, u32 vcpu, const struct ws_op *script)
+void ring_model_load(struct ring_model *m, u32 vcpu, const struct script_op *script)
 {
 	struct ring_model_vcpu *vc = &m->vcpu[vcpu];
 
@@ -346,7 +346,7 @@ enum store_result {
 	STORE_BLOCKED,		/* MUT_FULL_STILL_RUNS: cannot log, ring full */
 };
 
-static enum store_result store(struct ring_model *m, u32 vcpu, const struct ws_op *op)
+static enum store_result store(struct ring_model *m, u32 vcpu, const struct script_op *op)
 {
 	struct ring_model_vcpu *vc = &m->vcpu[vcpu];
 	u64 page = op->page + vc->page;
@@ -364,8 +364,8 @@ static enum store_result store(struct ring_model *m, u32 vcpu, const struct ws_o
 	return full_after_push(m, vcpu) ? STORE_FULL : STORE_RETIRED;
 }
 
-/* Run one WS_WRITE from where it stopped; true if the vCPU exits full. */
-static bool run_write(struct ring_model *m, u32 vcpu, const struct ws_op *op)
+/* Run one SCRIPT_WRITE from where it stopped; true if the vCPU exits full. */
+static bool run_write(struct ring_model *m, u32 vcpu, const struct script_op *op)
 {
 	struct ring_model_vcpu *vc = &m->vcpu[vcpu];
 
@@ -397,18 +397,18 @@ enum ring_exit ring_model_run(struct ring_model *m, u32 vcpu, struct ring_progre
 	if (full_on_entry(m, vcpu))
 		exit = RING_EXIT_FULL;
 	while (exit == RING_EXIT_ERROR) {
-		const struct ws_op *op = &vc->script[vc->progress.op];
+		const struct script_op *op = &vc->script[vc->progress.op];
 
 		switch (op->kind) {
-		case WS_WRITE:
+		case SCRIPT_WRITE:
 			if (run_write(m, vcpu, op))
 				exit = RING_EXIT_FULL;
 			break;
-		case WS_SYNC:
+		case SCRIPT_SYNC:
 			vc->progress.op++;
 			exit = RING_EXIT_SYNC;
 			break;
-		case WS_END:
+		case SCRIPT_END:
 			exit = RING_EXIT_DONE;
 			break;
 		default:

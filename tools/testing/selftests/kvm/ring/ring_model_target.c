@@ -25,8 +25,8 @@ static int model_slot_delete(struct ring_target *t, u16 id)
 	return ring_model_slot_delete(model_of(t), id);
 }
 
-static void model_load(struct ring_target *t, u32 vcpu, const struct ws_op *script,
-		       const struct ws_layout *layout)
+static void model_load(struct ring_target *t, u32 vcpu, const struct script_op *script,
+		       const struct script_layout *layout)
 {
 	(void)layout;
 	ring_model_load(model_of(t), vcpu, script);

@@ -8,7 +8,7 @@
 
 #include "ring_scenario.h"
 
-bool rs_begin(struct ring_ctx *ctx, u32 nr_vcpus, u32 ring_size)
+bool scenario_begin(struct ring_ctx *ctx, u32 nr_vcpus, u32 ring_size)
 {
 	struct ring_target_params p = {
 		.nr_vcpus = nr_vcpus,
@@ -26,14 +26,15 @@ bool rs_begin(struct ring_ctx *ctx, u32 nr_vcpus, u32 ring_size)
 	return true;
 }
 
-void rs_slot_add(struct ring_ctx *ctx, u16 id, u64 npages, u32 flags)
+void scenario_slot_add(struct ring_ctx *ctx, u16 id, u64 npages, u32 flags)
 {
-	struct ws_layout *l = &ctx->layout;
+	struct script_layout *l = &ctx->layout;
 	int ret = ctx->t->slot_add(ctx->t, id, npages, flags);
 
 	TEST_ASSERT(!ret, "%s: adding slot %u of %lu pages failed: %d", ctx->t->name, id, npages,
 		    ret);
-	TEST_ASSERT(l->nr_slots < WS_MAX_SLOTS, "more than %u slots in a scenario", WS_MAX_SLOTS);
+	TEST_ASSERT(l->nr_slots < SCRIPT_MAX_SLOTS, "more than %u slots in a scenario",
+		    SCRIPT_MAX_SLOTS);
 	l->slot[l->nr_slots] = id;
 	l->npages[l->nr_slots] = npages;
 	l->gva[l->nr_slots] = 0;
@@ -41,7 +42,7 @@ void rs_slot_add(struct ring_ctx *ctx, u16 id, u64 npages, u32 flags)
 	ring_record_slot(&ctx->rec, RING_SLOT_ADD, id, npages, flags);
 }
 
-void rs_slot_set_flags(struct ring_ctx *ctx, u16 id, u32 flags)
+void scenario_slot_set_flags(struct ring_ctx *ctx, u16 id, u32 flags)
 {
 	int ret = ctx->t->slot_set_flags(ctx->t, id, flags);
 
@@ -50,9 +51,9 @@ void rs_slot_set_flags(struct ring_ctx *ctx, u16 id, u32 flags)
 	ring_record_slot(&ctx->rec, RING_SLOT_FLAGS, id, 0, flags);
 }
 
-void rs_slot_delete(struct ring_ctx *ctx, u16 id)
+void scenario_slot_delete(struct ring_ctx *ctx, u16 id)
 {
-	struct ws_layout *l = &ctx->layout;
+	struct script_layout *l = &ctx->layout;
 	int ret = ctx->t->slot_delete(ctx->t, id);
 	u32 i;
 
@@ -69,11 +70,11 @@ void rs_slot_delete(struct ring_ctx *ctx, u16 id)
 	ring_record_slot(&ctx->rec, RING_SLOT_DELETE, id, 0, 0);
 }
 
-void rs_load(struct ring_ctx *ctx, u32 vcpu)
+void scenario_load(struct ring_ctx *ctx, u32 vcpu)
 {
-	struct ws_script *s = &ctx->script[vcpu];
+	struct write_script *s = &ctx->script[vcpu];
 
-	ws_add_end(s);
+	script_add_end(s);
 	ctx->check.script[vcpu] = s->ops;
 	ctx->t->load(ctx->t, vcpu, s->ops, &ctx->layout);
 }
@@ -86,7 +87,7 @@ static void record_exit(struct ring_ctx *ctx, u32 vcpu, enum ring_exit exit,
 	ring_record_exit(&ctx->rec, vcpu, exit, progress, occupancy);
 }
 
-enum ring_exit rs_run(struct ring_ctx *ctx, u32 vcpu)
+enum ring_exit scenario_run(struct ring_ctx *ctx, u32 vcpu)
 {
 	enum ring_exit exit;
 
@@ -117,7 +118,7 @@ static u32 harvest(struct ring_ctx *ctx, u32 vcpu, u32 max)
 	return ctx->walk(ctx->t->ring(ctx->t, vcpu), max, record_entry, &h);
 }
 
-u32 rs_harvest(struct ring_ctx *ctx, u32 vcpu, u32 max)
+u32 scenario_harvest(struct ring_ctx *ctx, u32 vcpu, u32 max)
 {
 	u32 n = harvest(ctx, vcpu, max);
 
@@ -126,13 +127,13 @@ u32 rs_harvest(struct ring_ctx *ctx, u32 vcpu, u32 max)
 	return n;
 }
 
-u32 rs_harvest_all(struct ring_ctx *ctx, u32 vcpu)
+u32 scenario_harvest_all(struct ring_ctx *ctx, u32 vcpu)
 {
 	u32 size = ctx->t->ring_size, n, total = 0, rounds;
 
 	/* A ring never holds more than size entries: two rounds end it. */
 	for (rounds = 0; rounds < 2; rounds++) {
-		n = rs_harvest(ctx, vcpu, size);
+		n = scenario_harvest(ctx, vcpu, size);
 		total += n;
 		if (n < size)
 			break;
@@ -156,7 +157,7 @@ static u32 stale_entries(struct ring_ctx *ctx, u32 vcpu)
 	return stale;
 }
 
-u32 rs_reset(struct ring_ctx *ctx)
+u32 scenario_reset(struct ring_ctx *ctx)
 {
 	u32 count = ctx->t->reset(ctx->t), stale = 0, v;
 
@@ -166,21 +167,21 @@ u32 rs_reset(struct ring_ctx *ctx)
 	return count;
 }
 
-u32 rs_collect(struct ring_ctx *ctx)
+u32 scenario_collect(struct ring_ctx *ctx)
 {
 	u32 v;
 
 	for (v = 0; v < ctx->t->nr_vcpus; v++)
-		rs_harvest_all(ctx, v);
-	return rs_reset(ctx);
+		scenario_harvest_all(ctx, v);
+	return scenario_reset(ctx);
 }
 
-void rs_bitmap_add_slot(struct ring_ctx *ctx, u16 id, u64 npages)
+void scenario_bitmap_add_slot(struct ring_ctx *ctx, u16 id, u64 npages)
 {
 	dirty_bitmap_set_add_slot(&ctx->bitmaps, DIRTY_RING_SLOT(0, id), npages);
 }
 
-void rs_bitmap_take(struct ring_ctx *ctx)
+void scenario_bitmap_take(struct ring_ctx *ctx)
 {
 	struct dirty_bitmap_set *set = &ctx->bitmaps;
 	u32 i;
@@ -190,27 +191,27 @@ void rs_bitmap_take(struct ring_ctx *ctx)
 				   set->slots[i].bitmap, set->harvested);
 }
 
-void rs_bitmap_clear(struct ring_ctx *ctx)
+void scenario_bitmap_clear(struct ring_ctx *ctx)
 {
 	ctx->bitmap_clear(&ctx->bitmaps);
 	ring_record_bitmap_clear(&ctx->rec);
 }
 
-enum ring_exit rs_run_to_sync(struct ring_ctx *ctx, u32 vcpu)
+enum ring_exit scenario_run_to_sync(struct ring_ctx *ctx, u32 vcpu)
 {
 	u64 stores = ctx->progress[vcpu].stores;
 	u32 stuck = 0;
 	enum ring_exit exit;
 
 	for (;;) {
-		exit = rs_run(ctx, vcpu);
+		exit = scenario_run(ctx, vcpu);
 		if (exit != RING_EXIT_FULL)
 			return exit;
 		stuck = ctx->progress[vcpu].stores == stores ? stuck + 1 : 0;
-		if (stuck > RS_FULL_NO_PROGRESS_MAX)
+		if (stuck > SCENARIO_FULL_NO_PROGRESS_MAX)
 			return exit;
 		stores = ctx->progress[vcpu].stores;
-		rs_collect(ctx);
+		scenario_collect(ctx);
 	}
 }
 
@@ -231,7 +232,7 @@ static void *reaped_vcpu(void *arg)
 	return NULL;
 }
 
-enum ring_exit rs_run_reaped(struct ring_ctx *ctx, u32 vcpu)
+enum ring_exit scenario_run_reaped(struct ring_ctx *ctx, u32 vcpu)
 {
 	struct reaped_run r = { .ctx = ctx, .vcpu = vcpu };
 	pthread_t thread;
@@ -250,18 +251,18 @@ enum ring_exit rs_run_reaped(struct ring_ctx *ctx, u32 vcpu)
 	return r.exit;
 }
 
-void rs_unmet(struct ring_ctx *ctx, const char *why)
+void scenario_unmet(struct ring_ctx *ctx, const char *why)
 {
 	ctx->unmet = why;
 }
 
-bool rs_end(struct ring_ctx *ctx)
+bool scenario_end(struct ring_ctx *ctx)
 {
 	struct ring_check_config *cfg = &ctx->check;
 	struct ring_target *t = ctx->t;
 	u32 v;
 
-	rs_collect(ctx);
+	scenario_collect(ctx);
 	cfg->ring_size = t->ring_size;
 	cfg->reserve_min = t->reserve_min;
 	cfg->reserve_max = t->reserve_max;
@@ -296,7 +297,7 @@ int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory 
 	if (ctx->skipped) {
 		snprintf(verdict->msg, sizeof(verdict->msg), "%s", factory->why);
 	} else {
-		code = rs_end(ctx) ? KSFT_PASS : KSFT_FAIL;
+		code = scenario_end(ctx) ? KSFT_PASS : KSFT_FAIL;
 		*verdict = ctx->verdict;
 		if (code == KSFT_PASS && ctx->unmet) {
 			code = KSFT_SKIP;
@@ -304,7 +305,7 @@ int ring_scenario_run(const struct ring_scenario *s, struct ring_target_factory 
 		}
 	}
 	for (v = 0; v < RING_MAX_VCPUS; v++)
-		ws_script_free(&ctx->script[v]);
+		write_script_free(&ctx->script[v]);
 	dirty_bitmap_set_free(&ctx->bitmaps);
 	ring_record_free(&ctx->rec);
 	free(ctx);

@@ -13,51 +13,52 @@ static void run_script(struct ring_ctx *ctx, u32 vcpu)
 {
 	enum ring_exit exit;
 
-	while ((exit = rs_run_to_sync(ctx, vcpu)) == RING_EXIT_SYNC)
-		rs_collect(ctx);
+	while ((exit = scenario_run_to_sync(ctx, vcpu)) == RING_EXIT_SYNC)
+		scenario_collect(ctx);
 }
 
 /* Scattered first writes across two slots, a rewrite, padded stores. */
 static void first_write_order(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 i;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
-	rs_slot_add(ctx, 1, 512, LOG);
-	rs_slot_add(ctx, 2, 64, LOG);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 10, .count = 20 });
-	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 5, .count = 1 });
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 3, .count = 1 });
+	scenario_slot_add(ctx, 1, 512, LOG);
+	scenario_slot_add(ctx, 2, 64, LOG);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 10, .count = 20 });
+	script_add_write(s, (struct script_write){ .slot = 2, .page = 5, .count = 1 });
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 3, .count = 1 });
 	for (i = 0; i < 30; i++)
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 400 - i * 7, .count = 1 });
-	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 63, .count = 1 });
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 100, .count = 10, .pad = 3 });
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 10, .count = 1 });
-	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 0, .count = 64 });
-	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 0, .count = 64 });
-	ws_add_sync(s);
-	rs_load(ctx, 0);
+		script_add_write(s, (struct script_write){ .slot = 1, .page = 400 - i * 7,
+							   .count = 1 });
+	script_add_write(s, (struct script_write){ .slot = 2, .page = 63, .count = 1 });
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 100, .count = 10, .pad = 3 });
+	script_add_sync(s);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 10, .count = 1 });
+	script_add_write(s, (struct script_write){ .slot = 2, .page = 0, .count = 64 });
+	script_add_write(s, (struct script_write){ .slot = 2, .page = 0, .count = 64 });
+	script_add_sync(s);
+	scenario_load(ctx, 0);
 	run_script(ctx, 0);
 }
 
 /* Pages rewritten after each reset are reported again, each time. */
 static void rewrite_after_reset(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 round;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
-	rs_slot_add(ctx, 1, 64, LOG);
+	scenario_slot_add(ctx, 1, 64, LOG);
 	for (round = 0; round < 3; round++) {
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 50 });
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 50 });
-		ws_add_sync(s);
+		script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 50 });
+		script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 50 });
+		script_add_sync(s);
 	}
-	rs_load(ctx, 0);
+	scenario_load(ctx, 0);
 	run_script(ctx, 0);
 }
 
@@ -68,63 +69,64 @@ static void rewrite_after_reset(struct ring_ctx *ctx)
  */
 static void rewrite_before_reset(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
-	rs_slot_add(ctx, 1, 64, LOG);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 24 });
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 8, .count = 24 });
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 40 });
-	ws_add_sync(s);
-	rs_load(ctx, 0);
-	rs_run_to_sync(ctx, 0);
-	rs_harvest_all(ctx, 0);
-	rs_run_to_sync(ctx, 0);
-	rs_collect(ctx);
-	rs_run_to_sync(ctx, 0);
-	rs_collect(ctx);
-	rs_run_to_sync(ctx, 0);
+	scenario_slot_add(ctx, 1, 64, LOG);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 24 });
+	script_add_sync(s);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 8, .count = 24 });
+	script_add_sync(s);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 40 });
+	script_add_sync(s);
+	scenario_load(ctx, 0);
+	scenario_run_to_sync(ctx, 0);
+	scenario_harvest_all(ctx, 0);
+	scenario_run_to_sync(ctx, 0);
+	scenario_collect(ctx);
+	scenario_run_to_sync(ctx, 0);
+	scenario_collect(ctx);
+	scenario_run_to_sync(ctx, 0);
 }
 
 /* A reset after a partial harvest resets exactly the harvested prefix. */
 static void partial_harvest(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 round;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
-	rs_slot_add(ctx, 1, 256, LOG);
+	scenario_slot_add(ctx, 1, 256, LOG);
 	for (round = 0; round < 4; round++) {
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = round * 40, .count = 40 });
-		ws_add_sync(s);
+		script_add_write(s, (struct script_write){ .slot = 1, .page = round * 40,
+							   .count = 40 });
+		script_add_sync(s);
 	}
-	rs_load(ctx, 0);
+	scenario_load(ctx, 0);
 	for (round = 0; round < 4; round++) {
-		rs_run_to_sync(ctx, 0);
-		rs_harvest(ctx, 0, 13 + round);
-		rs_reset(ctx);
-		rs_harvest(ctx, 0, 5);
-		rs_reset(ctx);
+		scenario_run_to_sync(ctx, 0);
+		scenario_harvest(ctx, 0, 13 + round);
+		scenario_reset(ctx);
+		scenario_harvest(ctx, 0, 5);
+		scenario_reset(ctx);
 	}
-	rs_run_to_sync(ctx, 0);
+	scenario_run_to_sync(ctx, 0);
 }
 
 /* Many full exits in a tight store loop: at the soft limit, nothing lost. */
 static void full_cycles(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
-	rs_slot_add(ctx, 1, 4096, LOG);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 4096 });
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 2000 });
-	rs_load(ctx, 0);
+	scenario_slot_add(ctx, 1, 4096, LOG);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 4096 });
+	script_add_sync(s);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 2000 });
+	scenario_load(ctx, 0);
 	run_script(ctx, 0);
 }
 
@@ -140,18 +142,20 @@ enum store_density { DENSITY_TIGHT, DENSITY_PADDED, DENSITY_RANDOM };
  */
 static void full_density(struct ring_ctx *ctx, enum store_density density)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u64 pages, i, st, *order, stores, last_stores = ~0ull;
 	u32 size, stuck;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
 	size = ctx->t->ring_size;
 	pages = (u64)size * (size >= 16384 ? 4 : 8);
-	rs_slot_add(ctx, 1, pages, LOG);
+	scenario_slot_add(ctx, 1, pages, LOG);
 	if (density != DENSITY_RANDOM) {
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = pages,
-						   .pad = density == DENSITY_PADDED ? 1 : 0 });
+		u32 pad = density == DENSITY_PADDED ? 1 : 0;
+
+		script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = pages,
+							   .pad = pad });
 	} else {
 		order = malloc(pages * sizeof(*order));
 		TEST_ASSERT(order, "out of memory");
@@ -164,15 +168,16 @@ static void full_density(struct ring_ctx *ctx, enum store_density density)
 			order[j] = t;
 		}
 		for (i = 0; i < pages; i++)
-			ws_add_write(s, (struct ws_write){ .slot = 1, .page = order[i],
-							   .count = 1 });
+			script_add_write(s, (struct script_write){ .slot = 1, .page = order[i],
+								   .count = 1 });
 		free(order);
 	}
-	rs_load(ctx, 0);
-	for (stuck = 0; stuck <= RS_FULL_NO_PROGRESS_MAX && rs_run(ctx, 0) == RING_EXIT_FULL;) {
+	scenario_load(ctx, 0);
+	for (stuck = 0;
+	     stuck <= SCENARIO_FULL_NO_PROGRESS_MAX && scenario_run(ctx, 0) == RING_EXIT_FULL;) {
 		stores = ctx->progress[0].stores;
-		rs_run(ctx, 0);
-		rs_collect(ctx);
+		scenario_run(ctx, 0);
+		scenario_collect(ctx);
 		stuck = stores == last_stores ? stuck + 1 : 0;
 		last_stores = stores;
 	}
@@ -196,28 +201,29 @@ static void full_random(struct ring_ctx *ctx)
 /* A full vCPU makes no progress until the reset, even on writable pages. */
 static void full_no_progress(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 size, i;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
 	size = ctx->t->ring_size;
-	rs_slot_add(ctx, 1, 2 * size, LOG);
+	scenario_slot_add(ctx, 1, 2 * size, LOG);
 	for (i = 0; i < 3; i++) {
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 16 });
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 16, .count = size - 16 });
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 16 });
-		ws_add_sync(s);
+		script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 16 });
+		script_add_write(s, (struct script_write){ .slot = 1, .page = 16,
+							   .count = size - 16 });
+		script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 16 });
+		script_add_sync(s);
 	}
-	rs_load(ctx, 0);
+	scenario_load(ctx, 0);
 	for (i = 0; i < 3; i++) {
-		if (rs_run(ctx, 0) != RING_EXIT_FULL)
+		if (scenario_run(ctx, 0) != RING_EXIT_FULL)
 			continue;
-		rs_run(ctx, 0);
-		rs_run(ctx, 0);
-		rs_collect(ctx);
-		rs_run_to_sync(ctx, 0);
-		rs_collect(ctx);
+		scenario_run(ctx, 0);
+		scenario_run(ctx, 0);
+		scenario_collect(ctx);
+		scenario_run_to_sync(ctx, 0);
+		scenario_collect(ctx);
 	}
 }
 
@@ -226,99 +232,99 @@ static void slot_ids_offsets(struct ring_ctx *ctx)
 {
 	u16 ids[] = { 0, 1, 13, 255, 300, 4097, 0 };
 	static const u64 npages[] = { 3, 1, 7, 64, 4096, 2, 513 };
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 i;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
 	ids[ARRAY_SIZE(ids) - 1] = ctx->t->max_slot_id;
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
-		rs_slot_add(ctx, ids[i], npages[i], LOG);
-		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = npages[i] - 1,
-						   .count = 1 });
-		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = 0, .count = 1 });
+		scenario_slot_add(ctx, ids[i], npages[i], LOG);
+		script_add_write(s, (struct script_write){ .slot = ids[i], .page = npages[i] - 1,
+							   .count = 1 });
+		script_add_write(s, (struct script_write){ .slot = ids[i], .page = 0, .count = 1 });
 	}
-	ws_add_sync(s);
+	script_add_sync(s);
 	for (i = ARRAY_SIZE(ids); i-- > 0;)
-		ws_add_write(s, (struct ws_write){ .slot = ids[i], .page = npages[i] / 2,
-						   .count = 1 });
-	rs_load(ctx, 0);
+		script_add_write(s, (struct script_write){ .slot = ids[i], .page = npages[i] / 2,
+							   .count = 1 });
+	scenario_load(ctx, 0);
 	run_script(ctx, 0);
 }
 
 /* Only dirty-logged slots report; enabling logging write-protects again. */
 static void log_dirty_flag(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 i;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
-	rs_slot_add(ctx, 1, 32, LOG);
-	rs_slot_add(ctx, 2, 32, 0);
+	scenario_slot_add(ctx, 1, 32, LOG);
+	scenario_slot_add(ctx, 2, 32, 0);
 	for (i = 0; i < 4; i++) {
-		ws_add_write(s, (struct ws_write){ .slot = 2, .page = 0, .count = 16 });
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = i * 4, .count = 4 });
-		ws_add_sync(s);
+		script_add_write(s, (struct script_write){ .slot = 2, .page = 0, .count = 16 });
+		script_add_write(s, (struct script_write){ .slot = 1, .page = i * 4, .count = 4 });
+		script_add_sync(s);
 	}
-	rs_load(ctx, 0);
+	scenario_load(ctx, 0);
 
-	rs_run_to_sync(ctx, 0);
-	rs_collect(ctx);
-	rs_slot_set_flags(ctx, 2, LOG);
-	rs_run_to_sync(ctx, 0);
+	scenario_run_to_sync(ctx, 0);
+	scenario_collect(ctx);
+	scenario_slot_set_flags(ctx, 2, LOG);
+	scenario_run_to_sync(ctx, 0);
 	/* Harvested, not reset: only re-enabling logging protects the pages. */
-	rs_harvest_all(ctx, 0);
-	rs_slot_set_flags(ctx, 2, 0);
-	rs_slot_set_flags(ctx, 2, LOG);
-	rs_run_to_sync(ctx, 0);
-	rs_collect(ctx);
-	rs_slot_set_flags(ctx, 2, 0);
-	rs_run_to_sync(ctx, 0);
+	scenario_harvest_all(ctx, 0);
+	scenario_slot_set_flags(ctx, 2, 0);
+	scenario_slot_set_flags(ctx, 2, LOG);
+	scenario_run_to_sync(ctx, 0);
+	scenario_collect(ctx);
+	scenario_slot_set_flags(ctx, 2, 0);
+	scenario_run_to_sync(ctx, 0);
 }
 
 /* Entries of a slot deleted before harvest are reset and counted. */
 static void delete_unharvested(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
-	rs_slot_add(ctx, 1, 64, LOG);
-	rs_slot_add(ctx, 3, 64, LOG);
-	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 20 });
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 10 });
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 40 });
-	ws_add_sync(s);
-	rs_load(ctx, 0);
-	rs_run_to_sync(ctx, 0);
-	rs_slot_delete(ctx, 3);
-	rs_collect(ctx);
+	scenario_slot_add(ctx, 1, 64, LOG);
+	scenario_slot_add(ctx, 3, 64, LOG);
+	script_add_write(s, (struct script_write){ .slot = 3, .page = 0, .count = 20 });
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 10 });
+	script_add_sync(s);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 40 });
+	script_add_sync(s);
+	scenario_load(ctx, 0);
+	scenario_run_to_sync(ctx, 0);
+	scenario_slot_delete(ctx, 3);
+	scenario_collect(ctx);
 	run_script(ctx, 0);
 }
 
 /* Entries of a slot deleted after harvest, before reset; the id is reused. */
 static void delete_harvested(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
-	rs_slot_add(ctx, 1, 64, LOG);
-	rs_slot_add(ctx, 3, 64, LOG);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 10 });
-	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 20 });
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 30 });
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 10 });
-	ws_add_sync(s);
-	rs_load(ctx, 0);
-	rs_run_to_sync(ctx, 0);
-	rs_harvest_all(ctx, 0);
-	rs_slot_delete(ctx, 3);
-	rs_reset(ctx);
-	rs_slot_add(ctx, 3, 32, LOG);
+	scenario_slot_add(ctx, 1, 64, LOG);
+	scenario_slot_add(ctx, 3, 64, LOG);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 10 });
+	script_add_write(s, (struct script_write){ .slot = 3, .page = 0, .count = 20 });
+	script_add_sync(s);
+	script_add_write(s, (struct script_write){ .slot = 3, .page = 0, .count = 30 });
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 10 });
+	script_add_sync(s);
+	scenario_load(ctx, 0);
+	scenario_run_to_sync(ctx, 0);
+	scenario_harvest_all(ctx, 0);
+	scenario_slot_delete(ctx, 3);
+	scenario_reset(ctx);
+	scenario_slot_add(ctx, 3, 32, LOG);
 	run_script(ctx, 0);
 }
 
@@ -328,69 +334,73 @@ static void vcpus_lockstep(struct ring_ctx *ctx)
 	const u32 nr_vcpus = 4;
 	u32 v, round;
 
-	if (!rs_begin(ctx, nr_vcpus, 256))
+	if (!scenario_begin(ctx, nr_vcpus, 256))
 		return;
-	rs_slot_add(ctx, 1, 256, LOG);
-	rs_slot_add(ctx, 2, 16, LOG);
+	scenario_slot_add(ctx, 1, 256, LOG);
+	scenario_slot_add(ctx, 2, 16, LOG);
 	for (v = 0; v < nr_vcpus; v++) {
-		struct ws_script *s = &ctx->script[v];
+		struct write_script *s = &ctx->script[v];
 
 		for (round = 0; round < 3; round++) {
-			ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 64 + round * 20,
-							   .count = 20 });
-			ws_add_write(s, (struct ws_write){ .slot = 2, .page = (v + round) % 4,
-							   .count = 8 });
-			ws_add_sync(s);
+			script_add_write(s, (struct script_write){ .slot = 1,
+								   .page = v * 64 + round * 20,
+								   .count = 20 });
+			script_add_write(s, (struct script_write){ .slot = 2,
+								   .page = (v + round) % 4,
+								   .count = 8 });
+			script_add_sync(s);
 		}
-		rs_load(ctx, v);
+		scenario_load(ctx, v);
 	}
 	for (round = 0; round < 4; round++) {
 		for (v = 0; v < nr_vcpus; v++)
-			rs_run_to_sync(ctx, v);
-		rs_collect(ctx);
+			scenario_run_to_sync(ctx, v);
+		scenario_collect(ctx);
 	}
 }
 
 /* A reaper harvests while the vCPU runs: entries are whole when seen. */
 static void reaper_concurrent(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 cycles;
 
-	if (!rs_begin(ctx, 1, 1024))
+	if (!scenario_begin(ctx, 1, 1024))
 		return;
-	rs_slot_add(ctx, 1, 8192, LOG);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = 8192 });
-	rs_load(ctx, 0);
+	scenario_slot_add(ctx, 1, 8192, LOG);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = 8192 });
+	scenario_load(ctx, 0);
 	for (cycles = 0; cycles < 64; cycles++) {
-		enum ring_exit exit = rs_run_reaped(ctx, 0);
+		enum ring_exit exit = scenario_run_reaped(ctx, 0);
 
-		rs_collect(ctx);
+		scenario_collect(ctx);
 		if (exit != RING_EXIT_FULL)
 			break;
 	}
 	if (!ctx->reaped)
-		rs_unmet(ctx, "the reaper took no entry while the vCPU ran");
+		scenario_unmet(ctx, "the reaper took no entry while the vCPU ran");
 }
 
 /* Syncs and harvests at every ring position, over many laps. */
 static void wrap_positions(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 i, chunk;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
-	rs_slot_add(ctx, 1, 1024, LOG);
+	scenario_slot_add(ctx, 1, 1024, LOG);
 	for (i = 0, chunk = 1; i < 1024; i += chunk, chunk = chunk % 61 + 3) {
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = i,
-						   .count = i + chunk <= 1024 ? chunk : 1024 - i });
-		ws_add_sync(s);
+		u32 count = i + chunk <= 1024 ? chunk : 1024 - i;
+
+		script_add_write(s, (struct script_write){ .slot = 1, .page = i,
+							   .count = count });
+		script_add_sync(s);
 	}
-	rs_load(ctx, 0);
-	while (rs_run_to_sync(ctx, 0) == RING_EXIT_SYNC) {
-		rs_harvest(ctx, 0, 7);
-		rs_collect(ctx);
+	scenario_load(ctx, 0);
+	while (scenario_run_to_sync(ctx, 0) == RING_EXIT_SYNC) {
+		scenario_harvest(ctx, 0, 7);
+		scenario_collect(ctx);
 	}
 }
 
@@ -409,21 +419,21 @@ static u32 lowest_soft_limit(const struct ring_ctx *ctx)
  */
 static void full_exit_point(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 size;
 
-	if (!rs_begin(ctx, 1, 8192))
+	if (!scenario_begin(ctx, 1, 8192))
 		return;
 	size = ctx->t->ring_size;
-	rs_slot_add(ctx, 1, size, LOG);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = size });
-	rs_load(ctx, 0);
-	if (rs_run(ctx, 0) != RING_EXIT_FULL) {
-		rs_unmet(ctx, "a ring's worth of stores ended without a full exit");
+	scenario_slot_add(ctx, 1, size, LOG);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = size });
+	scenario_load(ctx, 0);
+	if (scenario_run(ctx, 0) != RING_EXIT_FULL) {
+		scenario_unmet(ctx, "a ring's worth of stores ended without a full exit");
 		return;
 	}
-	rs_run(ctx, 0);
-	rs_collect(ctx);
+	scenario_run(ctx, 0);
+	scenario_collect(ctx);
 	run_script(ctx, 0);
 }
 
@@ -435,33 +445,35 @@ static void full_exit_point(struct ring_ctx *ctx)
 static void relog_last_page(struct ring_ctx *ctx)
 {
 	static const u64 npages[] = { 1, 2, 63, 64, 65, 513 };
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 i, round;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
 	for (i = 0; i < ARRAY_SIZE(npages); i++)
-		rs_slot_add(ctx, i + 1, npages[i], LOG);
+		scenario_slot_add(ctx, i + 1, npages[i], LOG);
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < ARRAY_SIZE(npages); i++) {
-			ws_add_write(s, (struct ws_write){ .slot = i + 1, .page = npages[i] - 1,
-							   .count = 1 });
-			ws_add_write(s, (struct ws_write){ .slot = i + 1, .page = 0, .count = 1 });
+			script_add_write(s, (struct script_write){ .slot = i + 1,
+								   .page = npages[i] - 1,
+								   .count = 1 });
+			script_add_write(s, (struct script_write){ .slot = i + 1, .page = 0,
+								   .count = 1 });
 		}
-		ws_add_sync(s);
+		script_add_sync(s);
 	}
-	rs_load(ctx, 0);
+	scenario_load(ctx, 0);
 	for (round = 0; round < 4; round++) {
-		rs_run_to_sync(ctx, 0);
+		scenario_run_to_sync(ctx, 0);
 		/* Rounds 0 and 2 harvest without reset, 1 and 3 collect. */
 		if (round & 1)
-			rs_collect(ctx);
+			scenario_collect(ctx);
 		else
-			rs_harvest_all(ctx, 0);
+			scenario_harvest_all(ctx, 0);
 		for (i = 0; i < ARRAY_SIZE(npages); i++)
-			rs_slot_set_flags(ctx, i + 1, 0);
+			scenario_slot_set_flags(ctx, i + 1, 0);
 		for (i = 0; i < ARRAY_SIZE(npages); i++)
-			rs_slot_set_flags(ctx, i + 1, LOG);
+			scenario_slot_set_flags(ctx, i + 1, LOG);
 	}
 }
 
@@ -475,25 +487,26 @@ static void reset_empty_rings(struct ring_ctx *ctx)
 	const u32 nr_vcpus = 4;
 	u32 v, round;
 
-	if (!rs_begin(ctx, nr_vcpus, 256))
+	if (!scenario_begin(ctx, nr_vcpus, 256))
 		return;
-	rs_slot_add(ctx, 1, nr_vcpus * 16, LOG);
+	scenario_slot_add(ctx, 1, nr_vcpus * 16, LOG);
 	for (v = 0; v < nr_vcpus; v++) {
-		struct ws_script *s = &ctx->script[v];
+		struct write_script *s = &ctx->script[v];
 
 		for (round = 0; round < ARRAY_SIZE(writers); round++) {
+			struct script_write w = { .slot = 1, .page = v * 16 + round % 4,
+						  .count = 3 + round % 5 };
+
 			if (writers[round] & (1u << v))
-				ws_add_write(s, (struct ws_write){ .slot = 1,
-								   .page = v * 16 + round % 4,
-								   .count = 3 + round % 5 });
-			ws_add_sync(s);
+				script_add_write(s, w);
+			script_add_sync(s);
 		}
-		rs_load(ctx, v);
+		scenario_load(ctx, v);
 	}
 	for (round = 0; round < ARRAY_SIZE(writers); round++) {
 		for (v = 0; v < nr_vcpus; v++)
-			rs_run_to_sync(ctx, v);
-		rs_collect(ctx);
+			scenario_run_to_sync(ctx, v);
+		scenario_collect(ctx);
 	}
 }
 
@@ -506,36 +519,36 @@ static void vcpus_over_soft_limit(struct ring_ctx *ctx)
 	const u32 nr_vcpus = 4;
 	u32 v, half, round;
 
-	if (!rs_begin(ctx, nr_vcpus, 256))
+	if (!scenario_begin(ctx, nr_vcpus, 256))
 		return;
 	/* Three quarters of the lowest soft limit per vCPU, in two halves. */
 	half = lowest_soft_limit(ctx) * 3 / 8;
 	if (!half || nr_vcpus * 2 * half <= ctx->t->ring_size - ctx->t->reserve_min) {
-		rs_unmet(ctx, "the rings' soft limits leave no room for this scenario");
+		scenario_unmet(ctx, "the rings' soft limits leave no room for this scenario");
 		half = 1;
 	}
-	rs_slot_add(ctx, 1, nr_vcpus * 2 * half, LOG);
+	scenario_slot_add(ctx, 1, nr_vcpus * 2 * half, LOG);
 	for (v = 0; v < nr_vcpus; v++) {
-		struct ws_script *s = &ctx->script[v];
+		struct write_script *s = &ctx->script[v];
 
 		for (round = 0; round < 2; round++) {
-			ws_add_write(s, (struct ws_write){ .slot = 1,
-							   .page = (v * 2 + round) * half,
-							   .count = half });
-			ws_add_sync(s);
+			script_add_write(s, (struct script_write){ .slot = 1,
+								   .page = (v * 2 + round) * half,
+								   .count = half });
+			script_add_sync(s);
 		}
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = v * 2 * half,
-						   .count = 2 * half });
-		ws_add_sync(s);
-		rs_load(ctx, v);
+		script_add_write(s, (struct script_write){ .slot = 1, .page = v * 2 * half,
+							   .count = 2 * half });
+		script_add_sync(s);
+		scenario_load(ctx, v);
 	}
 	for (round = 0; round < 2; round++)
 		for (v = 0; v < nr_vcpus; v++)
-			if (rs_run(ctx, v) != RING_EXIT_SYNC)
-				rs_unmet(ctx, "a vCPU below its own soft limit did not reach its sync");
-	rs_collect(ctx);
+			if (scenario_run(ctx, v) != RING_EXIT_SYNC)
+				scenario_unmet(ctx, "a vCPU below its own soft limit did not reach its sync");
+	scenario_collect(ctx);
 	for (v = 0; v < nr_vcpus; v++)
-		rs_run_to_sync(ctx, v);
+		scenario_run_to_sync(ctx, v);
 }
 
 /*
@@ -545,11 +558,11 @@ static void vcpus_over_soft_limit(struct ring_ctx *ctx)
  */
 static void full_partial_harvest(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 soft, i, exits = 0;
 	u64 pages;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
 	soft = lowest_soft_limit(ctx);
 	pages = (u64)ctx->t->ring_size * 4;
@@ -557,20 +570,20 @@ static void full_partial_harvest(struct ring_ctx *ctx)
 	/* How many entries each full exit's harvest takes. */
 	const u32 cut[] = { 1, 2, 7, soft / 2, soft - 1, 1, soft / 3, 3 };
 
-	rs_slot_add(ctx, 1, pages, LOG);
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = pages });
-	rs_load(ctx, 0);
+	scenario_slot_add(ctx, 1, pages, LOG);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = pages });
+	scenario_load(ctx, 0);
 	for (i = 0; i < ARRAY_SIZE(cut); i++) {
-		if (rs_run(ctx, 0) != RING_EXIT_FULL)
+		if (scenario_run(ctx, 0) != RING_EXIT_FULL)
 			break;
 		exits++;
-		rs_harvest(ctx, 0, cut[i]);
-		rs_run(ctx, 0);
-		rs_reset(ctx);
+		scenario_harvest(ctx, 0, cut[i]);
+		scenario_run(ctx, 0);
+		scenario_reset(ctx);
 	}
 	if (exits < ARRAY_SIZE(cut))
-		rs_unmet(ctx, "the vCPU did not exit full at every partial harvest");
-	rs_collect(ctx);
+		scenario_unmet(ctx, "the vCPU did not exit full at every partial harvest");
+	scenario_collect(ctx);
 	run_script(ctx, 0);
 }
 
@@ -582,27 +595,28 @@ static void full_partial_harvest(struct ring_ctx *ctx)
  */
 static void batch_phases(struct ring_ctx *ctx)
 {
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 size, batch, k;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
 	size = ctx->t->ring_size;
 	batch = ctx->t->batch ? ctx->t->batch : 1;
-	rs_slot_add(ctx, 1, size + batch, LOG);
+	scenario_slot_add(ctx, 1, size + batch, LOG);
 	for (k = 0; k <= batch; k++) {
 		if (k)
-			ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = k });
-		ws_add_sync(s);
-		ws_add_write(s, (struct ws_write){ .slot = 1, .page = k, .count = size });
-		ws_add_sync(s);
+			script_add_write(s, (struct script_write){ .slot = 1, .page = 0,
+								   .count = k });
+		script_add_sync(s);
+		script_add_write(s, (struct script_write){ .slot = 1, .page = k, .count = size });
+		script_add_sync(s);
 	}
-	rs_load(ctx, 0);
+	scenario_load(ctx, 0);
 	for (k = 0; k <= batch; k++) {
-		rs_run_to_sync(ctx, 0);
-		if (rs_run_to_sync(ctx, 0) != RING_EXIT_SYNC)
+		scenario_run_to_sync(ctx, 0);
+		if (scenario_run_to_sync(ctx, 0) != RING_EXIT_SYNC)
 			break;
-		rs_collect(ctx);
+		scenario_collect(ctx);
 	}
 }
 
@@ -614,88 +628,111 @@ static void batch_phases(struct ring_ctx *ctx)
 static void bitmap_set_clear(struct ring_ctx *ctx)
 {
 	static const u64 npages[] = { 130, 64, 1, 200 };
-	struct ws_script *s = &ctx->script[0];
+	struct write_script *s = &ctx->script[0];
 	u32 i, round;
 
-	if (!rs_begin(ctx, 1, 256))
+	if (!scenario_begin(ctx, 1, 256))
 		return;
 	for (i = 0; i < ARRAY_SIZE(npages); i++) {
-		rs_slot_add(ctx, i + 1, npages[i], LOG);
-		rs_bitmap_add_slot(ctx, i + 1, npages[i]);
+		scenario_slot_add(ctx, i + 1, npages[i], LOG);
+		scenario_bitmap_add_slot(ctx, i + 1, npages[i]);
 	}
 	/*
 	 * Each round below the smallest soft limit: all of the first slot,
 	 * all of the second and a few of the first, two last pages, nothing,
 	 * one page and the first slot's last word.
 	 */
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 0, .count = npages[0] });
-	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 1 });
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 0, .count = npages[1] });
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 3, .count = 5 });
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 2, .page = 63, .count = 1 });
-	ws_add_write(s, (struct ws_write){ .slot = 4, .page = 199, .count = 1 });
-	ws_add_sync(s);
-	ws_add_sync(s);
-	ws_add_write(s, (struct ws_write){ .slot = 3, .page = 0, .count = 1 });
-	ws_add_write(s, (struct ws_write){ .slot = 1, .page = 127, .count = 3 });
-	ws_add_sync(s);
-	rs_load(ctx, 0);
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 0, .count = npages[0] });
+	script_add_write(s, (struct script_write){ .slot = 3, .page = 0, .count = 1 });
+	script_add_sync(s);
+	script_add_write(s, (struct script_write){ .slot = 2, .page = 0, .count = npages[1] });
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 3, .count = 5 });
+	script_add_sync(s);
+	script_add_write(s, (struct script_write){ .slot = 2, .page = 63, .count = 1 });
+	script_add_write(s, (struct script_write){ .slot = 4, .page = 199, .count = 1 });
+	script_add_sync(s);
+	script_add_sync(s);
+	script_add_write(s, (struct script_write){ .slot = 3, .page = 0, .count = 1 });
+	script_add_write(s, (struct script_write){ .slot = 1, .page = 127, .count = 3 });
+	script_add_sync(s);
+	scenario_load(ctx, 0);
 	for (round = 0; round < 5; round++) {
-		rs_run_to_sync(ctx, 0);
-		rs_harvest_all(ctx, 0);
-		rs_bitmap_take(ctx);
-		rs_reset(ctx);
-		rs_bitmap_clear(ctx);
+		scenario_run_to_sync(ctx, 0);
+		scenario_harvest_all(ctx, 0);
+		scenario_bitmap_take(ctx);
+		scenario_reset(ctx);
+		scenario_bitmap_clear(ctx);
 	}
 }
 
 const struct ring_scenario ring_scenarios[NR_RING_SCENARIOS] = {
-	[RS_FIRST_WRITE_ORDER] = { "first_write_order", "entries in first-write order, slots and offsets exact",
+	[SCENARIO_FIRST_WRITE_ORDER] = { "first_write_order",
+		"entries in first-write order, slots and offsets exact",
 		first_write_order },
-	[RS_REWRITE_AFTER_RESET] = { "rewrite_after_reset", "a page rewritten after its reset is reported again",
+	[SCENARIO_REWRITE_AFTER_RESET] = { "rewrite_after_reset",
+		"a page rewritten after its reset is reported again",
 		rewrite_after_reset },
-	[RS_REWRITE_BEFORE_RESET] = { "rewrite_before_reset", "stores between harvest and reset log again after the reset",
+	[SCENARIO_REWRITE_BEFORE_RESET] = { "rewrite_before_reset",
+		"stores between harvest and reset log again after the reset",
 		rewrite_before_reset },
-	[RS_PARTIAL_HARVEST] = { "partial_harvest", "a reset resets exactly the harvested prefix",
+	[SCENARIO_PARTIAL_HARVEST] = { "partial_harvest",
+		"a reset resets exactly the harvested prefix",
 		partial_harvest },
-	[RS_FULL_CYCLES] = { "full_cycles", "full exits at the soft limit, nothing lost over many cycles",
+	[SCENARIO_FULL_CYCLES] = { "full_cycles",
+		"full exits at the soft limit, nothing lost over many cycles",
 		full_cycles },
-	[RS_FULL_NO_PROGRESS] = { "full_no_progress", "a full vCPU makes no progress until the reset",
+	[SCENARIO_FULL_NO_PROGRESS] = { "full_no_progress",
+		"a full vCPU makes no progress until the reset",
 		full_no_progress },
-	[RS_FULL_TIGHT] = { "full_tight", "full exits in a tight store loop, no progress while full",
+	[SCENARIO_FULL_TIGHT] = { "full_tight",
+		"full exits in a tight store loop, no progress while full",
 		full_tight },
-	[RS_FULL_PADDED] = { "full_padded", "full exits with idle work between stores",
+	[SCENARIO_FULL_PADDED] = { "full_padded",
+		"full exits with idle work between stores",
 		full_padded },
-	[RS_FULL_RANDOM] = { "full_random", "full exits with pages stored in a random order",
+	[SCENARIO_FULL_RANDOM] = { "full_random",
+		"full exits with pages stored in a random order",
 		full_random },
-	[RS_SLOT_IDS_OFFSETS] = { "slot_ids_offsets", "low and high slot ids, sizes from one page",
+	[SCENARIO_SLOT_IDS_OFFSETS] = { "slot_ids_offsets",
+		"low and high slot ids, sizes from one page",
 		slot_ids_offsets },
-	[RS_LOG_DIRTY_FLAG] = { "log_dirty_flag", "only dirty-logged slots report; enabling logging re-protects",
+	[SCENARIO_LOG_DIRTY_FLAG] = { "log_dirty_flag",
+		"only dirty-logged slots report; enabling logging re-protects",
 		log_dirty_flag },
-	[RS_DELETE_UNHARVESTED] = { "delete_unharvested", "entries of a deleted slot are reset and counted",
+	[SCENARIO_DELETE_UNHARVESTED] = { "delete_unharvested",
+		"entries of a deleted slot are reset and counted",
 		delete_unharvested },
-	[RS_DELETE_HARVESTED] = { "delete_harvested", "deleting a slot between harvest and reset",
+	[SCENARIO_DELETE_HARVESTED] = { "delete_harvested",
+		"deleting a slot between harvest and reset",
 		delete_harvested },
-	[RS_VCPUS_LOCKSTEP] = { "vcpus_lockstep", "each vCPU's ring holds its writes, one reset for all",
+	[SCENARIO_VCPUS_LOCKSTEP] = { "vcpus_lockstep",
+		"each vCPU's ring holds its writes, one reset for all",
 		vcpus_lockstep },
-	[RS_REAPER_CONCURRENT] = { "reaper_concurrent", "a reaper harvesting a running vCPU sees whole entries",
+	[SCENARIO_REAPER_CONCURRENT] = { "reaper_concurrent",
+		"a reaper harvesting a running vCPU sees whole entries",
 		reaper_concurrent },
-	[RS_WRAP_POSITIONS] = { "wrap_positions", "harvests and resets at every ring position",
+	[SCENARIO_WRAP_POSITIONS] = { "wrap_positions",
+		"harvests and resets at every ring position",
 		wrap_positions },
-	[RS_FULL_EXIT_POINT] = { "full_exit_point", "large rings exit full after exactly size - reserve entries",
+	[SCENARIO_FULL_EXIT_POINT] = { "full_exit_point",
+		"large rings exit full after exactly size - reserve entries",
 		full_exit_point },
-	[RS_RELOG_LAST_PAGE] = { "relog_last_page", "re-enabling dirty logging protects a slot's last page too",
+	[SCENARIO_RELOG_LAST_PAGE] = { "relog_last_page",
+		"re-enabling dirty logging protects a slot's last page too",
 		relog_last_page },
-	[RS_RESET_EMPTY_RINGS] = { "reset_empty_rings", "one reset for all rings while some are empty",
+	[SCENARIO_RESET_EMPTY_RINGS] = { "reset_empty_rings",
+		"one reset for all rings while some are empty",
 		reset_empty_rings },
-	[RS_VCPUS_OVER_SOFT_LIMIT] = { "vcpus_over_soft_limit", "each ring has its own soft limit, not the VM",
+	[SCENARIO_VCPUS_OVER_SOFT_LIMIT] = { "vcpus_over_soft_limit",
+		"each ring has its own soft limit, not the VM",
 		vcpus_over_soft_limit },
-	[RS_FULL_PARTIAL_HARVEST] = { "full_partial_harvest", "a partial harvest at a full exit, then running on",
+	[SCENARIO_FULL_PARTIAL_HARVEST] = { "full_partial_harvest",
+		"a partial harvest at a full exit, then running on",
 		full_partial_harvest },
-	[RS_BATCH_PHASES] = { "batch_phases", "a full exit at most batch - 1 entries past the soft limit",
+	[SCENARIO_BATCH_PHASES] = { "batch_phases",
+		"a full exit at most batch - 1 entries past the soft limit",
 		batch_phases },
-	[RS_BITMAP_SET_CLEAR] = { "bitmap_set_clear", "a cleared bitmap set holds only the next round's pages",
+	[SCENARIO_BITMAP_SET_CLEAR] = { "bitmap_set_clear",
+		"a cleared bitmap set holds only the next round's pages",
 		bitmap_set_clear },
 };

@@ -4,9 +4,9 @@
  */
 #include "write_script.h"
 
-static struct ws_op *ws_append(struct ws_script *s, u16 kind)
+static struct script_op *script_append(struct write_script *s, u16 kind)
 {
-	struct ws_op *op;
+	struct script_op *op;
 
 	s->ops = array_reserve(s->ops, s->nr, &s->cap, sizeof(*s->ops), 64);
 	op = &s->ops[s->nr++];
@@ -15,29 +15,29 @@ static struct ws_op *ws_append(struct ws_script *s, u16 kind)
 	return op;
 }
 
-void ws_add_write(struct ws_script *s, struct ws_write w)
+void script_add_write(struct write_script *s, struct script_write w)
 {
-	struct ws_op *op;
+	struct script_op *op;
 
 	TEST_ASSERT(w.count, "a write of no page to slot %u page %lu", w.slot, w.page);
-	op = ws_append(s, WS_WRITE);
+	op = script_append(s, SCRIPT_WRITE);
 	op->slot = w.slot;
 	op->page = w.page;
 	op->count = w.count;
 	op->pad = w.pad;
 }
 
-void ws_add_sync(struct ws_script *s)
+void script_add_sync(struct write_script *s)
 {
-	ws_append(s, WS_SYNC);
+	script_append(s, SCRIPT_SYNC);
 }
 
-void ws_add_end(struct ws_script *s)
+void script_add_end(struct write_script *s)
 {
-	ws_append(s, WS_END);
+	script_append(s, SCRIPT_END);
 }
 
-void ws_script_free(struct ws_script *s)
+void write_script_free(struct write_script *s)
 {
 	free(s->ops);
 	memset(s, 0, sizeof(*s));

@@ -44,7 +44,7 @@
 #include "ring_check.h"
 #include "test_case.h"
 #include "ucall.h"
-#include "ws_guest.h"
+#include "guest_script.h"
 
 /* A case takes milliseconds (program_deadline_cuts_case 2 s), the program about 3 s. */
 #define CASE_TIMEOUT_S		5
@@ -671,38 +671,41 @@ static void provoke_ucall(long arg)
 	TEST_ASSERT_EQ(vcpu_run_expect_ucall(vm->vcpus[0], UCALL_SYNC), fake.regs.rsi);
 }
 
-/* Guest progress in a write script (ws_guest.c): arg is what the guest reports after 2 of 3 ops. */
+/*
+ * Guest progress in a write script (guest_script.c): arg is what the guest
+ * reports after 2 of 3 ops.
+ */
 static void provoke_script_progress(long arg)
 {
-	static const struct ws_op ops[] = { { .kind = WS_SYNC }, { .kind = WS_SYNC },
-					    { .kind = WS_END } };
+	static const struct script_op ops[] = { { .kind = SCRIPT_SYNC }, { .kind = SCRIPT_SYNC },
+					    { .kind = SCRIPT_END } };
 	struct kvm_vm *vm = vm_create_cpl(GUEST_CPL3);
-	struct ws_layout layout = {};
-	struct ws_progress p = {};
-	struct ws_program *prog;
+	struct script_layout layout = {};
+	struct script_progress p = {};
+	struct script_program *prog;
 	gva_t gva;
 	u32 next;
 
-	gva = ws_load(vm, ops, ARRAY_SIZE(ops), &layout);
+	gva = guest_script_load(vm, ops, ARRAY_SIZE(ops), &layout);
 	prog = addr_gva2hva(vm, gva);
 	prog->done_ops = 2;
-	TEST_ASSERT_EQ(ws_stores_retired(vm, gva, &p, &next), 0);
+	TEST_ASSERT_EQ(script_stores_retired(vm, gva, &p, &next), 0);
 	TEST_ASSERT_EQ(next, 2);
 	prog->done_ops = arg;
-	ws_stores_retired(vm, gva, &p, &next);
+	script_stores_retired(vm, gva, &p, &next);
 }
 
 /* A script's write outside its slot (arg: its first page) or to a slot not in the layout. */
 static void provoke_script_layout(long arg)
 {
-	const struct ws_op ops[] = {
-		{ .kind = WS_WRITE, .slot = arg < 0 ? 9 : 0, .page = arg < 0 ? 0 : arg,
+	const struct script_op ops[] = {
+		{ .kind = SCRIPT_WRITE, .slot = arg < 0 ? 9 : 0, .page = arg < 0 ? 0 : arg,
 		  .count = 10 },
-		{ .kind = WS_END },
+		{ .kind = SCRIPT_END },
 	};
-	struct ws_layout layout = { .nr_slots = 1, .npages = { SLOT_PAGES } };
+	struct script_layout layout = { .nr_slots = 1, .npages = { SLOT_PAGES } };
 
-	ws_load(vm_create_cpl(GUEST_CPL3), ops, ARRAY_SIZE(ops), &layout);
+	guest_script_load(vm_create_cpl(GUEST_CPL3), ops, ARRAY_SIZE(ops), &layout);
 }
 
 /* Log modes: arg is the mask asked for; KVM offers no ring and manual protect only if arg < 0. */
@@ -722,7 +725,7 @@ static void provoke_log_modes(long arg)
 /* A guest vCPU set up on the fake KVM: CPUID, registers. */
 static void provoke_vcpu_setup(long arg)
 {
-	vm_vcpu_add(vm_create_cpl(GUEST_CPL0), 0, guest_ws_main);
+	vm_vcpu_add(vm_create_cpl(GUEST_CPL0), 0, guest_script_main);
 }
 
 /* Log modes are named exactly, by name or alias: a prefix (-m c) or another case is no mode. */
@@ -911,7 +914,7 @@ static void provoke_lookup(long arg)
 /* A shared scenario on real KVM (kvm_ring_target.c) whose vCPU exits HLT instead of running. */
 static void provoke_scenario_case(long arg)
 {
-	static const enum ring_scenario_id ids[] = { RS_FIRST_WRITE_ORDER };
+	static const enum ring_scenario_id ids[] = { SCENARIO_FIRST_WRITE_ORDER };
 	struct kvm_scenario_arg args[ARRAY_SIZE(ids)];
 	struct test_case cases[ARRAY_SIZE(ids)];
 
@@ -989,11 +992,11 @@ static void record_exit(struct ring_record *rec, enum ring_exit exit, u64 stores
 
 static void provoke_checker(long fault)
 {
-	const struct ws_op script[] = {
-		{ .kind = WS_WRITE, .slot = 0, .page = 0, .count = 8 },
-		{ .kind = WS_SYNC },
-		{ .kind = WS_WRITE, .slot = 0, .page = 8, .count = 12 },
-		{ .kind = WS_END },
+	const struct script_op script[] = {
+		{ .kind = SCRIPT_WRITE, .slot = 0, .page = 0, .count = 8 },
+		{ .kind = SCRIPT_SYNC },
+		{ .kind = SCRIPT_WRITE, .slot = 0, .page = 8, .count = 12 },
+		{ .kind = SCRIPT_END },
 	};
 	struct ring_check_config cfg = {
 		.ring_size = CHK_RING, .reserve_min = CHK_RESERVE, .reserve_max = CHK_RESERVE,
@@ -1292,7 +1295,7 @@ static const struct lib_check checks[] = {
 		"vCPU 0: guest assertion 'x == y' failed at guest.c:7, values 0x1 (1) vs 0x2 (2)"),
 	FIRES("ucall_unexpected", provoke_ucall, UCALL_DONE,
 		"vCPU 0: wanted ucall 1, got ucall 2 (exit IO) at RIP 0x4242"),
-	/* ws_guest.c: the guest's progress in its write script */
+	/* guest_script.c: the guest's progress in its write script */
 	FIRES("script_progress_backwards", provoke_script_progress, 1,
 		"guest reports 1 ops done, after 2, of 3"),
 	FIRES("script_progress_past_end", provoke_script_progress, 4,

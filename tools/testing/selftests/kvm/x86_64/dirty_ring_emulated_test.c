@@ -458,14 +458,9 @@ int main(int argc, char *argv[])
 	u64 entries = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, TEST_COMMON_OPTS "r:")) != -1) {
-		if (opt == 'r')
-			entries = parse_u64(optarg, "-r", 1, 1u << 30);
-		else
-			test_common_option(opt, optarg, &cpl_mask, help, argv[0]);
-	}
-	if (optind < argc)
-		test_common_option('?', NULL, &cpl_mask, help, argv[0]);
+	while ((opt = test_getopt(argc, argv, TEST_COMMON_OPTS "r:", NULL,
+				  &cpl_mask, help)) != -1)
+		entries = dirty_ring_entries_arg(optarg, "-r");
 
 	kvm_require_dirty_ring(0);
 	ring_entries = dirty_ring_entries_option(entries, "-r");

@@ -99,36 +99,11 @@ void route_exception(u64 vector, u64 elr, u64 esr, u64 far, u64 spsr)
 		ucall(UCALL_UNHANDLED, vector, elr, esr, far, spsr);
 }
 
-/* Guest side: where guest_code() returns to. */
-static void guest_code_returned(void)
-{
-	for (;;)
-		GUEST_DONE();
-}
-
-static u64 *pte_table(struct kvm_vm *vm, u64 *entry, bool alloc)
-{
-	if (!(*entry & PTE_VALID)) {
-		if (!alloc)
-			return NULL;
-		*entry = vm_phys_pages_alloc(vm, 1) | PTE_VALID | PTE_TABLE;
-	}
-	return addr_gpa2hva(vm, *entry & PTE_ADDR_MASK);
-}
-
 /* Returns the last-level descriptor for gva, allocating tables if asked. */
 static u64 *virt_pte(struct kvm_vm *vm, gva_t gva, bool alloc)
 {
-	u64 *table = addr_gpa2hva(vm, vm->pgd);
-	int level;
-
 	TEST_ASSERT(gva < (1ul << 48), "guest virtual address %#lx beyond 48 bits", gva);
-	for (level = 3; level > 0; level--) {
-		table = pte_table(vm, &table[(gva >> (12 + 9 * level)) & 511], alloc);
-		if (!table)
-			return NULL;
-	}
-	return &table[(gva >> 12) & 511];
+	return virt_pte_4level(vm, gva, alloc, PTE_VALID, PTE_VALID | PTE_TABLE, PTE_ADDR_MASK);
 }
 
 static bool gva_is_text(gva_t gva)

@@ -67,35 +67,11 @@ void route_exception(struct ex_regs *regs)
 	ucall(UCALL_UNHANDLED, regs->vector, regs->rip, regs->error_code, cr2, regs->cs);
 }
 
-/* Guest side: where guest_code() returns to. */
-static void guest_code_returned(void)
-{
-	for (;;)
-		GUEST_DONE();
-}
-
-static u64 *pte_table(struct kvm_vm *vm, u64 *entry, bool alloc)
-{
-	if (!(*entry & PTE_PRESENT)) {
-		if (!alloc)
-			return NULL;
-		*entry = vm_phys_pages_alloc(vm, 1) | PTE_PRESENT | PTE_WRITABLE | PTE_USER;
-	}
-	return addr_gpa2hva(vm, *entry & PTE_ADDR_MASK);
-}
-
 /* Returns the leaf PTE for gva, allocating intermediate tables if asked. */
 static u64 *virt_pte(struct kvm_vm *vm, gva_t gva, bool alloc)
 {
-	u64 *table = addr_gpa2hva(vm, vm->pgd);
-	int level;
-
-	for (level = 3; level > 0; level--) {
-		table = pte_table(vm, &table[(gva >> (12 + 9 * level)) & 511], alloc);
-		if (!table)
-			return NULL;
-	}
-	return &table[(gva >> 12) & 511];
+	return virt_pte_4level(vm, gva, alloc, PTE_PRESENT,
+			       PTE_PRESENT | PTE_WRITABLE | PTE_USER, PTE_ADDR_MASK);
 }
 
 void virt_map_page(struct kvm_vm *vm, gva_t gva, gpa_t gpa)

@@ -58,7 +58,7 @@ struct ring_check_config {
 	bool store_dups;		/* emulated writes: every store may log */
 	u32 reversed_flush;		/* flushes of up to this many may come newest first */
 	u32 nr_vcpus;
-	const struct ws_op *script[RING_MAX_VCPUS];
+	const struct script_op *script[RING_MAX_VCPUS];
 };
 
 #define RING_VERDICT_MSG	768

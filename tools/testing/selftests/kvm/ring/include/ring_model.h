@@ -83,9 +83,9 @@ struct ring_model_vcpu {
 	u32 dirty_index;	/* next push */
 	u32 reset_index;	/* next entry to reset */
 	struct dirty_ring ring;	/* the consumer's view, for the harvester */
-	const struct ws_op *script;
+	const struct script_op *script;
 	struct ring_progress progress;
-	u64 page;		/* next page within the current WS_WRITE */
+	u64 page;		/* next page within the current SCRIPT_WRITE */
 	u64 pushes;
 	u32 unchecked;		/* pushes of this run since the last soft-full check */
 	u32 checked_used;	/* used at that check (MUT_BATCH_STALE_CHECK) */
@@ -115,10 +115,10 @@ int ring_model_slot_add(struct ring_model *m, u16 id, u64 npages, u32 flags);
 int ring_model_slot_set_flags(struct ring_model *m, u16 id, u32 flags);
 int ring_model_slot_delete(struct ring_model *m, u16 id);
 
-/* Give a vCPU a script (ending with WS_END) and restart it at op 0. */
-void ring_model_load(struct ring_model *m, u32 vcpu, const struct ws_op *script);
+/* Give a vCPU a script (ending with SCRIPT_END) and restart it at op 0. */
+void ring_model_load(struct ring_model *m, u32 vcpu, const struct script_op *script);
 
-/* Run a vCPU until WS_SYNC, a full exit or WS_END. */
+/* Run a vCPU until SCRIPT_SYNC, a full exit or SCRIPT_END. */
 enum ring_exit ring_model_run(struct ring_model *m, u32 vcpu, struct ring_progress *progress);
 
 struct dirty_ring *ring_model_ring(struct ring_model *m, u32 vcpu);

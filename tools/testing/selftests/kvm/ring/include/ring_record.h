@@ -17,9 +17,9 @@
 
 /* How a vCPU's run ended. */
 enum ring_exit {
-	RING_EXIT_SYNC,		/* the script reached a WS_SYNC */
+	RING_EXIT_SYNC,		/* the script reached a SCRIPT_SYNC */
 	RING_EXIT_FULL,		/* KVM_EXIT_DIRTY_RING_FULL */
-	RING_EXIT_DONE,		/* the script reached WS_END */
+	RING_EXIT_DONE,		/* the script reached SCRIPT_END */
 	RING_EXIT_ERROR,	/* anything else: the target explains in its log */
 };
 
@@ -27,7 +27,7 @@ const char *ring_exit_name(enum ring_exit exit);
 
 /*
  * A vCPU's progress in its script: stores retired since the script started,
- * and the index of the op it executes next (after a WS_SYNC exit, the op
+ * and the index of the op it executes next (after a SCRIPT_SYNC exit, the op
  * after the sync).
  */
 struct ring_progress {

@@ -30,49 +30,49 @@ struct ring_ctx {
 	struct ring_target *t;
 	struct ring_record rec;
 	struct ring_check_config check;
-	struct ws_layout layout;
-	struct ws_script script[RING_MAX_VCPUS];
+	struct script_layout layout;
+	struct write_script script[RING_MAX_VCPUS];
 	u32 reset_from[RING_MAX_VCPUS];	/* fetch index at the last reset */
 	struct ring_progress progress[RING_MAX_VCPUS];	/* at the last exit */
-	u64 reaped;			/* entries rs_run_reaped() took during runs */
+	u64 reaped;			/* entries scenario_run_reaped() took during runs */
 	bool skipped;
 	const char *unmet;		/* the scenario's precondition did not happen */
 	struct ring_verdict verdict;
 };
 
 /* How often a vCPU may exit full without progress before a run gives up. */
-#define RS_FULL_NO_PROGRESS_MAX	4
+#define SCENARIO_FULL_NO_PROGRESS_MAX	4
 
 /* Create the target; false (and ctx->skipped) if the target cannot. */
-bool rs_begin(struct ring_ctx *ctx, u32 nr_vcpus, u32 ring_size);
-void rs_slot_add(struct ring_ctx *ctx, u16 id, u64 npages, u32 flags);
-void rs_slot_set_flags(struct ring_ctx *ctx, u16 id, u32 flags);
-void rs_slot_delete(struct ring_ctx *ctx, u16 id);
-/* Load ctx->script[vcpu] (ended with WS_END here) into the vCPU. */
-void rs_load(struct ring_ctx *ctx, u32 vcpu);
-enum ring_exit rs_run(struct ring_ctx *ctx, u32 vcpu);
+bool scenario_begin(struct ring_ctx *ctx, u32 nr_vcpus, u32 ring_size);
+void scenario_slot_add(struct ring_ctx *ctx, u16 id, u64 npages, u32 flags);
+void scenario_slot_set_flags(struct ring_ctx *ctx, u16 id, u32 flags);
+void scenario_slot_delete(struct ring_ctx *ctx, u16 id);
+/* Load ctx->script[vcpu] (ended with SCRIPT_END here) into the vCPU. */
+void scenario_load(struct ring_ctx *ctx, u32 vcpu);
+enum ring_exit scenario_run(struct ring_ctx *ctx, u32 vcpu);
 /* Run with a thread while this one harvests the vCPU's ring. */
-enum ring_exit rs_run_reaped(struct ring_ctx *ctx, u32 vcpu);
+enum ring_exit scenario_run_reaped(struct ring_ctx *ctx, u32 vcpu);
 /* Harvest at most max entries; returns how many. */
-u32 rs_harvest(struct ring_ctx *ctx, u32 vcpu, u32 max);
-u32 rs_harvest_all(struct ring_ctx *ctx, u32 vcpu);
-u32 rs_reset(struct ring_ctx *ctx);
+u32 scenario_harvest(struct ring_ctx *ctx, u32 vcpu, u32 max);
+u32 scenario_harvest_all(struct ring_ctx *ctx, u32 vcpu);
+u32 scenario_reset(struct ring_ctx *ctx);
 /* Harvest every ring, then reset. */
-u32 rs_collect(struct ring_ctx *ctx);
+u32 scenario_collect(struct ring_ctx *ctx);
 /* Collect the entries of slot id (npages pages) into the bitmap set too. */
-void rs_bitmap_add_slot(struct ring_ctx *ctx, u16 id, u64 npages);
+void scenario_bitmap_add_slot(struct ring_ctx *ctx, u16 id, u64 npages);
 /* Record every slot's bitmap as it is; clear the set. */
-void rs_bitmap_take(struct ring_ctx *ctx);
-void rs_bitmap_clear(struct ring_ctx *ctx);
+void scenario_bitmap_take(struct ring_ctx *ctx);
+void scenario_bitmap_clear(struct ring_ctx *ctx);
 /* Run until a sync or the end, collecting at each full exit. */
-enum ring_exit rs_run_to_sync(struct ring_ctx *ctx, u32 vcpu);
+enum ring_exit scenario_run_to_sync(struct ring_ctx *ctx, u32 vcpu);
 /*
  * The scenario's precondition did not happen (why, one line): a run that the
  * checker passes is then a SKIP with that reason, never a pass.
  */
-void rs_unmet(struct ring_ctx *ctx, const char *why);
+void scenario_unmet(struct ring_ctx *ctx, const char *why);
 /* Collect, judge, destroy the target; returns ctx->verdict.ok. */
-bool rs_end(struct ring_ctx *ctx);
+bool scenario_end(struct ring_ctx *ctx);
 
 struct ring_scenario {
 	const char *name;
@@ -86,29 +86,29 @@ struct ring_scenario {
  * here and a row in ring_scenarios[] (ring/ring_scenario.c).
  */
 enum ring_scenario_id {
-	RS_FIRST_WRITE_ORDER,
-	RS_REWRITE_AFTER_RESET,
-	RS_REWRITE_BEFORE_RESET,
-	RS_PARTIAL_HARVEST,
-	RS_FULL_CYCLES,
-	RS_FULL_NO_PROGRESS,
-	RS_FULL_TIGHT,
-	RS_FULL_PADDED,
-	RS_FULL_RANDOM,
-	RS_SLOT_IDS_OFFSETS,
-	RS_LOG_DIRTY_FLAG,
-	RS_DELETE_UNHARVESTED,
-	RS_DELETE_HARVESTED,
-	RS_VCPUS_LOCKSTEP,
-	RS_REAPER_CONCURRENT,
-	RS_WRAP_POSITIONS,
-	RS_FULL_EXIT_POINT,
-	RS_RELOG_LAST_PAGE,
-	RS_RESET_EMPTY_RINGS,
-	RS_VCPUS_OVER_SOFT_LIMIT,
-	RS_FULL_PARTIAL_HARVEST,
-	RS_BATCH_PHASES,
-	RS_BITMAP_SET_CLEAR,
+	SCENARIO_FIRST_WRITE_ORDER,
+	SCENARIO_REWRITE_AFTER_RESET,
+	SCENARIO_REWRITE_BEFORE_RESET,
+	SCENARIO_PARTIAL_HARVEST,
+	SCENARIO_FULL_CYCLES,
+	SCENARIO_FULL_NO_PROGRESS,
+	SCENARIO_FULL_TIGHT,
+	SCENARIO_FULL_PADDED,
+	SCENARIO_FULL_RANDOM,
+	SCENARIO_SLOT_IDS_OFFSETS,
+	SCENARIO_LOG_DIRTY_FLAG,
+	SCENARIO_DELETE_UNHARVESTED,
+	SCENARIO_DELETE_HARVESTED,
+	SCENARIO_VCPUS_LOCKSTEP,
+	SCENARIO_REAPER_CONCURRENT,
+	SCENARIO_WRAP_POSITIONS,
+	SCENARIO_FULL_EXIT_POINT,
+	SCENARIO_RELOG_LAST_PAGE,
+	SCENARIO_RESET_EMPTY_RINGS,
+	SCENARIO_VCPUS_OVER_SOFT_LIMIT,
+	SCENARIO_FULL_PARTIAL_HARVEST,
+	SCENARIO_BATCH_PHASES,
+	SCENARIO_BITMAP_SET_CLEAR,
 	NR_RING_SCENARIOS
 };
 

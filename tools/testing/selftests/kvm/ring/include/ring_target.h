@@ -45,7 +45,7 @@
  *                  valid until destroy) and restart it at op 0; layout lists
  *                  the slots added so far (gva left for the target to use)
  *  run(t, vcpu, &progress)          KVM_RUN until the script reaches a
- *                  WS_SYNC (RING_EXIT_SYNC), WS_END (RING_EXIT_DONE), or
+ *                  SCRIPT_SYNC (RING_EXIT_SYNC), SCRIPT_END (RING_EXIT_DONE), or
  *                  KVM exits KVM_EXIT_DIRTY_RING_FULL (RING_EXIT_FULL);
  *                  anything else is RING_EXIT_ERROR, explained by the target
  *                  on stderr.  progress = stores the guest has retired since
@@ -85,8 +85,8 @@ struct ring_target {
 	int (*slot_add)(struct ring_target *t, u16 id, u64 npages, u32 flags);
 	int (*slot_set_flags)(struct ring_target *t, u16 id, u32 flags);
 	int (*slot_delete)(struct ring_target *t, u16 id);
-	void (*load)(struct ring_target *t, u32 vcpu, const struct ws_op *script,
-		     const struct ws_layout *layout);
+	void (*load)(struct ring_target *t, u32 vcpu, const struct script_op *script,
+		     const struct script_layout *layout);
 	enum ring_exit (*run)(struct ring_target *t, u32 vcpu, struct ring_progress *progress);
 	struct dirty_ring *(*ring)(struct ring_target *t, u32 vcpu);
 	u32 (*reset)(struct ring_target *t);

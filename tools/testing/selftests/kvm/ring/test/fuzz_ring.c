@@ -50,7 +50,7 @@ static u32 take(struct input *in, u32 range)
 	return range ? v % range : v;
 }
 
-static void build_script(struct input *in, struct ws_script *s, const u64 *npages)
+static void build_script(struct input *in, struct write_script *s, const u64 *npages)
 {
 	u32 nr_ops = 1 + take(in, FUZZ_MAX_OPS), i;
 
@@ -59,13 +59,14 @@ static void build_script(struct input *in, struct ws_script *s, const u64 *npage
 		u64 page = take(in, npages[slot]);
 
 		if (!take(in, 5)) {
-			ws_add_sync(s);
+			script_add_sync(s);
 			continue;
 		}
 		count = 1 + take(in, npages[slot] - page);
 		pad = take(in, 3);
-		ws_add_write(s, (struct ws_write){ .slot = fuzz_slot_ids[slot], .page = page,
-						   .count = count, .pad = pad });
+		script_add_write(s, (struct script_write){ .slot = fuzz_slot_ids[slot],
+							   .page = page, .count = count,
+							   .pad = pad });
 	}
 }
 
@@ -75,24 +76,24 @@ static void random_step(struct input *in, struct ring_ctx *ctx, u32 *flags)
 
 	switch (take(in, 8)) {
 	case 0 ... 2:
-		rs_run(ctx, v);
+		scenario_run(ctx, v);
 		break;
 	case 3:
-		rs_harvest(ctx, v, 1 + take(in, ctx->t->ring_size));
+		scenario_harvest(ctx, v, 1 + take(in, ctx->t->ring_size));
 		break;
 	case 4:
-		rs_harvest_all(ctx, v);
+		scenario_harvest_all(ctx, v);
 		break;
 	case 5:
-		rs_reset(ctx);
+		scenario_reset(ctx);
 		break;
 	case 6:
-		rs_collect(ctx);
+		scenario_collect(ctx);
 		break;
 	default:
 		slot = take(in, FUZZ_SLOTS);
 		flags[slot] ^= KVM_MEM_LOG_DIRTY_PAGES;
-		rs_slot_set_flags(ctx, fuzz_slot_ids[slot], flags[slot]);
+		scenario_slot_set_flags(ctx, fuzz_slot_ids[slot], flags[slot]);
 		break;
 	}
 }
@@ -104,9 +105,9 @@ static void drain(struct ring_ctx *ctx)
 
 	for (v = 0; v < ctx->t->nr_vcpus; v++) {
 		for (rounds = 0; rounds < FUZZ_DRAIN_ROUNDS; rounds++) {
-			enum ring_exit exit = rs_run(ctx, v);
+			enum ring_exit exit = scenario_run(ctx, v);
 
-			rs_collect(ctx);
+			scenario_collect(ctx);
 			if (exit != RING_EXIT_SYNC && exit != RING_EXIT_FULL)
 				break;
 		}
@@ -119,7 +120,7 @@ static void dump(struct ring_ctx *ctx)
 
 	for (v = 0; v < RING_MAX_VCPUS; v++) {
 		for (i = 0; i < ctx->script[v].nr; i++) {
-			const struct ws_op *op = &ctx->script[v].ops[i];
+			const struct script_op *op = &ctx->script[v].ops[i];
 
 			printf("# vcpu %u op %u: kind %u slot %u page %#lx count %u\n", v, i,
 			       op->kind, op->slot, op->page, op->count);
@@ -151,22 +152,22 @@ static bool fuzz_one(const u8 *data, size_t size, char *msg, size_t msg_size)
 	ctx->walk = dirty_ring_walk_indirect;
 	ctx->bitmap_clear = dirty_bitmap_set_clear;
 	ring_record_init(&ctx->rec);
-	TEST_ASSERT(rs_begin(ctx, nr_vcpus, ring_size), "model refused: %s", f.why);
+	TEST_ASSERT(scenario_begin(ctx, nr_vcpus, ring_size), "model refused: %s", f.why);
 
 	for (i = 0; i < FUZZ_SLOTS; i++) {
 		npages[i] = 1 + take(&in, 300);
 		flags[i] = take(&in, 4) ? KVM_MEM_LOG_DIRTY_PAGES : 0;
-		rs_slot_add(ctx, fuzz_slot_ids[i], npages[i], flags[i]);
+		scenario_slot_add(ctx, fuzz_slot_ids[i], npages[i], flags[i]);
 	}
 	for (i = 0; i < nr_vcpus; i++) {
 		build_script(&in, &ctx->script[i], npages);
-		rs_load(ctx, i);
+		scenario_load(ctx, i);
 	}
 	for (step = 0; step < FUZZ_MAX_STEPS && in.n; step++)
 		random_step(&in, ctx, flags);
 	drain(ctx);
 
-	ok = rs_end(ctx);
+	ok = scenario_end(ctx);
 	if (!ok && getenv("RING_FUZZ_DUMP"))
 		dump(ctx);
 	if (!ok)
@@ -174,7 +175,7 @@ static bool fuzz_one(const u8 *data, size_t size, char *msg, size_t msg_size)
 			 tc.reserve, nr_vcpus, tc.emulated ? "emulated" : "hardware",
 			 tc.replay_full_store ? ", replay" : "", ctx->verdict.msg);
 	for (i = 0; i < RING_MAX_VCPUS; i++)
-		ws_script_free(&ctx->script[i]);
+		write_script_free(&ctx->script[i]);
 	ring_record_free(&ctx->rec);
 	free(ctx);
 	return ok;

@@ -56,9 +56,9 @@ static void harvest_sequence(u32 size, u32 start, u32 chunk, u64 pages)
 	};
 	struct ring_model *m = ring_model_create(&cfg);
 	struct dirty_entry *out = calloc(chunk, sizeof(*out));
-	struct ws_op script[] = {
-		{ .kind = WS_WRITE, .slot = SLOT, .count = pages },
-		{ .kind = WS_END },
+	struct script_op script[] = {
+		{ .kind = SCRIPT_WRITE, .slot = SLOT, .count = pages },
+		{ .kind = SCRIPT_END },
 	};
 	struct ring_progress progress;
 	u64 seen = 0, rounds = 0;
@@ -124,11 +124,11 @@ static void bitmap_collector(void *arg)
 {
 	struct ring_model_config cfg = { .nr_vcpus = 1, .ring_size = 64, .reserve = 8 };
 	struct ring_model *m = ring_model_create(&cfg);
-	struct ws_op script[] = {
-		{ .kind = WS_WRITE, .slot = 1, .page = 3, .count = 10 },
-		{ .kind = WS_WRITE, .slot = 2, .page = 0, .count = 2 },
-		{ .kind = WS_WRITE, .slot = 1, .page = 99, .count = 1 },
-		{ .kind = WS_END },
+	struct script_op script[] = {
+		{ .kind = SCRIPT_WRITE, .slot = 1, .page = 3, .count = 10 },
+		{ .kind = SCRIPT_WRITE, .slot = 2, .page = 0, .count = 2 },
+		{ .kind = SCRIPT_WRITE, .slot = 1, .page = 99, .count = 1 },
+		{ .kind = SCRIPT_END },
 	};
 	struct dirty_bitmap_set set;
 	struct ring_progress progress;

@@ -47,8 +47,9 @@ static struct model_variant batch_variants[] = {
 };
 
 static const enum ring_scenario_id full_scenarios[] = {
-	RS_FULL_CYCLES, RS_FULL_NO_PROGRESS, RS_FULL_TIGHT, RS_FULL_PADDED, RS_FULL_RANDOM,
-	RS_FULL_EXIT_POINT, RS_FULL_PARTIAL_HARVEST, RS_BATCH_PHASES,
+	SCENARIO_FULL_CYCLES, SCENARIO_FULL_NO_PROGRESS, SCENARIO_FULL_TIGHT,
+	SCENARIO_FULL_PADDED, SCENARIO_FULL_RANDOM, SCENARIO_FULL_EXIT_POINT,
+	SCENARIO_FULL_PARTIAL_HARVEST, SCENARIO_BATCH_PHASES,
 };
 
 /* What the checker must reject, on the scenario that owns the rule. */
@@ -59,7 +60,10 @@ static struct model_variant rejected[] = {
 					  .batch = MODEL_RESERVE + 2 } },
 };
 
-static const enum ring_scenario_id sized_scenarios[] = { RS_FULL_CYCLES, RS_WRAP_POSITIONS };
+static const enum ring_scenario_id sized_scenarios[] = {
+	SCENARIO_FULL_CYCLES, SCENARIO_WRAP_POSITIONS,
+};
+
 #define MIN_RING_SHIFT	6
 #define MAX_RING_SHIFT	16
 #define EXIT_POINT_MIN_SHIFT	13
@@ -125,8 +129,8 @@ int main(void)
 		for (shift = MIN_RING_SHIFT; shift <= MAX_RING_SHIFT; shift++)
 			run_case(&ring_scenarios[sized_scenarios[j]], &variants[0], 1u << shift);
 	for (shift = EXIT_POINT_MIN_SHIFT; shift <= MAX_RING_SHIFT; shift++)
-		run_case(&ring_scenarios[RS_FULL_EXIT_POINT], &variants[0], 1u << shift);
+		run_case(&ring_scenarios[SCENARIO_FULL_EXIT_POINT], &variants[0], 1u << shift);
 	for (i = 0; i < ARRAY_SIZE(rejected); i++)
-		run_rejected(&ring_scenarios[RS_BATCH_PHASES], &rejected[i]);
+		run_rejected(&ring_scenarios[SCENARIO_BATCH_PHASES], &rejected[i]);
 	ksft_finished();
 }

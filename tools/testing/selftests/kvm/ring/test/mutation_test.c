@@ -55,8 +55,8 @@ static struct column columns[NR_COLUMNS];
 static void init_columns(void)
 {
 	static const struct column sized[NR_SIZED_COLUMNS] = {
-		{ RS_FULL_EXIT_POINT, 16384 },
-		{ RS_FULL_EXIT_POINT, 65536 },
+		{ SCENARIO_FULL_EXIT_POINT, 16384 },
+		{ SCENARIO_FULL_EXIT_POINT, 65536 },
 	};
 	u32 j;
 
