@@ -21,9 +21,10 @@
 #   - KVM_ARM_MODE=vhe|nvhe|protected: kvm-arm.mode= on the command line,
 #     and /init fails unless KVM came up in that mode; the kvm-host line of
 #     every report names the arch and the mode (host_info.sh).
-# The caller's variables it sets: default_kernels, fresh_spec, guest_levels,
-# suite_make_args, strip_tool; functions it replaces: require_tools,
-# resolve_kernel, pack_modules, conf_modules, outer_qemu, outer_desc.
+# The caller's variables it sets (after lib.sh's runner_defaults):
+# default_kernels, fresh_spec, guest_levels, suite_make_args, strip_tool;
+# functions it replaces: require_tools, resolve_kernel, pack_modules (no
+# module, the loader only), conf_modules, outer_qemu, outer_desc.
 
 arm_mode=${KVM_ARM_MODE:-}
 case "$arm_mode" in
@@ -128,6 +129,7 @@ resolve_kernel()
 
 pack_modules()
 {
+	pack_module_loader
 	mkdir -p "$initrd_root/modules"
 	order=()
 	builtin_kvm=1

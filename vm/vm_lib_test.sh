@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# vm_lib_test.sh: vm-check's verdict on a guest's report (judge_report() of
-# vm/lib.sh) without QEMU: a green report passes; a report whose gate says
-# NEW FAILURE fails, the gate's status reaching the caller through the
-# printing; a report with no kvm-host line fails, even where this machine's
-# known issues would excuse it.  KTAP, exit 1 on any failure.
+# vm_lib_test.sh: what vm/lib.sh gives vm-check.sh, vng-check.sh and
+# lava.sh, without QEMU.  The verdict on a guest's report (judge_report()):
+# a green report passes; a report whose gate says NEW FAILURE fails, the
+# gate's status reaching the caller through the printing; a report with no
+# kvm-host line fails, even where this machine's known issues would excuse
+# it.  The shared options (runner_option, check_runner_options): lists and
+# repeats, defaults, usage errors.  The choice of tests and boots
+# (select_tests, boot_tests): one boot for the tests, one per -x
+# collection, one per guest level for a -f test unless its arguments pick
+# one.  A boot's verdict and the end (judge_boot, runner_end), and the
+# module loader packed with the modules.  KTAP, exit 1 on any failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -14,6 +20,8 @@ prog=vm_lib_test
 . "$here/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+kvmdir=$tmp/kvm
+mkdir -p "$kvmdir"
 n=0 fails=0
 
 # report NAME HOST-LINE CASE-LINE: a one-test report of full_test
@@ -52,8 +60,121 @@ printf '%s\n' "id: made-up-21" "host-module: ${module:-none}" "kernel: ${version
 	"match: full_test cpl0 *" "signature: MADE-UP BUG 21" > "$tmp/known.txt"
 AMD="# kvm-host: kernel=6.12.117+deb12-amd64 module=kvm_amd npt=1"
 
+# check NAME RC WANT FUNC: FUNC run in a subshell (an exit ends only it)
+# exits with RC and prints the line WANT (stdout and stderr).
+check() {
+	local rc
+	n=$((n + 1))
+	("$4") > "$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$2" ] && grep -qxF -- "$3" "$tmp/out"; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1 (status $rc, wanted $2 and the line \"$3\")"
+		sed 's/^/# /' "$tmp/out"
+		fails=$((fails + 1))
+	fi
+}
+
+usage() {
+	echo "usage of the runner"
+}
+
+# parse ARGS...: the runner's getopts loop with -f taken, as vng-check's.
+parse() {
+	local opt OPTIND=1
+	runner_defaults
+	default_kernels="6.1 6.12"
+	while getopts "${runner_optstring}f:" opt; do
+		runner_option "$opt" "${OPTARG-}"
+	done
+	check_runner_options
+}
+
+options_lists() {
+	parse -k "6.1 newest" -k 7 -t "a b" -t c -p kvm.a=1 -p kvm_amd.b=2 -f "x y" -r 4G
+	echo "kernels=${kernels[*]} tests=${tests[*]} p=$module_params fresh=${fresh[*]} mem=$mem"
+}
+options_defaults() {
+	parse
+	echo "kernels=${kernels[*]} tests=${#tests[@]} scale=$scale npt=$npt fresh=${fresh[*]}"
+}
+options_bad_scale() { parse -T 0; }
+options_bad_npt() { parse -n 2; }
+options_m_two_kernels() { parse -m "$tmp" -k "6.1 6.12"; }
+options_unknown() { parse -x y; }
+options_help() { parse -h; }
+options_unknown_kernel() { parse -k "six"; }
+
+# plan TESTS...: boot_tests over TESTS (fresh: f1; -x collection x) with a
+# boot() that prints what it was given.
+plan() {
+	tests=("$@") fresh=(f1) extras=("x=$tmp") guest_levels="cpl0 cpl3" test_timeout=10
+	boot() {
+		local var env=""
+		for var in $(printf '%s\n' "${!boot_args[@]}" | sort); do
+			env+=" $var=${boot_args[$var]}"
+		done
+		echo "$1 [$boot_label] ${*:2}${env}"
+	}
+	boot_tests
+}
+plan_all() {
+	declare -A guest_env=([KVM_SELFTEST_TIMEOUT_SCALE]=4)
+	plan a f1 b x:p1
+}
+plan_fresh_level_given() {
+	declare -A guest_env=([KVM_SELFTEST_TIMEOUT_SCALE]=4 [KSELFTEST_F1_ARGS]="-g cpl3 -q")
+	plan f1
+}
+
+# select: select_tests against a suite of a b f1 (settings: timeout=30).
+select_with() {
+	all_tests=(a b f1) fresh=(f1) scale=3 test_timeout=""
+	echo timeout=30 > "$kvmdir/settings"
+	tests=("$@")
+	select_tests
+	echo "tests=${tests[*]} timeout=$test_timeout env=${guest_env[KVM_SELFTEST_TIMEOUT_SCALE]}"
+}
+select_default() { select_with; }
+select_unknown() { select_with a nope; }
+# The runners run under set -e: a function must not end on a false test.
+select_errexit() {
+	set -e
+	export KSELFTEST_A_ARGS="-g cpl0"
+	select_with a > /dev/null
+	echo survived
+}
+select_env() {
+	export KSELFTEST_A_ARGS="-g cpl0"
+	select_with a
+	echo "a=${guest_env[KSELFTEST_A_ARGS]}"
+}
+
+# judge GREEN-OR-NOT: judge_boot on the report green (or new_failure),
+# then runner_end.
+judge_then_end() {
+	kdir=$tmp kname=6.12.117+deb12-amd64 npt=1 all_ok=1 summary=()
+	cp "$tmp/known.txt" "$kvmdir/known-issues.txt"
+	cp "$tmp/green" "$tmp/boot1.ktap"
+	cp "$tmp/$1" "$tmp/boot2.ktap"
+	boot_ok=1 boot_label="1 test(s)"
+	judge_boot boot1 12 > /dev/null
+	boot_ok=1 boot_label="full_test -g cpl0"
+	judge_boot boot2 34 > /dev/null
+	runner_end
+}
+judge_green() { judge_then_end green; }
+judge_failed() { judge_then_end new_failure; }
+
+loader_packed() {
+	initrd_root=$tmp/root
+	pack_module_loader
+	cmp "$here/guest-modules.sh" "$initrd_root/kvm/guest-modules.sh" && echo same
+}
+
 echo "TAP version 13"
-echo "1..4"
+echo "1..26"
 report green "$AMD" "# ok 1 cpl0 tight"
 expect 0 green "ktap_check: no failures beyond known host issues"
 report new_failure "$AMD" "# not ok 1 cpl0 tight"
@@ -62,4 +183,45 @@ report no_host_line "" "# not ok 1 cpl0 tight"
 expect 1 no_host_line "has no kvm-host line"
 report no_host_line_green "" "# ok 1 cpl0 tight"
 expect 1 no_host_line_green "has no kvm-host line"
+
+check options_lists 0 "kernels=6.1 newest 7 tests=a b c p=kvm.a=1 kvm_amd.b=2 fresh=x y mem=4G" \
+	options_lists
+check options_defaults 0 \
+	"kernels=6.1 6.12 tests=0 scale=4 npt=1 fresh=dirty_ring_forged_test x86_64/dirty_ring_address_space_test" \
+	options_defaults
+check options_bad_scale 2 "$0: bad -T '0': 1 to 100" options_bad_scale
+check options_bad_npt 2 "$0: bad -n '2': 0 or 1" options_bad_npt
+check options_m_two_kernels 2 "$0: -m goes with exactly one -k PATH kernel" options_m_two_kernels
+check options_unknown 2 "usage of the runner" options_unknown
+check options_help 0 "usage of the runner" options_help
+check options_unknown_kernel 2 \
+	"$0: kernel 'six': newest, a Debian major, series or version (7, 6.12, 6.12.117+deb12, 6.1.0-57) or a path" \
+	options_unknown_kernel
+
+check plan_shared 0 "boot1 [2 test(s)] -o 10 -t kvm:a -t kvm:b KVM_SELFTEST_TIMEOUT_SCALE=4" plan_all
+check plan_extra 0 "boot2 [x: 1 program(s)] -o 10 -t x:p1 KVM_SELFTEST_TIMEOUT_SCALE=4" plan_all
+check plan_fresh_cpl0 0 \
+	"boot3 [f1 -g cpl0 (a boot of its own)] -o 10 -t kvm:f1 KSELFTEST_F1_ARGS=-g cpl0 KVM_SELFTEST_TIMEOUT_SCALE=4" \
+	plan_all
+check plan_fresh_cpl3 0 \
+	"boot4 [f1 -g cpl3 (a boot of its own)] -o 10 -t kvm:f1 KSELFTEST_F1_ARGS=-g cpl3 KVM_SELFTEST_TIMEOUT_SCALE=4" \
+	plan_all
+check plan_fresh_level_given 0 \
+	"boot1 [f1 (a boot of its own)] -o 10 -t kvm:f1 KSELFTEST_F1_ARGS=-g cpl3 -q KVM_SELFTEST_TIMEOUT_SCALE=4" \
+	plan_fresh_level_given
+
+check select_default 0 "tests=a b f1 timeout=90 env=3" select_default
+check select_unknown 2 "$0: no test 'nope' (tests: a b f1)" select_unknown
+check select_env 0 "a=-g cpl0" select_env
+check select_errexit 0 survived select_errexit
+
+check judge_boot_green 0 "vm_lib_test: all reports green" judge_green
+check judge_boot_line 0 \
+	"vm_lib_test:   6.12.117+deb12-amd64     npt=1  full_test -g cpl0                                      34 s  green" \
+	judge_green
+check judge_boot_failed 1 "vm_lib_test: FAILED" judge_failed
+check judge_boot_failed_line 1 \
+	"vm_lib_test:   6.12.117+deb12-amd64     npt=1  full_test -g cpl0                                      34 s  FAILED" \
+	judge_failed
+check module_loader 0 same loader_packed
 exit $((fails ? 1 : 0))
