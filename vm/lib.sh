@@ -558,6 +558,39 @@ boot_tests()
 	done
 }
 
+# running_test KTAP: the test whose result line has not come yet.
+running_test()
+{
+	sed -n -e 's/^# selftests: [^:]*: \(.*\)$/\1/p' \
+		-e 's/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: \([^ ]*\).*$/done \2/p' "$1" |
+		tail -n 1 | grep -v '^done ' || true
+}
+
+# boot_outcome KILLED STOPPED GUEST-OUTPUT [PREFIX]: boot_ok, emptied when
+# the boot failed: KILLED (what run_outer or run_guarded ran: QEMU, vng)
+# was killed (why: the test running and the report's last lines printed),
+# the guest stopped before its end line (ended; STOPPED: what the host saw
+# of it), or the guest's output GUEST-OUTPUT has its "PREFIX: FAILED" line
+# (PREFIX: $prog unless given).
+boot_outcome()
+{
+	local cur
+	boot_ok=1
+	if [ -n "$why" ]; then
+		boot_ok=""
+		echo "$prog: $1 killed: $why"
+		cur=$(running_test "$ktap")
+		echo "$prog: test running: ${cur:-none (before or after the tests)}; its last lines:"
+		tail -n 15 "$ktap" | sed "s/^/$prog:   /"
+	elif [ -z "$ended" ]; then
+		boot_ok=""
+		echo "$prog: the guest stopped before the end of its run ($2)"
+	fi
+	if grep -q "^${4:-$prog}: FAILED" "$3"; then
+		boot_ok=""
+	fi
+}
+
 # judge_boot NAME SECS: the verdict on boot NAME's report $kdir/NAME.ktap
 # (judge_report, saved to $kdir/NAME.verdict) and its line in summary
 # (SECS: how long it took); boot_ok, and all_ok, emptied when it failed.

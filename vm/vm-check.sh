@@ -152,13 +152,6 @@ pack_boot()
 
 # ---- one boot ----
 
-# running_test KTAP: the test whose result line has not come yet.
-running_test()
-{
-	sed -n 's/^# selftests: [^:]*: \(.*\)$/\1/p; s/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: \([^ ]*\).*$/done \2/p' "$1" |
-		tail -n 1 | grep -v '^done ' || true
-}
-
 # boot_line LINE: one line of the report port, during boot(): the
 # report, and the time each test took.
 boot_line()
@@ -185,20 +178,7 @@ boot()
 	: > "$ktap"; : > "$times"
 	echo "vm-check: $kname, $(outer_desc), $boot_label"
 	run_outer "$kdir/$name.cpio" "$serial" "$console" "$kdir/$name.qemu" boot_line
-	boot_ok=1
-	if [ -n "$why" ]; then
-		boot_ok=""
-		echo "vm-check: QEMU killed: $why"
-		cur=$(running_test "$ktap")
-		echo "vm-check: test running: ${cur:-none (before or after the tests)}; its last lines:"
-		tail -n 15 "$ktap" | sed 's/^/vm-check:   /'
-	elif [ -z "$ended" ]; then
-		boot_ok=""
-		echo "vm-check: the guest stopped before the end of its run (QEMU: $(tail -n 2 "$kdir/$name.qemu" | tr '\n' ' '))"
-	fi
-	if grep -q '^vm-check: FAILED' "$serial"; then
-		boot_ok=""
-	fi
+	boot_outcome QEMU "QEMU: $(tail -n 2 "$kdir/$name.qemu" | tr '\n' ' ')" "$serial"
 	if [ -z "$boot_ok" ]; then
 		echo "vm-check: last kernel console lines ($console):"
 		tail -n 25 "$console" | tr -d '\r' | sed 's/^/vm-check:   /'

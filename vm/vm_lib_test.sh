@@ -10,8 +10,9 @@
 # repeats, defaults, usage errors.  The choice of tests and boots
 # (select_tests, boot_tests): one boot for the tests, one per -x
 # collection, one per guest level for a -f test unless its arguments pick
-# one.  A boot's verdict and the end (judge_boot, runner_end), and the
-# module loader packed with the modules.  KTAP, exit 1 on any failure.
+# one.  How a boot ended (boot_outcome: killed, stopped early, a FAILED
+# line of the guest's), its verdict and the end (judge_boot, runner_end),
+# and the module loader packed with the modules.  KTAP, exit 1 on any failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -167,6 +168,21 @@ judge_then_end() {
 judge_green() { judge_then_end green; }
 judge_failed() { judge_then_end new_failure; }
 
+# outcome WHY ENDED GUEST-LINE: boot_outcome of a boot whose report ran
+# abi_test, then started full_test; boot_ok printed.
+outcome() {
+	local why=$1 ended=$2 ktap=$tmp/outcome.ktap
+	printf '%s\n' "# selftests: kvm: abi_test" "ok 1 selftests: kvm: abi_test" \
+		"# selftests: kvm: full_test" "# ok 1 cpl0 tight" > "$ktap"
+	echo "$3" > "$tmp/outcome.serial"
+	boot_outcome QEMU "QEMU: gone" "$tmp/outcome.serial"
+	echo "boot_ok=$boot_ok"
+}
+outcome_clean() { outcome "" 1 "vm_lib_test: kvm_amd ready"; }
+outcome_killed() { outcome "no output for 300 s" "" ""; }
+outcome_stopped() { outcome "" "" ""; }
+outcome_failed() { outcome "" 1 "vm_lib_test: FAILED: no /dev/kvm"; }
+
 loader_packed() {
 	initrd_root=$tmp/root
 	pack_module_loader
@@ -174,7 +190,7 @@ loader_packed() {
 }
 
 echo "TAP version 13"
-echo "1..26"
+echo "1..32"
 report green "$AMD" "# ok 1 cpl0 tight"
 expect 0 green "ktap_check: no failures beyond known host issues"
 report new_failure "$AMD" "# not ok 1 cpl0 tight"
@@ -224,4 +240,11 @@ check judge_boot_failed_line 1 \
 	"vm_lib_test:   6.12.117+deb12-amd64     npt=1  full_test -g cpl0                                      34 s  FAILED" \
 	judge_failed
 check module_loader 0 same loader_packed
+check outcome_clean 0 "boot_ok=1" outcome_clean
+check outcome_killed 0 "boot_ok=" outcome_killed
+check outcome_killed_test 0 "vm_lib_test: test running: full_test; its last lines:" outcome_killed
+check outcome_stopped 0 "boot_ok=" outcome_stopped
+check outcome_stopped_why 0 "vm_lib_test: the guest stopped before the end of its run (QEMU: gone)" \
+	outcome_stopped
+check outcome_failed 0 "boot_ok=" outcome_failed
 exit $((fails ? 1 : 0))

@@ -155,16 +155,7 @@ boot()
 		--disable-kvm --force-9p -m "$mem" -p "$cpus" \
 		--qemu-opts="-cpu $cpu_model -accel tcg,thread=single" \
 		${append:+--append "$append"} -- "sh $here/vng/guest.sh $kdir/$name.conf"
-	boot_ok=1
-	if [ -n "$why" ]; then
-		boot_ok=""
-		echo "vng-check: vng killed: $why; the report's last lines:"
-		tail -n 15 "$ktap" | sed 's/^/vng-check:   /'
-	elif [ -z "$ended" ]; then
-		boot_ok=""
-		echo "vng-check: the guest stopped before its end (vng: status $guard_rc, $kdir/$name.out)"
-	fi
-	grep -q '^vng-check: FAILED' "$kdir/$name.out" && boot_ok=""
+	boot_outcome vng "vng: status $guard_rc, $kdir/$name.out" "$kdir/$name.out"
 	echo "vng-check: boot $name: $guard_secs s; report $ktap"
 	judge_boot "$name" "$guard_secs"
 }
