@@ -100,11 +100,9 @@ resolve_kernel()
 	fi
 	if [ -n "$root" ]; then
 		local f
-		bzimage=""
-		for f in "$root"/boot/vmlinuz-* "$root"/usr/lib/modules/*/vmlinuz*; do
-			[ -f "$f" ] && { bzimage=$f; break; }
-		done
-		[ -n "$bzimage" ] || die "no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz* in $root"
+		bzimage=$(kernel_in_tree "$root")
+		[ -n "$bzimage" ] ||
+			die "no boot/vmlinuz-*, usr/lib/modules/*/vmlinuz or vmlinuz in $root (or .unsigned)"
 		for f in "$root"/boot/config-* "$root"/usr/lib/modules/*/config; do
 			[ -f "$f" ] && { config=$f; break; }
 		done
