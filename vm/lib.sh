@@ -566,11 +566,12 @@ running_test()
 		tail -n 1 | grep -v '^done ' || true
 }
 
-# boot_outcome KILLED STOPPED GUEST-OUTPUT [PREFIX]: boot_ok, emptied when
-# the boot failed: KILLED (what run_outer or run_guarded ran: QEMU, vng)
-# was killed (why: the test running and the report's last lines printed),
-# the guest stopped before its end line (ended; STOPPED: what the host saw
-# of it), or the guest's output GUEST-OUTPUT has its "PREFIX: FAILED" line
+# boot_outcome KILLED STOPPED GUEST-OUTPUT [PREFIX]: after run_outer or
+# run_guarded (which set why; the caller's line hook sets ended and writes
+# the report $ktap): boot_ok, emptied when the boot failed: KILLED (QEMU,
+# vng) was killed (the test running and the report's last lines printed),
+# the guest stopped before its end line (STOPPED: what the host saw of
+# it), or the guest's output GUEST-OUTPUT has its "PREFIX: FAILED" line
 # (PREFIX: $prog unless given).
 boot_outcome()
 {
