@@ -255,13 +255,7 @@ EOF
 install_dispatcher()
 {
 	lava_root=$out/dispatcher/root
-	if [ ! -e "$out/dispatcher/.unpacked" ]; then
-		echo "lava: unpacking lava-dispatcher $lava_version into $out/dispatcher"
-		debian_apt_ready
-		rm -rf "$out/dispatcher"
-		debian_unpack "$lava_root" "${lava_packages[@]}"
-		touch "$out/dispatcher/.unpacked"
-	fi
+	unpack_once "$out/dispatcher" "${lava_packages[@]}"
 	lava_python=$lava_root/usr/lib/python3/dist-packages
 	lava_pythonpath=$lava_python
 	local m

@@ -150,8 +150,25 @@ debian_kernel_packages()
 	die "Debian kernel $v: none of linux-image-$v-$f-unsigned, linux-binary[-unsigned]-$v-$f with linux-modules-$v-$f, linux-image-$v-$f in $debian_apt_dir"
 }
 
-# fetch_debian SPEC: download and unpack a Debian kernel once; prints the
-# root it is unpacked in (boot/vmlinuz-* and lib/modules/*, or from 7.x
+# unpack_once DIR PKG...: Debian's packages PKG... downloaded and unpacked
+# into DIR/root (vm/debian-apt.sh), once: DIR/.unpacked marks a finished
+# unpacking, and a later call that finds it does nothing.  Its messages go
+# to stderr.
+unpack_once()
+{
+	local dir=$1
+	shift
+	[ ! -e "$dir/.unpacked" ] || return 0
+	echo "$prog: unpacking $1$([ $# -eq 1 ] || echo " and $(($# - 1)) more") into $dir" >&2
+	debian_apt_ready
+	rm -rf "$dir" && mkdir -p "$dir"
+	debian_unpack "$dir/root" "$@" >&2
+	touch "$dir/.unpacked"
+}
+
+# fetch_debian SPEC: download and unpack a Debian kernel once
+# (debian_kernel_packages: its packages); prints the root it is unpacked
+# in (boot/vmlinuz-* and lib/modules/*, or from 7.x
 # usr/lib/modules/*/{vmlinuz,kernel}).
 fetch_debian()
 {
@@ -160,14 +177,9 @@ fetch_debian()
 	v=$(debian_version "$spec") || exit 1
 	pkgs=$(debian_kernel_packages "$v") || exit 1
 	dir=$out/kernels/${pkgs%% *}
-	if [ ! -e "$dir/.unpacked" ]; then
-		echo "$prog: fetching $pkgs" >&2
-		rm -rf "$dir" && mkdir -p "$dir"
-		# shellcheck disable=SC2086
-		debian_unpack "$dir/root" $pkgs
-		touch "$dir/.unpacked"
-	fi
-	echo "$dir/root"
+	# shellcheck disable=SC2086 # the packages are words
+	unpack_once "${dir%%:*}" $pkgs
+	echo "${dir%%:*}/root"
 }
 
 # check_kernel_spec SPEC: a usage error unless SPEC is a path that exists

@@ -12,7 +12,9 @@
 # collection, one per guest level for a -f test unless its arguments pick
 # one.  How a boot ended (boot_outcome: killed, stopped early, a FAILED
 # line of the guest's), its verdict and the end (judge_boot, runner_end),
-# and the module loader packed with the modules.  KTAP, exit 1 on any failure.
+# the module loader packed with the modules, and Debian packages unpacked
+# once (unpack_once: a failed unpacking is tried again).  KTAP, exit 1 on
+# any failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -183,6 +185,26 @@ outcome_killed() { outcome "no output for 300 s" "" ""; }
 outcome_stopped() { outcome "" "" ""; }
 outcome_failed() { outcome "" 1 "vm_lib_test: FAILED: no /dev/kvm"; }
 
+# unpack_twice [FAIL]: unpack_once twice into the same directory, with a
+# debian_unpack that counts its calls (and exits like debian-apt.sh's on
+# a failed download with FAIL); the calls printed.
+unpack_twice() {
+	debian_apt_ready() { :; }
+	debian_unpack() {
+		echo "unpack $*" >> "$tmp/unpacks"
+		[ -z "$fail" ] || exit 1
+		mkdir -p "$1" && touch "$1/file"
+	}
+	local fail=${1:-}
+	rm -rf "$tmp/unpacked" "$tmp/unpacks"
+	(unpack_once "$tmp/unpacked" pkg-a pkg-b) 2> /dev/null
+	(unpack_once "$tmp/unpacked" pkg-a pkg-b) 2> /dev/null
+	echo "calls: $(wc -l < "$tmp/unpacks"); marker: $([ -e "$tmp/unpacked/.unpacked" ] && echo yes)"
+	[ -z "$fail" ] || return 0
+	cat "$tmp/unpacks"
+}
+unpack_failed() { unpack_twice fail; }
+
 loader_packed() {
 	initrd_root=$tmp/root
 	pack_module_loader
@@ -190,7 +212,7 @@ loader_packed() {
 }
 
 echo "TAP version 13"
-echo "1..32"
+echo "1..35"
 report green "$AMD" "# ok 1 cpl0 tight"
 expect 0 green "ktap_check: no failures beyond known host issues"
 report new_failure "$AMD" "# not ok 1 cpl0 tight"
@@ -240,6 +262,9 @@ check judge_boot_failed_line 1 \
 	"vm_lib_test:   6.12.117+deb12-amd64     npt=1  full_test -g cpl0                                      34 s  FAILED" \
 	judge_failed
 check module_loader 0 same loader_packed
+check unpack_once 0 "calls: 1; marker: yes" unpack_twice
+check unpack_once_root 0 "unpack $tmp/unpacked/root pkg-a pkg-b" unpack_twice
+check unpack_once_failed 0 "calls: 2; marker: " unpack_failed
 check outcome_clean 0 "boot_ok=1" outcome_clean
 check outcome_killed 0 "boot_ok=" outcome_killed
 check outcome_killed_test 0 "vm_lib_test: test running: full_test; its last lines:" outcome_killed

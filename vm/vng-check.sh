@@ -90,13 +90,7 @@ install_vng()
 	local root=$out/virtme-ng/root
 	"$python" -c 'import requests' 2> /dev/null ||
 		die "$python cannot import requests (Debian: apt-get install python3-requests)"
-	if [ ! -e "$out/virtme-ng/.unpacked" ]; then
-		echo "vng-check: unpacking virtme-ng $vng_version into $out/virtme-ng"
-		debian_apt_ready
-		rm -rf "$out/virtme-ng"
-		debian_unpack "$root" "${vng_packages[@]}"
-		touch "$out/virtme-ng/.unpacked"
-	fi
+	unpack_once "$out/virtme-ng" "${vng_packages[@]}"
 	# vng calls virtme-run by name.
 	vng=(env PATH="$root/usr/bin:$PATH" PYTHONPATH="$root/usr/lib/python3/dist-packages"
 		"$python" "$root/usr/bin/vng")
