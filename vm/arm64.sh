@@ -74,26 +74,13 @@ debian_kernel_packages()
 # built in) and kname.
 resolve_kernel()
 {
-	local spec=$1 root="" config=""
-	if [ -d "$spec" ]; then
-		root=$spec
-	elif [ -f "$spec" ]; then
-		bzimage=$spec
-	elif [[ "$spec" != */* ]]; then
-		root=$(fetch_debian "$spec") || exit 1
-	else
-		die_usage "kernel '$spec': neither a file, a directory nor a Debian version"
-	fi
+	local root config="" f opt
+	locate_kernel "$1"
 	if [ -n "$root" ]; then
-		local f
-		bzimage=$(kernel_in_tree "$root")
-		[ -n "$bzimage" ] ||
-			die "no boot/vmlinuz-*, usr/lib/modules/*/vmlinuz or vmlinuz in $root (or .unsigned)"
 		for f in "$root"/boot/config-* "$root"/usr/lib/modules/*/config; do
 			[ -f "$f" ] && { config=$f; break; }
 		done
 	fi
-	bzimage=$(cd "$(dirname "$bzimage")" && pwd)/$(basename "$bzimage")
 	[ "$(dd if="$bzimage" bs=1 skip=56 count=4 2>/dev/null)" = $'ARM\x64' ] ||
 		die "$bzimage is not an arm64 Image (no ARMd magic at 0x38)"
 	case "$bzimage" in
@@ -103,7 +90,6 @@ resolve_kernel()
 	esac
 	kmods=""
 	if [ -n "$config" ]; then
-		local opt
 		for opt in CONFIG_KVM CONFIG_VIRTIO_PCI CONFIG_VIRTIO_CONSOLE CONFIG_SERIAL_AMBA_PL011; do
 			grep -qx "$opt=y" "$config" ||
 				die "$kname: $opt is not built in ($config): the arm64 boot needs it"

@@ -221,15 +221,18 @@ modules_in_tree()
 	return 0
 }
 
-# resolve_kernel SPEC: sets bzimage, kmods (may be empty) and kname.
-resolve_kernel()
+# locate_kernel SPEC: for resolve_kernel, the kernel SPEC names: root, an
+# unpacked kernel (SPEC's directory, or the Debian kernel SPEC names,
+# fetched), empty for a kernel image file; bzimage, its image (SPEC's
+# file, or the one kernel_in_tree finds in root) as an absolute path.
+locate_kernel()
 {
-	local spec=$1 root=""
+	local spec=$1
+	root=""
 	if [ -d "$spec" ]; then
 		root=$spec
 	elif [ -f "$spec" ]; then
 		bzimage=$spec
-		kmods=$modules_dir
 	elif [[ "$spec" != */* ]]; then
 		root=$(fetch_debian "$spec") || exit 1
 	else
@@ -241,12 +244,18 @@ resolve_kernel()
 			die "no kernel image in $root (looked for boot/vmlinuz-*, usr/lib/modules/*/vmlinuz, lib/modules/*/vmlinuz, vmlinuz; also vmlinuz.unsigned)"
 	fi
 	bzimage=$(cd "$(dirname "$bzimage")" && pwd)/$(basename "$bzimage")
+}
+
+# resolve_kernel SPEC: sets bzimage, kmods (-m's, else the modules beside
+# an unpacked kernel; may be empty) and kname.
+resolve_kernel()
+{
+	local root
+	locate_kernel "$1"
 	kname=$(kernel_release "$bzimage")
 	[ -n "$kname" ] || die "$bzimage is not a bzImage (no setup header)"
-	if [ -n "$root" ]; then
-		kmods=$modules_dir
-		[ -n "$kmods" ] || kmods=$(modules_in_tree "$root" "$kname")
-	fi
+	kmods=$modules_dir
+	[ -z "$root" ] || [ -n "$kmods" ] || kmods=$(modules_in_tree "$root" "$kname")
 }
 
 # kernel_release BZIMAGE: the release string of the boot protocol header

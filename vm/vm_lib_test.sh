@@ -12,8 +12,9 @@
 # collection, one per guest level for a -f test unless its arguments pick
 # one.  How a boot ended (boot_outcome: killed, stopped early, a FAILED
 # line of the guest's), its verdict and the end (judge_boot, runner_end),
-# the module loader packed with the modules, and Debian packages unpacked
-# once (unpack_once: a failed unpacking is tried again).  KTAP, exit 1 on
+# the module loader packed with the modules, a kernel located from a
+# directory or a file (locate_kernel), and Debian packages unpacked once
+# (unpack_once: a failed unpacking is tried again).  KTAP, exit 1 on
 # any failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -205,6 +206,18 @@ unpack_twice() {
 }
 unpack_failed() { unpack_twice fail; }
 
+# locate SPEC: locate_kernel on SPEC in a tree of two kernels.
+locate() {
+	mkdir -p "$tmp/k/boot" "$tmp/k/usr/lib/modules/7.3.4/kernel"
+	touch "$tmp/k/boot/vmlinuz-6.1.0" "$tmp/k/usr/lib/modules/7.3.4/vmlinuz"
+	locate_kernel "$1"
+	echo "root=$root bzimage=${bzimage#"$tmp"/}"
+}
+locate_boot() { locate "$tmp/k"; }
+locate_modules() { locate "$tmp/k/usr/lib/modules/7.3.4"; }
+locate_file() { locate "$tmp/k/boot/vmlinuz-6.1.0"; }
+locate_missing() { locate "$tmp/nothing/here"; }
+
 loader_packed() {
 	initrd_root=$tmp/root
 	pack_module_loader
@@ -212,7 +225,7 @@ loader_packed() {
 }
 
 echo "TAP version 13"
-echo "1..35"
+echo "1..39"
 report green "$AMD" "# ok 1 cpl0 tight"
 expect 0 green "ktap_check: no failures beyond known host issues"
 report new_failure "$AMD" "# not ok 1 cpl0 tight"
@@ -262,6 +275,12 @@ check judge_boot_failed_line 1 \
 	"vm_lib_test:   6.12.117+deb12-amd64     npt=1  full_test -g cpl0                                      34 s  FAILED" \
 	judge_failed
 check module_loader 0 same loader_packed
+check locate_kernel_boot 0 "root=$tmp/k bzimage=k/boot/vmlinuz-6.1.0" locate_boot
+check locate_kernel_modules 0 \
+	"root=$tmp/k/usr/lib/modules/7.3.4 bzimage=k/usr/lib/modules/7.3.4/vmlinuz" locate_modules
+check locate_kernel_file 0 "root= bzimage=k/boot/vmlinuz-6.1.0" locate_file
+check locate_kernel_missing 2 \
+	"$0: kernel '$tmp/nothing/here': neither a file, a directory nor a Debian kernel" locate_missing
 check unpack_once 0 "calls: 1; marker: yes" unpack_twice
 check unpack_once_root 0 "unpack $tmp/unpacked/root pkg-a pkg-b" unpack_twice
 check unpack_once_failed 0 "calls: 2; marker: " unpack_failed
