@@ -223,7 +223,7 @@ vng-check:
 #   QEMU=7.2|10.0|11.1|system  the QEMU under test (default 10.0), from Debian
 #   MODULES=dir KVM_MODULES=dir NPT=1|0   as for vm-check
 #   KVM_PARAMS="kvm.p=v ..."  module parameters at load
-#   VMM_MODES="ring4096 ring65536 bitmap ring4096-smp2 dirtylimit dirtyrate vcpu-dirty-limit"
+#   VMM_MODES="ring4096 ring65536 bitmap ring4096-smp2 dirtylimit autoconverge vcpu-dirty-limit dirtyrate"
 #   VMM_NEGATIVE=1     negative control: ring modes must lose pages
 #   VMM_GUEST=elf VMM_MIB=64 VMM_RATE=0   the guest, its working set and pace
 #   VMM_ARGS="..."     more arguments of vmm/migrate.sh (-smp2 pacing, downtime)

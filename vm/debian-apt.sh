@@ -50,7 +50,8 @@ debian_apt_init()
 	debian_apt_dir=$(cd "$debian_apt_dir" && pwd)
 	[ -r "$debian_keyring" ] ||
 		debian_apt_fail "no $debian_keyring (Debian: apt-get install debian-archive-keyring)"
-	local s arch=${debian_arches// /,} list=$debian_apt_dir/sources.list.new
+	# a name of its own: parallel runs share the directory
+	local s arch=${debian_arches// /,} list=$debian_apt_dir/sources.list.$BASHPID
 	{
 		for s in $debian_suites; do
 			echo "deb [arch=$arch signed-by=$debian_keyring] $debian_mirror $s main"

@@ -37,21 +37,35 @@
 #
 # The modes of QEMU's features built on the ring (QEMU 8.1 and later for
 # dirtylimit; every rate within tol_pct % + tol_mbs MB/s, see below):
-#   dirtylimit        a migration as above (ring of dl_ring entries, the
-#                     same cases) with the dirty-limit capability, a
-#                     vcpu-dirty-limit of dl_limit MB/s, a
-#                     throttle-trigger-threshold of dl_trigger % (the
-#                     throttle starts at the second dirty sync),
-#                     max-bandwidth dl_bw MB/s and downtime-limit
-#                     dl_downtime ms (see there); more cases:
-#                     dirty_limit_engaged (info vcpu_dirty_limit showed
-#                     the limit on the vCPU during the migration: QEMU
-#                     judged the guest too fast for the link),
-#                     dirty_rate_held (the guest's own rate from then to
-#                     the end, by its PASS lines, at most the limit plus
-#                     QEMU's dead band of dl_tol MB/s); its full exits (where
-#                     QEMU throttles) are counted, not required: a migration
-#                     that ends soon after the throttle engaged has none
+#   dirtylimit        a migration as above that the guest outpaces on
+#   autoconverge      purpose, throttled by QEMU: dirtylimit with the
+#                     dirty-limit capability (vcpu-dirty-limit dl_limit
+#                     MB/s), autoconverge with auto-converge (QEMU's CPU
+#                     throttle) for comparison; both with a ring of tl_ring
+#                     entries, a working set of tl_mib MiB, max-bandwidth
+#                     tl_bw MB/s and throttle-trigger-threshold dl_trigger %.
+#                     While the throttle is measured, downtime-limit is
+#                     tl_hold_ms: the switchover threshold (bandwidth x
+#                     downtime-limit) is a few pages, so the migration cannot
+#                     converge while the guest dirties; tl_settle s after the
+#                     throttle engaged the dirty rate is taken over tl_window
+#                     s, by KVM's pushes (kvm_dirty_ring_push) and by the
+#                     guest's passes; then downtime-limit becomes
+#                     tl_release_ms, above the time the link needs for the
+#                     whole working set, and the migration completes at the
+#                     next sync.  So every run measures a throttled phase of
+#                     the same length and ends, whatever the host's speed.
+#                     More cases: dirty_limit_engaged (info vcpu_dirty_limit
+#                     showed the limit on the vCPU) or cpu_throttle_engaged
+#                     (info migrate showed a CPU throttle); dirtylimit also
+#                     dirty_rate_held (KVM's pushes in the window, and the
+#                     guest's whole passes inside it when they span half of
+#                     it, at most the limit plus QEMU's dead band of dl_tol
+#                     MB/s) and
+#                     throttle_exits (KVM_EXIT_DIRTY_RING_FULL exits in the
+#                     window: QEMU throttles a vCPU there; a SKIP when the
+#                     guest dirtied at most limit + dl_tol before the
+#                     throttle, which then has nothing to do)
 #   dirtyrate         two vCPUs paced at dr_rate0 and dr_rate1 pages/s:
 #                     calc_dirty_rate -r (dirty-ring mode) reports each
 #                     vCPU's and the total rate the guest measured itself
@@ -102,17 +116,27 @@ tol_mbs=1
 # (DIRTYLIMIT_TOLERANCE_RANGE in QEMU's dirtylimit.c, also the tolerance of
 # QEMU's own test): a limited vCPU is held at limit + dl_tol MB/s at most.
 dl_tol=25
-dl_ring=4096		# entries, fewer than the working set's pages: full exits
 dl_limit=1		# vcpu-dirty-limit, MB/s (QEMU's default)
-dl_period=500		# x-vcpu-dirty-limit-period, ms
+dl_period=500		# x-vcpu-dirty-limit-period, ms: QEMU harvests the
+			# rings and adjusts the throttle once per period
 dl_trigger=1		# throttle-trigger-threshold, %: throttle at once
-dl_bw=32		# max-bandwidth, MB/s: slower than the guest dirties
-			# under logging (30-45 MB/s seen)
-dl_downtime=2000	# ms: QEMU holds a limited vCPU only at limit +
-			# dl_tol, faster than a loaded nested link (4-11 MB/s
-			# seen): the throttled guest (about 5 MB/s seen)
-			# dirties about 10 MB a round, which this allows;
-			# the unthrottled one dirties its 64 MiB each round
+# dirtylimit and autoconverge (see the header)
+tl_ring=1024		# entries (4 MiB): a vCPU dirtying more than 8 MB/s
+			# fills it within a dl_period, so QEMU, which throttles
+			# a vCPU only at its full exits, can hold it
+tl_mib=4		# working set, 1024 pages: more than the ring holds
+			# before its soft limit, and held near the limit (1-2
+			# MB/s seen) a pass takes 2-4 s: whole passes inside
+			# the window
+tl_bw=8			# max-bandwidth, MB/s: below what the guest dirties
+			# under logging (30-140 MB/s seen)
+tl_hold_ms=1		# downtime-limit while the throttle is measured
+tl_release_ms=10000	# then: the working set fits at 1 MB/s or more
+tl_settle=3		# seconds after the throttle engaged (6 periods)
+tl_window=8		# seconds the throttled rate is measured over
+tl_engage_max=60	# seconds of migration without a throttle: released
+ac_initial=20		# cpu-throttle-initial, % (QEMU's default)
+ac_increment=10		# cpu-throttle-increment, % (QEMU's default)
 dr_ring=4096
 dr_mib=32		# 4096 pages a CPU
 dr_rate0=1024		# pages/s: CPU 0 at 4 MB/s, a pass in 4 s
@@ -139,7 +163,7 @@ per mode.  MODE: ringN (dirty-ring-size=N entries, e.g. ring4096,
 ring65536) or bitmap, optionally followed by -smp2 (two guest vCPUs:
 cpus=2, each dirtying half the working set), e.g. ring4096-smp2; or one of
 the modes of QEMU's features built on the ring (see the header):
-dirtylimit, dirtyrate, vcpu-dirty-limit.
+dirtylimit, autoconverge, dirtyrate, vcpu-dirty-limit.
   -g GUEST     the guest ELF (default $guest)
   -m MIB       guest working set in MiB (default $mib)
   -r RATE      guest pages per second per CPU, 0 = unpaced (default $rate)
@@ -202,14 +226,14 @@ is_count "$smp2_rate" || die_usage "bad -s '$smp2_rate': pages per second, 0 for
 [ -z "$downtime_ms" ] || is_count "$downtime_ms" || die_usage "bad -D '$downtime_ms': milliseconds"
 for mode in "$@"; do
 	case "$mode" in
-	dirtylimit|dirtyrate|vcpu-dirty-limit) continue ;;
+	dirtylimit|autoconverge|dirtyrate|vcpu-dirty-limit) continue ;;
 	esac
 	case "${mode%-smp2}" in
 	bitmap) ;;
 	ring*) n=${mode%-smp2}
 		n=${n#ring}
 		is_count "$n" && [ "$n" -gt 0 ] || die_usage "bad MODE '$mode'" ;;
-	*) die_usage "bad MODE '$mode': ringN or bitmap, optionally -smp2, dirtylimit, dirtyrate or vcpu-dirty-limit" ;;
+	*) die_usage "bad MODE '$mode': ringN or bitmap, optionally -smp2, dirtylimit, autoconverge, dirtyrate or vcpu-dirty-limit" ;;
 	esac
 done
 
@@ -471,14 +495,12 @@ run_mode()
 	local ring size lm0 tm0 tm1 status side pid bad
 	local ready base pages why got dsrc rc stale_page
 	mode=$1
-	cpus=1 mode_rate=$rate mode_mib=$mib mode_rate1="" dl_result=""
+	cpus=1 mode_rate=$rate mode_mib=$mib mode_rate1="" tl_result=""
+	throttled="" ring=${mode%-smp2}
 	case "$mode" in
 	*-smp2) cpus=2 mode_rate=$smp2_rate ;;
+	dirtylimit|autoconverge) throttled=$mode ring=ring$tl_ring mode_mib=$tl_mib ;;
 	esac
-	ring=${mode%-smp2}
-	# dirtylimit: a ring smaller than the working set, so that the vCPU
-	# fills it (QEMU throttles at the full exits)
-	[ "$mode" != dirtylimit ] || ring=ring$dl_ring
 	if [ "$ring" = bitmap ]; then
 		accel="-accel kvm"
 		size=""
@@ -500,7 +522,10 @@ run_mode()
 	echo "# selftests: vmm: migrate_$mode"
 	echo "# TAP version 13"
 	plan=6
-	[ "$mode" != dirtylimit ] || plan=8
+	case "$mode" in
+	dirtylimit) plan=9 ;;
+	autoconverge) plan=7 ;;
+	esac
 	echo "# 1..$plan"
 	dst_accel="-accel kvm"
 	[ "$qemu_major" -lt 8 ] || dst_accel=$accel
@@ -543,12 +568,13 @@ run_mode()
 	if [ -z "$why" ]; then
 		[ -z "$downtime_ms" ] ||
 			hmp src "migrate_set_parameter downtime-limit $downtime_ms" > "$dir/migrate.out"
-		[ "$mode" != dirtylimit ] || dirtylimit_setup
+		[ -z "$throttled" ] || throttle_setup
 		lm0=$(wc -l < "$dir/src.serial") tm0=$(now_cs)
+		[ -z "$throttled" ] || tl_push0=$(trace_count kvm_dirty_ring_push 2>/dev/null)
 		hmp src "migrate -d unix:$dir/mig.sock" >> "$dir/migrate.out"
 		while kill -0 "$src_pid" 2>/dev/null; do
-			hmp src "info migrate" > "$dir/info.migrate"
-			[ "$mode" != dirtylimit ] || dirtylimit_poll
+			hmp src "$info_migrate" > "$dir/info.migrate"
+			[ -z "$throttled" ] || throttle_poll
 			status=$(mig_field "$dir/info.migrate" status)
 			case "$status" in
 			completed|failed|cancelled) break ;;
@@ -557,6 +583,7 @@ run_mode()
 			sleep 0.5
 		done
 		tm1=$(now_cs) lm1=$(wc -l < "$dir/src.serial")
+		[ -z "$throttled" ] || throttle_window_end
 		during=$(pass_rate "$dir/src.serial" "$lm0" "$lm1")
 		# no pass ended during the migration: less than one in its time
 		[ -n "$during" ] || ! grep -q "^DG INFO .*tsc_khz=" "$dir/src.serial" ||
@@ -586,8 +613,13 @@ run_mode()
 		hmp src "pmemsave 0 $(printf 0x%x $((ram_mib << 20))) \"$dir/src.ram\"" > "$dir/pmemsave.out"
 		hmp dst "pmemsave 0 $(printf 0x%x $((ram_mib << 20))) \"$dir/dst.ram\"" >> "$dir/pmemsave.out"
 		rc=0
-		"$ramdiff" -b "$base" -n "$pages" "$dir/src.ram" "$dir/dst.ram" > "$dir/ramdiff.out" 2>&1 || rc=$?
-		sed 's/^/# # /' "$dir/ramdiff.out"
+		# every differing page named (destination_sees_stale looks its
+		# page up there), the first 32 in the report
+		"$ramdiff" -b "$base" -n "$pages" -l "$pages" "$dir/src.ram" "$dir/dst.ram" \
+			> "$dir/ramdiff.out" 2>&1 || rc=$?
+		awk '/^ramdiff: page / && ++n > 32 { more++; next } { print "# # " $0 }
+		     END { if (more) printf "# # ramdiff: %d more pages named, not printed\n", more }' \
+			"$dir/ramdiff.out"
 		rm -f "$dir/src.ram" "$dir/dst.ram"
 	fi
 	if [ -z "$rc" ]; then
@@ -660,7 +692,10 @@ run_mode()
 		report ok destination_runs_on
 	fi
 
-	[ "$mode" != dirtylimit ] || dirtylimit_cases
+	case "$throttled" in
+	dirtylimit) dirtylimit_cases ;;
+	autoconverge) autoconverge_cases ;;
+	esac
 
 	stop_qemu src
 	stop_qemu dst
@@ -714,7 +749,7 @@ result_line()
 		"transferred_kb=$(mig_field "$f" transferred_kb)" \
 		"dirty_syncs=$(mig_field "$f" dirty_syncs)" \
 		"pushes=${pushes:-?} resets=${resets:-?} full_exits=${exits:-?}" \
-		${dropped:+"dropped=$dropped"} ${dl_result:+$dl_result} \
+		${dropped:+"dropped=$dropped"} ${tl_result:+$tl_result} \
 		"passes_per_s_before=${before:-?} passes_per_s_during=${during:-?}"
 }
 
@@ -1065,74 +1100,225 @@ run_vcpu_dirty_limit()
 	mode_end
 }
 
-# dirtylimit (a migration mode): the dirty-limit capability, a link
-# slower than the guest dirties.
-dirtylimit_setup()
+# ---- dirtylimit and autoconverge: a migration throttled by QEMU ----
+
+# throttle_setup: the mode's capability and parameters on the source.
+throttle_setup()
 {
-	local c
-	dl_why="" dl_line0="" dl_t0=""
-	for c in "migrate_set_capability dirty-limit on" \
-		 "migrate_set_parameter x-vcpu-dirty-limit-period $dl_period" \
-		 "migrate_set_parameter vcpu-dirty-limit $dl_limit" \
+	local c cap
+	tl_why="" tl_t0="" tl_ws="" tl_we="" tl_released=""
+	: > "$dir/throttle.seen"
+	: > "$dir/throttle.end"
+	case "$throttled" in
+	dirtylimit)
+		cap=dirty-limit
+		set -- "migrate_set_parameter x-vcpu-dirty-limit-period $dl_period" \
+		       "migrate_set_parameter vcpu-dirty-limit $dl_limit" ;;
+	*)
+		cap=auto-converge
+		set -- "migrate_set_parameter cpu-throttle-initial $ac_initial" \
+		       "migrate_set_parameter cpu-throttle-increment $ac_increment" ;;
+	esac
+	for c in "migrate_set_capability $cap on" "$@" \
 		 "migrate_set_parameter throttle-trigger-threshold $dl_trigger" \
-		 "migrate_set_parameter max-bandwidth ${dl_bw}M" \
-		 "migrate_set_parameter downtime-limit $dl_downtime"; do
+		 "migrate_set_parameter max-bandwidth ${tl_bw}M" \
+		 "migrate_set_parameter downtime-limit $tl_hold_ms"; do
 		hmp src "$c" >> "$dir/migrate.out"
 	done
 	hmp src "info migrate_capabilities" > "$dir/caps"
-	grep -q '^dirty-limit: on' "$dir/caps" ||
-		dl_why="the dirty-limit capability did not turn on: $(tr '\n' ' ' < "$dir/migrate.out")"
-}
-
-# dirtylimit_poll: during the migration, note when QEMU first shows the
-# limit on the vCPUs (the throttle engaged).
-dirtylimit_poll()
-{
-	[ -z "$dl_line0" ] || return 0
-	hmp src "info vcpu_dirty_limit" > "$dir/vcpu_dirty_limit"
-	if grep -q 'limit rate' "$dir/vcpu_dirty_limit"; then
-		dl_line0=$(wc -l < "$dir/src.serial") dl_t0=$(now_cs)
-		cp "$dir/vcpu_dirty_limit" "$dir/vcpu_dirty_limit.seen"
+	hmp src "info migrate_parameters" > "$dir/params"
+	if ! grep -q "^$cap: on" "$dir/caps"; then
+		tl_why="the $cap capability did not turn on: $(tr '\n' ' ' < "$dir/migrate.out")"
+	elif ! grep -qE "^downtime-limit: $tl_hold_ms( ms)?\$" "$dir/params" ||
+	     ! grep -qE "^max-bandwidth: $((tl_bw << 20))( bytes/second)?\$" "$dir/params"; then
+		tl_why="QEMU did not take downtime-limit $tl_hold_ms and max-bandwidth ${tl_bw}M: $(grep -E '^(downtime-limit|max-bandwidth):' "$dir/params" | tr '\n' ' ')$(tr '\n' ' ' < "$dir/migrate.out")"
 	fi
 }
 
-# dirtylimit_cases: dirty_limit_engaged, dirty_rate_held.
+# throttle_pct INFO-MIGRATE: QEMU's CPU throttle percentage, empty when it
+# shows none (QEMU 10.1 renamed the line and shows it with -a only).
+throttle_pct()
+{
+	tr -d '\t' < "$1" | sed -n 's/^cpu throttle percentage: *\([0-9][0-9]*\).*/\1/p
+		s/^CPU Throttle (%): *\([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
+# throttle_engaged: has QEMU started to throttle the guest?  Its view in
+# $dir/throttle.
+throttle_engaged()
+{
+	if [ "$throttled" = dirtylimit ]; then
+		hmp src "info vcpu_dirty_limit" > "$dir/throttle"
+		grep -q 'limit rate' "$dir/throttle"
+	else
+		throttle_pct "$dir/info.migrate" > "$dir/throttle"
+		[ -s "$dir/throttle" ]
+	fi
+}
+
+# throttle_poll: after each `info migrate`: note when the throttle
+# engaged, open the measurement window tl_settle s later, close it after
+# tl_window s and release the switchover; release it also when no
+# throttle came in tl_engage_max s, so that the migration ends.
+throttle_poll()
+{
+	local now
+	now=$(now_cs)
+	if [ -z "$tl_t0" ]; then
+		if throttle_engaged; then
+			tl_t0=$now
+			tl_push1=$(trace_count kvm_dirty_ring_push 2>/dev/null)
+			cp "$dir/throttle" "$dir/throttle.seen"
+		elif [ $((now - tm0)) -ge $((tl_engage_max * 100)) ]; then
+			throttle_release
+		fi
+	elif [ -z "$tl_ws" ]; then
+		if [ $((now - tl_t0)) -ge $((tl_settle * 100)) ]; then
+			tl_ws=$now tl_wl0=$(wc -l < "$dir/src.serial")
+			tl_wp0=$(trace_count kvm_dirty_ring_push 2>/dev/null)
+			tl_wx0=$(trace_count kvm_dirty_ring_exit 2>/dev/null)
+		fi
+	elif [ -z "$tl_we" ] && [ $((now - tl_ws)) -ge $((tl_window * 100)) ]; then
+		throttle_window_end
+		throttle_release
+	fi
+}
+
+# throttle_window_end: close the window (also when the migration ended
+# inside it).
+throttle_window_end()
+{
+	[ -n "$tl_ws" ] && [ -z "$tl_we" ] || return 0
+	tl_we=$(now_cs) tl_wl1=$(wc -l < "$dir/src.serial")
+	tl_wp1=$(trace_count kvm_dirty_ring_push 2>/dev/null)
+	tl_wx1=$(trace_count kvm_dirty_ring_exit 2>/dev/null)
+	if [ "$throttled" = dirtylimit ]; then
+		hmp src "info vcpu_dirty_limit" > "$dir/throttle.end"
+	else
+		throttle_pct "$dir/info.migrate" > "$dir/throttle.end"
+	fi
+}
+
+throttle_release()
+{
+	[ -z "$tl_released" ] || return 0
+	tl_released=$(now_cs)
+	hmp src "migrate_set_parameter downtime-limit $tl_release_ms" >> "$dir/migrate.out"
+}
+
+# push_mbs PUSHES CENTISECONDS: KVM's pushes (4 KiB pages) as MB/s (MiB).
+push_mbs()
+{
+	awk -v p="$1" -v cs="$2" 'BEGIN { if (p != "" && cs > 0) printf "%.2f\n", p * 100 / 256 / cs }'
+}
+
+# throttle_rates: the dirty rates of the throttled migration, in MB/s:
+# tl_pre (KVM's pushes from the start to the throttle), tl_held (pushes in
+# the window), tl_guest (the guest's whole passes ending in the window,
+# empty when none did), tl_exits (full exits in the window); one diag line.
+throttle_rates()
+{
+	local r cs
+	tl_pre="" tl_held="" tl_guest="" tl_exits=""
+	[ -n "$tl_t0" ] && [ -n "$trace_ok" ] || return 0
+	tl_pre=$(push_mbs $((tl_push1 - tl_push0)) $((tl_t0 - tm0)))
+	if [ -n "$tl_we" ]; then
+		cs=$((tl_we - tl_ws))
+		tl_held=$(push_mbs $((tl_wp1 - tl_wp0)) "$cs")
+		tl_exits=$((tl_wx1 - tl_wx0))
+		# whole passes inside the window, from its first PASS line to
+		# its last, when they span half the window: QEMU throttles a
+		# ring at a time, so one pass alone can fall between two sleeps
+		r=$(awk -v s="$tl_wl0" -v e="$tl_wl1" -v min_ms=$((tl_window * 500)) '
+			/^DG INFO / && match($0, /tsc_khz=[0-9]+/) { khz = substr($0, RSTART + 8, RLENGTH - 8) }
+			NR > s && NR <= e && /^DG PASS cpu=0 n=[0-9]+ tsc=[0-9]+$/ {
+				n = $4; sub(/n=/, "", n); t = $5; sub(/tsc=/, "", t)
+				if (!have++) { n0 = n + 0; t0 = t + 0 }
+				n1 = n + 0; t1 = t + 0
+			}
+			END { if (khz && t1 > t0 && (t1 - t0) / khz >= min_ms)
+				printf "%.4f\n", (n1 - n0) * khz * 1000 / (t1 - t0) }' "$dir/src.serial")
+		[ -z "$r" ] || tl_guest=$(to_mbs "$r" "$pages")
+		diag "$throttled: the guest's PASS lines in the window (n, ms since the previous): $(awk -v s="$tl_wl0" -v e="$tl_wl1" '
+			/^DG INFO / && match($0, /tsc_khz=[0-9]+/) { khz = substr($0, RSTART + 8, RLENGTH - 8) }
+			/^DG PASS cpu=0 n=[0-9]+ tsc=[0-9]+$/ {
+				n = $4; sub(/n=/, "", n); t = $5; sub(/tsc=/, "", t)
+				if (NR > s && NR <= e && khz) printf "%d %.0f, ", n, (t - t0) / khz
+				t0 = t
+			}' "$dir/src.serial")"
+	fi
+	diag "$throttled: throttle engaged $(( (tl_t0 - tm0) / 100 )) s into the migration (link $tl_bw MB/s); KVM's pushes: $tl_pre MB/s before it, ${tl_held:-?} MB/s in the window of $(( ${cs:-0} / 100 )) s from $tl_settle s after it, ${tl_exits:-?} full exits there; the guest's passes there: ${tl_guest:+$tl_guest MB/s}${tl_guest:-none spanning half of it}; QEMU at the window's end: $(tr '\n' ' ' < "$dir/throttle.end")${tl_released:+; switchover released $(( (tl_released - tm0) / 100 )) s in}"
+	tl_result="engaged_s=$(( (tl_t0 - tm0) / 100 )) pre_mbs=$tl_pre window_mbs=${tl_held:-?} guest_window_mbs=${tl_guest:-?} window_exits=${tl_exits:-?}"
+}
+
+# throttle_measured CASE: was there a window to judge CASE by?  If not,
+# CASE is reported (a failure without a throttle, else a SKIP) and 1
+# returned.
+throttle_measured()
+{
+	if [ -z "$tl_t0" ]; then
+		report fail "$1" "no throttled migration to measure"
+	elif [ -z "$trace_ok" ]; then
+		report skip "$1" "cannot count KVM's pushes and full exits: $trace_why"
+	elif [ -z "$tl_held" ]; then
+		report skip "$1" "the migration completed $(( (tm1 - tl_t0) / 100 )) s after the throttle engaged, before the ${tl_settle} s settling time: nothing measured"
+	else
+		return 0
+	fi
+	return 1
+}
+
+# dirtylimit_cases: dirty_limit_engaged, dirty_rate_held, throttle_exits.
 dirtylimit_cases()
 {
-	local r pre held first
-	if [ -n "$dl_why" ]; then
-		report fail dirty_limit_engaged "$dl_why"
-	elif [ -z "$dl_line0" ]; then
-		report fail dirty_limit_engaged "QEMU never limited the vCPUs (status '$status', $(grep -iE 'dirty sync count|dirty_syncs|dirty-limit' "$dir/info.migrate" | tr '\n\t' '  '))"
-	elif grep -q "^vcpu\[0\], limit rate $dl_limit (MB/s)" "$dir/vcpu_dirty_limit.seen"; then
-		diag "throttle engaged $(( (dl_t0 - tm0) / 100 )) s into the migration: $(tr '\n' ' ' < "$dir/vcpu_dirty_limit.seen")$(grep -i 'dirty-limit' "$dir/info.migrate" | tr '\n\t' '  ')"
+	local lim=$((dl_limit + dl_tol))
+	throttle_rates
+	if [ -n "$tl_why" ]; then
+		report fail dirty_limit_engaged "$tl_why"
+	elif [ -z "$tl_t0" ]; then
+		report fail dirty_limit_engaged "QEMU never limited the vCPU in $tl_engage_max s of migration (status '$status', $(grep -iE 'dirty sync count|dirty_syncs|dirty-limit' "$dir/info.migrate" | tr '\n\t' '  '))"
+	elif grep -q "^vcpu\[0\], limit rate $dl_limit (MB/s)" "$dir/throttle.seen"; then
 		report ok dirty_limit_engaged
 	else
-		report fail dirty_limit_engaged "vcpu-dirty-limit $dl_limit, QEMU shows $(tr '\n' ' ' < "$dir/vcpu_dirty_limit.seen")"
+		report fail dirty_limit_engaged "vcpu-dirty-limit $dl_limit, QEMU shows $(tr '\n' ' ' < "$dir/throttle.seen")"
 	fi
-	if [ -z "$dl_line0" ] || [ "$status" != completed ]; then
-		report fail dirty_rate_held "no throttled migration to measure"
-		return
-	fi
-	# whole passes inside the throttled phase only: from the first PASS
-	# line after the throttle engaged to the last before the end
-	first=$(awk -v s="$dl_line0" 'NR > s && /^DG PASS cpu=0 n=[0-9]+ tsc=[0-9]+$/ { print NR; exit }' "$dir/src.serial")
-	r=""
-	[ -z "$first" ] || [ "$first" -ge "$lm1" ] || r=$(pass_rate "$dir/src.serial" $((first + 1)) "$lm1")
-	if [ -z "$r" ]; then
-		report skip dirty_rate_held "no whole pass of the guest between the throttle ($(( (dl_t0 - tm0) / 100 )) s into the migration) and its end ($(( (tm1 - tm0) / 100 )) s): too short to measure"
-		return
-	fi
-	held=$(to_mbs "$r" "$pages")
-	r=$(pass_rate "$dir/src.serial" "$lm0" "$dl_line0")
-	pre=$(to_mbs "${r:-0}" "$pages")
-	diag "the guest dirtied $pre MB/s in the migration before the throttle (link $dl_bw MB/s), $held MB/s after (limit $dl_limit MB/s, QEMU's tolerance $dl_tol MB/s)"
-	if at_most "$held" "$((dl_limit + dl_tol))"; then
-		report ok dirty_rate_held
+
+	if ! throttle_measured dirty_rate_held; then
+		:
+	elif ! at_most "$tl_held" "$lim"; then
+		report fail dirty_rate_held "KVM pushed $tl_held MB/s in the throttled window under a limit of $dl_limit MB/s (QEMU's tolerance: $dl_tol MB/s)"
+	elif [ -n "$tl_guest" ] && ! at_most "$tl_guest" "$lim"; then
+		report fail dirty_rate_held "the guest dirtied $tl_guest MB/s in the throttled window under a limit of $dl_limit MB/s (QEMU's tolerance: $dl_tol MB/s)"
 	else
-		report fail dirty_rate_held "the guest dirtied $held MB/s under a limit of $dl_limit MB/s (QEMU's tolerance: $dl_tol MB/s)"
+		report ok dirty_rate_held
 	fi
-	dl_result="held_mbs=$held pre_throttle_mbs=$pre"
+
+	if ! throttle_measured throttle_exits; then
+		:
+	elif at_most "$tl_pre" "$lim"; then
+		report skip throttle_exits "the guest dirtied $tl_pre MB/s before the throttle, within QEMU's dead band ($dl_limit + $dl_tol MB/s): nothing to throttle"
+	elif [ "$tl_exits" -gt 0 ]; then
+		report ok throttle_exits
+	else
+		report fail throttle_exits "the guest dirtied $tl_pre MB/s before the throttle and $tl_held MB/s in the window, yet no kvm_dirty_ring_exit there: QEMU throttles only at full exits"
+	fi
+}
+
+# autoconverge_cases: cpu_throttle_engaged (the comparison's rates are
+# figures, in the vmm-result line).
+autoconverge_cases()
+{
+	throttle_rates
+	if [ -n "$tl_why" ]; then
+		report fail cpu_throttle_engaged "$tl_why"
+	elif [ -z "$tl_t0" ]; then
+		report fail cpu_throttle_engaged "QEMU never throttled the CPU in $tl_engage_max s of migration (status '$status', $(grep -iE 'dirty sync count|dirty_syncs' "$dir/info.migrate" | tr '\n\t' '  '))"
+	elif [ "$(cat "$dir/throttle.seen")" -ge "$ac_initial" ]; then
+		report ok cpu_throttle_engaged
+	else
+		report fail cpu_throttle_engaged "cpu-throttle-initial $ac_initial, QEMU shows $(cat "$dir/throttle.seen") %"
+	fi
+	tl_result="$tl_result cpu_throttle_pct=$(cat "$dir/throttle.end" 2>/dev/null)"
 }
 
 [ -r "$guest" ] || { echo "1..0 # SKIP no guest $guest"; exit 4; }
@@ -1149,6 +1335,8 @@ test_n=0
 all_failed=0
 for mode in "$@"; do
 	ram_case=ram_identical dest_case=destination_runs_on trace_case=ring_used
+	info_migrate="info migrate"
+	[ "$mode" != autoconverge ] || ! qemu_at_least 10 1 || info_migrate="info migrate -a"
 	[ "${mode%-smp2}" = bitmap ] && trace_case=ring_unused
 	case "$mode" in
 	dirtyrate) run_dirtyrate; continue ;;

@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 default_drop_one_in=1000
-default_modes="ring4096 dirtylimit bitmap"
+default_modes="ring4096 dirtylimit autoconverge bitmap"
 drop_one_in=$default_drop_one_in
 modes=$default_modes
 kernel=""
@@ -40,10 +40,10 @@ bitmap mode.
 
   -N N        drop one dirty ring push in N (kvm.dirty_ring_drop_one_in);
               default $default_drop_one_in
-  -t MODES    vmm-check's modes, at least one ring mode (ringN or
-              dirtylimit, a migration with a ring) and one bitmap mode;
-              default "$default_modes" (dirtylimit needs QEMU 8.1 or later:
-              drop it from -t with -Q 7.2)
+  -t MODES    vmm-check's modes, at least one ring mode (ringN,
+              dirtylimit or autoconverge, migrations with a ring) and one
+              bitmap mode; default "$default_modes" (dirtylimit needs
+              QEMU 8.1 or later: drop it from -t with -Q 7.2)
   -Q QEMU     the QEMU under test (vmm-check -Q: 7.2, 10.0, 11.1 or system)
   -k KERNEL   the outer VM's kernel; default 6.12.N+deb12, N from the
               installed linux-source-6.12 (the modules are built for that
@@ -80,7 +80,7 @@ shift $((OPTIND - 1))
 [ $# -eq 0 ] || die_usage "unexpected argument '$1'"
 [[ "$drop_one_in" =~ ^[1-9][0-9]*$ ]] || die_usage "bad -N '$drop_one_in': a positive number"
 [[ "$npt" =~ ^[01]$ ]] || die_usage "bad -n '$npt': 0 or 1"
-[[ " $modes " =~ \ (ring[0-9]|dirtylimit) ]] || die_usage "-t '$modes': no ring mode, nothing to lose"
+[[ " $modes " =~ \ (ring[0-9]|dirtylimit|autoconverge) ]] || die_usage "-t '$modes': no ring mode, nothing to lose"
 [[ " $modes " =~ \ bitmap ]] || die_usage "-t '$modes': no bitmap mode, nothing to compare with"
 
 [ -x "$top/vmm/vmm-check.sh" ] ||
@@ -135,7 +135,7 @@ mapfile -t named < <(sed -n -e 's/^# # ramdiff: page [0-9]* gpa \(0x[0-9a-f]*\):
 # Each ring mode must have shown the loss, not skipped it.
 rings=0
 for m in $modes; do
-	[[ "$m" != ring* && "$m" != dirtylimit ]] || rings=$((rings + 1))
+	[[ "$m" != ring* && "$m" != dirtylimit && "$m" != autoconverge ]] || rings=$((rings + 1))
 done
 shown=$(grep -cE '^# ok [0-9]+ (lost_pages_named|destination_sees_stale)$' "$ktap" || true)
 counts=$(sed -n 's/^# vmm-result: mode=\([^ ]*\) .*dropped=\([0-9]*\).*/\1: \2/p' "$ktap" | tr '\n' ' ')
