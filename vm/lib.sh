@@ -458,11 +458,11 @@ check_runner_options()
 }
 
 # build_suite: the suite built static ($suite_make_args) into $out/build
-# and installed in install_dir; all_tests: its tests, then the programs
-# of each -x NAME=DIR (extras) as NAME:PROGRAM.
+# and installed in install_dir; all_tests: its tests, then those of -x
+# (add_extra_tests).
 build_suite()
 {
-	local log=$out/build.log x name dir f
+	local log=$out/build.log
 	echo "$prog: building the suite static in $out/build (log: $log)"
 	if ! make -C "$selftests" TARGETS=kvm "${suite_make_args[@]}" O="$out/build" \
 		LDFLAGS=-static KSFT_INSTALL_PATH="$out/build/install" install > "$log" 2>&1; then
@@ -471,14 +471,34 @@ build_suite()
 	fi
 	install_dir=$out/build/install
 	mapfile -t all_tests < <(sed -n 's/^kvm://p' "$install_dir/kselftest-list.txt")
+	add_extra_tests
+}
+
+# extra_programs DIR: the executable files in DIR (a -x directory), one a
+# line.
+extra_programs()
+{
+	local f
+	for f in "$1"/*; do
+		if [ -f "$f" ] && [ -x "$f" ]; then
+			echo "$f"
+		fi
+	done
+}
+
+# add_extra_tests: each -x NAME=DIR (extras) checked, and its programs
+# appended to all_tests as NAME:PROGRAM.
+add_extra_tests()
+{
+	local x name dir f
 	for x in "${extras[@]}"; do
 		name=${x%%=*} dir=${x#*=}
 		[[ "$x" == *=* && "$name" =~ ^[a-z0-9_]+$ && "$name" != kvm ]] ||
 			die_usage "bad -x '$x': NAME=DIR, NAME of a-z 0-9 _ and not kvm"
 		[ -d "$dir" ] || die_usage "-x $x: no directory $dir"
-		for f in "$dir"/*; do
-			[ -f "$f" ] && [ -x "$f" ] && all_tests+=("$name:${f##*/}")
-		done
+		while IFS= read -r f; do
+			all_tests+=("$name:${f##*/}")
+		done < <(extra_programs "$dir")
 		[[ " ${all_tests[*]} " == *" $name:"* ]] || die_usage "-x $x: no executable in $dir"
 	done
 }

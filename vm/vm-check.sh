@@ -111,12 +111,11 @@ pack_extras()
 	for x in "${extras[@]}"; do
 		name=${x%%=*} dir=${x#*=}
 		mkdir -p "$initrd_root/kselftest/$name"
-		for f in "$dir"/*; do
-			[ -f "$f" ] && [ -x "$f" ] || continue
+		while IFS= read -r f; do
 			install -m 755 "$f" "$initrd_root/kselftest/$name/"
 			"$strip_tool" --strip-debug "$initrd_root/kselftest/$name/${f##*/}" 2>/dev/null || true
 			echo "$name:${f##*/}" >> "$initrd_root/kselftest/kselftest-list.txt"
-		done
+		done < <(extra_programs "$dir")
 	done
 }
 

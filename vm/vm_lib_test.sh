@@ -10,12 +10,12 @@
 # repeats, defaults, usage errors.  The choice of tests and boots
 # (select_tests, boot_tests): one boot for the tests, one per -x
 # collection, one per guest level for a -f test unless its arguments pick
-# one.  How a boot ended (boot_outcome: killed, stopped early, a FAILED
-# line of the guest's), its verdict and the end (judge_boot, runner_end),
-# the module loader packed with the modules, a kernel located from a
-# directory or a file (locate_kernel), and Debian packages unpacked once
-# (unpack_once: a failed unpacking is tried again).  KTAP, exit 1 on
-# any failure.
+# one; the programs of -x (add_extra_tests).  How a boot ended
+# (boot_outcome: killed, stopped early, a FAILED line of the guest's), its
+# verdict and the end (judge_boot, runner_end), the module loader packed
+# with the modules, a kernel located from a directory or a file
+# (locate_kernel), and Debian packages unpacked once (unpack_once: a failed
+# unpacking is tried again).  KTAP, exit 1 on any failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -218,6 +218,19 @@ locate_modules() { locate "$tmp/k/usr/lib/modules/7.3.4"; }
 locate_file() { locate "$tmp/k/boot/vmlinuz-6.1.0"; }
 locate_missing() { locate "$tmp/nothing/here"; }
 
+# extra_tests -x...: add_extra_tests after a suite of a and b, with $tmp/x
+# holding the programs p1 and p2, a file that is no program and a directory.
+extra_tests() {
+	mkdir -p "$tmp/x/dir" "$tmp/empty"
+	touch "$tmp/x/p1" "$tmp/x/p2" "$tmp/x/data" && chmod +x "$tmp/x/p1" "$tmp/x/p2"
+	all_tests=(a b) extras=("$@")
+	add_extra_tests
+	echo "tests: ${all_tests[*]}"
+}
+extra_programs_only() { extra_tests "up=$tmp/x"; }
+extra_bad_name() { extra_tests "kvm=$tmp/x"; }
+extra_no_program() { extra_tests "up=$tmp/empty"; }
+
 loader_packed() {
 	initrd_root=$tmp/root
 	pack_module_loader
@@ -225,7 +238,7 @@ loader_packed() {
 }
 
 echo "TAP version 13"
-echo "1..39"
+echo "1..42"
 report green "$AMD" "# ok 1 cpl0 tight"
 expect 0 green "ktap_check: no failures beyond known host issues"
 report new_failure "$AMD" "# not ok 1 cpl0 tight"
@@ -281,6 +294,10 @@ check locate_kernel_modules 0 \
 check locate_kernel_file 0 "root= bzimage=k/boot/vmlinuz-6.1.0" locate_file
 check locate_kernel_missing 2 \
 	"$0: kernel '$tmp/nothing/here': neither a file, a directory nor a Debian kernel" locate_missing
+check extra_programs_only 0 "tests: a b up:p1 up:p2" extra_programs_only
+check extra_bad_name 2 "$0: bad -x 'kvm=$tmp/x': NAME=DIR, NAME of a-z 0-9 _ and not kvm" \
+	extra_bad_name
+check extra_no_program 2 "$0: -x up=$tmp/empty: no executable in $tmp/empty" extra_no_program
 check unpack_once 0 "calls: 1; marker: yes" unpack_twice
 check unpack_once_root 0 "unpack $tmp/unpacked/root pkg-a pkg-b" unpack_twice
 check unpack_once_failed 0 "calls: 2; marker: " unpack_failed
