@@ -168,15 +168,18 @@ bench-scale:
 #                      Debian's arm64 kernels (default "6.12 7") under
 #                      qemu-system-aarch64; KVM_ARM_MODE=vhe|nvhe|protected
 #                      (vm/arm64.sh, vm/README.md)
+# The options vm-check, vng-check and lava take alike (vm/lib.sh's
+# runner_option), and -f of the first two.
+RUNNER_OPTS = $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
+	$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
+	$(if $(NPT),-n "$(NPT)") $(if $(TESTS),-t "$(TESTS)") \
+	$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") \
+	$(if $(VM_STALL),-s "$(VM_STALL)") $(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") \
+	$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+FRESH_OPT = $(if $(filter undefined,$(origin VM_FRESH)),,-f "$(VM_FRESH)")
 .PHONY: vm-check
 vm-check:
-	vm/vm-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
-		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
-		$(if $(NPT),-n "$(NPT)") $(if $(TESTS),-t "$(TESTS)") \
-		$(if $(filter undefined,$(origin VM_FRESH)),,-f "$(VM_FRESH)") \
-		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") $(if $(VM_STALL),-s "$(VM_STALL)") \
-		$(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") $(if $(VM_OUT),-O "$(VM_OUT)") \
-		$(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)") \
+	vm/vm-check.sh $(RUNNER_OPTS) $(FRESH_OPT) $(if $(VM_OUT),-O "$(VM_OUT)") \
 		$(if $(VM_EXTRA),-x "$(VM_EXTRA)")
 
 # The suite as a LAVA job (vm/README.md, "In kernel CI"): make lava-job
@@ -188,12 +191,7 @@ vm-check:
 #   MODULES=dir KVM_MODULES=dir KVM_PARAMS="..." NPT=1|0 TESTS="a b"
 #   IMAGE_URL=http://lab/path   the images' URLs (default file://)
 #   VM_TIMEOUT_SCALE=4 VM_TIMEOUT=s VM_STALL=s VM_DEADLINE=s VM_CPUS=n VM_MEM=2G
-LAVA_OPTS = $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
-	$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
-	$(if $(NPT),-n "$(NPT)") $(if $(TESTS),-t "$(TESTS)") $(if $(IMAGE_URL),-u "$(IMAGE_URL)") \
-	$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") \
-	$(if $(VM_STALL),-s "$(VM_STALL)") $(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") \
-	$(if $(LAVA_OUT),-O "$(LAVA_OUT)") $(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+LAVA_OPTS = $(RUNNER_OPTS) $(if $(IMAGE_URL),-u "$(IMAGE_URL)") $(if $(LAVA_OUT),-O "$(LAVA_OUT)")
 .PHONY: lava-job lava-check
 lava-job:
 	vm/lava.sh $(LAVA_OPTS) job
@@ -217,13 +215,7 @@ check-unit: lava-unit
 #   VNG_OUT=dir        default vng-out; VNG=/path/to/vng to use your own vng
 .PHONY: vng-check
 vng-check:
-	vm/vng-check.sh $(if $(KERNEL),-k "$(KERNEL)") $(if $(MODULES),-m "$(MODULES)") \
-		$(if $(KVM_MODULES),-M "$(KVM_MODULES)") $(if $(KVM_PARAMS),-p "$(KVM_PARAMS)") \
-		$(if $(NPT),-n "$(NPT)") $(if $(TESTS),-t "$(TESTS)") \
-		$(if $(filter undefined,$(origin VM_FRESH)),,-f "$(VM_FRESH)") \
-		$(if $(VM_TIMEOUT_SCALE),-T "$(VM_TIMEOUT_SCALE)") $(if $(VM_TIMEOUT),-o "$(VM_TIMEOUT)") \
-		$(if $(VM_STALL),-s "$(VM_STALL)") $(if $(VM_DEADLINE),-d "$(VM_DEADLINE)") \
-		$(if $(VNG_OUT),-O "$(VNG_OUT)") $(if $(VM_CPUS),-c "$(VM_CPUS)") $(if $(VM_MEM),-r "$(VM_MEM)")
+	vm/vng-check.sh $(RUNNER_OPTS) $(FRESH_OPT) $(if $(VNG_OUT),-O "$(VNG_OUT)")
 
 # QEMU's live migration with the dirty ring, checked byte for byte (vmm/).
 # Make variables (all optional; vmm/vmm-check.sh -h tells more):

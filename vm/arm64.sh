@@ -21,9 +21,11 @@
 #   - KVM_ARM_MODE=vhe|nvhe|protected: kvm-arm.mode= on the command line,
 #     and /init fails unless KVM came up in that mode; the kvm-host line of
 #     every report names the arch and the mode (host_info.sh).
-# The caller's variables it sets: default_kernels, fresh_spec, guest_levels,
-# suite_make_args, strip_tool; functions it replaces: require_tools,
-# resolve_kernel, pack_modules, conf_modules, outer_qemu, outer_desc.
+# The caller's variables it sets (after lib.sh's runner_defaults):
+# default_kernels, fresh_spec, guest_levels, suite_make_args, strip_tool;
+# functions it replaces: require_tools, debian_kernel_packages,
+# resolve_kernel, pack_modules (no module, the loader only), conf_modules,
+# outer_qemu, outer_desc.
 
 arm_mode=${KVM_ARM_MODE:-}
 case "$arm_mode" in
@@ -50,65 +52,35 @@ require_tools()
 			die "$tool is missing (Debian: apt-get install qemu-system-arm gcc-aarch64-linux-gnu cpio make)"
 	done
 	mkdir -p "$out"
-	busybox_bin=$out/arm64/busybox/bin/busybox
-	if [ ! -x "$busybox_bin" ]; then
-		debian_apt_ready
-		echo "$prog: fetching busybox-static:arm64" >&2
-		rm -rf "$out/arm64/busybox"
-		debian_unpack "$out/arm64/busybox" busybox-static:arm64/bookworm
-		[ -x "$busybox_bin" ] || die "busybox-static:arm64 has no bin/busybox"
-	fi
+	busybox_bin=$out/arm64/busybox/root/bin/busybox
+	unpack_once "$out/arm64/busybox" busybox-static:arm64/bookworm
+	[ -x "$busybox_bin" ] || die "busybox-static:arm64 has no bin/busybox"
 }
 
-# arm64_fetch SPEC: download and unpack a Debian arm64 kernel once; prints
-# its directory.
-arm64_fetch()
+# debian_kernel_packages VERSION: for lib.sh's fetch_debian, the package of
+# the arm64 kernel's image only (KVM is built in, no module is needed),
+# with its architecture: 6.x's linux-image-V-arm64-unsigned, 7.x's
+# linux-binary-unsigned-V-arm64.
+debian_kernel_packages()
 {
-	local spec=$1 ver pkg dir
-	debian_apt_ready
-	ver=$(debian_version "$spec") || exit 1
-	# The image only: KVM is built in, no module is needed.
-	pkg=linux-image-$ver-arm64-unsigned
-	debian_has "$pkg" ||
-		pkg=linux-binary-unsigned-$ver-arm64
-	debian_has "$pkg" ||
-		die "no Debian arm64 kernel package for $ver (linux-image-$ver-arm64-unsigned or $pkg)"
-	dir=$out/kernels/$pkg
-	if [ ! -e "$dir/.unpacked" ]; then
-		echo "$prog: fetching $pkg:arm64" >&2
-		rm -rf "$dir"
-		debian_unpack "$dir/root" "$pkg:arm64" >&2
-		touch "$dir/.unpacked"
-	fi
-	echo "$dir/root"
+	local p
+	for p in "linux-image-$1-arm64-unsigned" "linux-binary-unsigned-$1-arm64"; do
+		debian_has "$p" && { echo "$p:arm64"; return 0; }
+	done
+	die "no Debian arm64 kernel package for $1 (linux-image-$1-arm64-unsigned or linux-binary-unsigned-$1-arm64)"
 }
 
 # resolve_kernel SPEC: sets bzimage (the arm64 Image), kmods (empty: KVM is
 # built in) and kname.
 resolve_kernel()
 {
-	local spec=$1 root="" config=""
-	if [ -d "$spec" ]; then
-		root=$spec
-	elif [ -f "$spec" ]; then
-		bzimage=$spec
-	elif [[ "$spec" != */* ]]; then
-		root=$(arm64_fetch "$spec") || exit 1
-	else
-		die_usage "kernel '$spec': neither a file, a directory nor a Debian version"
-	fi
+	local root config="" f opt
+	locate_kernel "$1"
 	if [ -n "$root" ]; then
-		local f
-		bzimage=""
-		for f in "$root"/boot/vmlinuz-* "$root"/usr/lib/modules/*/vmlinuz*; do
-			[ -f "$f" ] && { bzimage=$f; break; }
-		done
-		[ -n "$bzimage" ] || die "no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz* in $root"
 		for f in "$root"/boot/config-* "$root"/usr/lib/modules/*/config; do
 			[ -f "$f" ] && { config=$f; break; }
 		done
 	fi
-	bzimage=$(cd "$(dirname "$bzimage")" && pwd)/$(basename "$bzimage")
 	[ "$(dd if="$bzimage" bs=1 skip=56 count=4 2>/dev/null)" = $'ARM\x64' ] ||
 		die "$bzimage is not an arm64 Image (no ARMd magic at 0x38)"
 	case "$bzimage" in
@@ -118,7 +90,6 @@ resolve_kernel()
 	esac
 	kmods=""
 	if [ -n "$config" ]; then
-		local opt
 		for opt in CONFIG_KVM CONFIG_VIRTIO_PCI CONFIG_VIRTIO_CONSOLE CONFIG_SERIAL_AMBA_PL011; do
 			grep -qx "$opt=y" "$config" ||
 				die "$kname: $opt is not built in ($config): the arm64 boot needs it"
@@ -128,6 +99,7 @@ resolve_kernel()
 
 pack_modules()
 {
+	pack_module_loader
 	mkdir -p "$initrd_root/modules"
 	order=()
 	builtin_kvm=1

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=sh disable=SC2034 # load_error is the sourcing script's
 #
-# vm/guest-modules.sh: sourced in the guests of vm/lava.sh (its /init) and
-# vm/vng-check.sh (its guest script): the modules /vm-check.conf's lines
-# name (lib.sh's conf_modules: VM_MODULE_ORDER, VM_VENDOR*, VM_MODULE_PARAMS,
-# VM_NPT) loaded as vm/init.sh loads them, and the vendor module checked.
+# vm/guest-modules.sh: sourced in every guest of vm/ and vmm/ (vm/init.sh
+# and vm/lava/init.sh as /kvm/guest-modules.sh, which lib.sh's pack_modules
+# packs; vm/vng/guest.sh from the host's tree): the modules /vm-check.conf's
+# lines name (lib.sh's conf_modules: VM_MODULE_ORDER, VM_VENDOR*,
+# VM_MODULE_PARAMS, VM_NPT) loaded, and the vendor module checked.
 
 # module_params MODULE: the PARAM=VALUE words of VM_MODULE_PARAMS
 # ("MODULE.PARAM=VALUE ...", - and _ alike in MODULE) for MODULE.

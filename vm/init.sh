@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# /init of the vm-check guest (busybox sh, PID 1).  Loads the vendor module
-# with the MMU /vm-check.conf asks for, checks that /dev/kvm is there and
-# that the module took the MMU, prints the kvm-host line and the KTAP
-# report of the installed suite (or of VM_MAIN's command: vmm-check) on
-# the second serial port (the first one
+# /init of the vm-check and vmm-check guests (busybox sh, PID 1).  Loads
+# the vendor module with the MMU /vm-check.conf asks for, checks that
+# /dev/kvm is there and that the module took the MMU (vm/guest-modules.sh,
+# which lib.sh's pack_modules packs as /kvm/guest-modules.sh), prints the
+# kvm-host line and the KTAP report of the installed suite (or of
+# VM_MAIN's command: vmm-check) on the second serial port (the first one
 # is the kernel console), then powers off.  Every line of its own starts
 # with "vm-check: "; a failure before the suite ran is "vm-check: FAILED:"
 # and the host side fails on it.
@@ -43,35 +44,9 @@ die()
 . /vm-check.conf
 say "guest up after $(cut -d' ' -f1 /proc/uptime) s: $VM_LABEL"
 
-# module_params MODULE: the PARAM=VALUE words of VM_MODULE_PARAMS
-# ("MODULE.PARAM=VALUE ...", - and _ alike in MODULE) for MODULE.
-module_params()
-{
-	for p in $VM_MODULE_PARAMS; do
-		[ "$(echo "${p%%.*}" | tr - _)" = "$1" ] && printf ' %s' "${p#*.}"
-	done
-}
-
-for m in $VM_MODULE_ORDER; do
-	params=""
-	[ "$m" = "$VM_VENDOR_FILE" ] && params="$VM_VENDOR_PARAMS"
-	params="$params$(module_params "$m")"
-	# shellcheck disable=SC2086
-	out=$(insmod "/modules/$m.ko" $params 2>&1) ||
-		die "insmod $m.ko $params: $out; kernel: $(dmesg | tail -n 3 | tr '\n' ' ')"
-done
-
-vendor=/sys/module/$VM_VENDOR
-[ -d "$vendor" ] || die "$VM_VENDOR is neither loaded nor built in"
-[ -c /dev/kvm ] || die "no /dev/kvm after loading $VM_VENDOR"
-if [ -n "$VM_NPT" ]; then
-	case "$(cat "$vendor/parameters/npt" 2>/dev/null)" in
-	Y|1) npt=1 ;;
-	N|0) npt=0 ;;
-	*) npt=unknown ;;
-	esac
-	[ "$npt" = "$VM_NPT" ] || die "$VM_VENDOR has npt=$npt, wanted npt=$VM_NPT"
-fi
+. /kvm/guest-modules.sh
+# shellcheck disable=SC2154 # load_error: set by guest-modules.sh
+load_modules /modules || die "$load_error; kernel: $(dmesg | tail -n 3 | tr '\n' ' ')"
 say "$VM_VENDOR ready after $(cut -d' ' -f1 /proc/uptime) s"
 
 [ -z "$VM_MODULE_PARAMS" ] || say "module parameters: $VM_MODULE_PARAMS"

@@ -30,19 +30,11 @@ prog=lava
 # shellcheck source=vm/guard.sh
 . "$here/guard.sh"
 
-kernel=6.12
-modules_dir=""
-kvm_modules=""
-module_params=""
-npt=1
-tests=()
+runner_defaults
+runner_own_opts=u:
+default_kernels=6.12
 image_url=""
-scale=4
-test_timeout=""
-stall=300
-deadline=1500
 out=$top/lava-out
-cpus=2
 mem=2048M
 
 # The dispatcher: bookworm's, with the Python modules it imports that
@@ -66,66 +58,32 @@ Usage: $0 [OPTIONS] job|check
   job          write the LAVA job, its device dictionary and its images
   check        job, then run it offline with lava-run and judge its KTAP
                with ktap_check.sh and known-issues.txt
-  -k KERNEL    the guest kernel, as vm-check's -k (one); default $kernel
+  -k KERNEL    the guest kernel, as vm-check's -k (one); default $default_kernels
 EOF
 	usage_modules
+	usage_runner "lava-run (check)" "its log" "build, images, job, dispatcher, logs"
 	cat <<EOF
-  -t TEST      run this test (repeatable or a list); default: every test
   -u URL       images at URL/<name> (a lab's HTTP server) instead of file://
-  -T N         KVM_SELFTEST_TIMEOUT_SCALE in the guest; default $scale
-  -o SECONDS   timeout of each test (the runner's -o); default: N times
-               the settings file's
-  -s SECONDS   check: kill lava-run when its log is silent this long;
-               default $stall
-  -d SECONDS   check: kill lava-run after this long; default $deadline
-  -O DIR       output: build, images, job, dispatcher, logs; default $out
-  -c CPUS      guest vCPUs; default $cpus
-  -r MEM       guest memory in MiB (or with an M or G suffix); default $mem
   -h           this help
 Exit status: 0 when the job ran and its report has no failure beyond the
 known host issues; 1 otherwise; 2 for bad usage.
 EOF
 }
 
-die_usage()
-{
-	echo "$0: $1" >&2
-	usage >&2
-	exit 2
-}
-
-while getopts k:m:M:p:n:t:u:T:o:s:d:O:c:r:h opt; do
+while getopts "$runner_optstring$runner_own_opts" opt; do
 	case "$opt" in
-	k) kernel=$OPTARG ;;
-	m) modules_dir=$OPTARG ;;
-	M) kvm_modules=$OPTARG ;;
-	p) module_params+=${module_params:+ }$OPTARG ;;
-	n) npt=$OPTARG ;;
-	t) read -r -a words <<< "$OPTARG"; tests+=("${words[@]}") ;;
 	u) image_url=${OPTARG%/} ;;
-	T) scale=$OPTARG ;;
-	o) test_timeout=$OPTARG ;;
-	s) stall=$OPTARG ;;
-	d) deadline=$OPTARG ;;
-	O) out=$OPTARG ;;
-	c) cpus=$OPTARG ;;
-	r) mem=$OPTARG ;;
-	h) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
+	*) runner_option "$opt" "${OPTARG-}" ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -eq 1 ] || die_usage "one command: job or check"
 cmd=$1
 [ "$cmd" = job ] || [ "$cmd" = check ] || die_usage "unknown command '$cmd'"
-[[ "$kernel" != *" "* ]] || die_usage "-k: one kernel"
-[ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
-	die_usage "bad -o '$test_timeout': seconds"
-is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
+check_runner_options
+[ ${#kernels[@]} -eq 1 ] || die_usage "-k: one kernel"
 [ -z "$image_url" ] || [[ "$image_url" =~ ^[a-z]+:// ]] ||
 	die_usage "bad -u '$image_url': a URL (http://host/path)"
-check_outer_options
-check_kernel_spec "$kernel"
 case "$mem" in
 *G) mem_mib=$((${mem%G} * 1024)) ;;
 *M) mem_mib=${mem%M} ;;
@@ -139,21 +97,6 @@ python=/usr/bin/python3
 [ -x "$python" ] || python=$(command -v python3)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-
-# ---- the suite, static ----
-
-build_suite()
-{
-	local log=$out/build.log
-	echo "lava: building the suite static in $out/build (log: $log)"
-	if ! make -C "$selftests" TARGETS=kvm O="$out/build" LDFLAGS=-static \
-		KSFT_INSTALL_PATH="$out/build/install" install > "$log" 2>&1; then
-		tail -n 20 "$log" >&2
-		die "building the suite failed"
-	fi
-	install_dir=$out/build/install
-	mapfile -t all_tests < <(sed -n 's/^kvm://p' "$install_dir/kselftest-list.txt")
-}
 
 # ---- the images ----
 
@@ -170,19 +113,11 @@ add_optional_module()
 # crypto API for), /vm-check.conf; gzip'ed into images/.
 pack_initramfs()
 {
+	local m
 	initrd_root=$out/initramfs
-	rm -rf "$initrd_root" && mkdir -p "$initrd_root"/{bin,kvm,kselftest}
-	cp "$busybox_bin" "$initrd_root/bin/busybox"
-	ln -s busybox "$initrd_root/bin/sh"
-	install -m 755 "$here/lava/init.sh" "$initrd_root/init"
+	pack_guest_base "$here/lava/init.sh"
 	install -m 755 "$here/lava/kselftest-lava.sh" "$initrd_root/kvm/kselftest-lava.sh"
-	install -m 755 "$kvmdir/host_info.sh" "$initrd_root/kvm/host_info.sh"
-	install -m 644 "$here/guest-modules.sh" "$initrd_root/kvm/guest-modules.sh"
-	cp -a "$install_dir"/. "$initrd_root/kselftest/"
-	local f m
-	for f in "$initrd_root"/kselftest/kvm/*; do
-		strip --strip-debug "$f" 2>/dev/null || true	# scripts and data stay
-	done
+	pack_suite
 	pack_modules
 	if [ -z "$builtin_kvm" ]; then
 		for m in virtio_pci virtio_blk crc32c_generic ext4; do
@@ -302,14 +237,13 @@ actions:
           description: the kvm dirty-ring selftests, every case a test case
         run:
           steps:
-          - export KVM_SELFTEST_TIMEOUT_SCALE=$scale
 EOF
-	# KSELFTEST_<TEST>_ARGS of our environment, as vm-check passes them on.
+	# The runner's environment (select_tests), as vm-check passes it on.
 	local var
-	while IFS='=' read -r var _; do
-		[[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]] || continue
-		echo "          - $(yaml_str "export $var=$(conf_quote "${!var}")")" >> "$out/job.yaml"
-	done < <(env)
+	for var in $(printf '%s\n' "${!guest_env[@]}" | sort); do
+		echo "          - $(yaml_str "export $var=$(conf_quote "${guest_env[$var]}")")" \
+			>> "$out/job.yaml"
+	done
 	echo "          - /kvm/kselftest-lava.sh ${runner[*]}" >> "$out/job.yaml"
 }
 
@@ -321,13 +255,7 @@ EOF
 install_dispatcher()
 {
 	lava_root=$out/dispatcher/root
-	if [ ! -e "$out/dispatcher/.unpacked" ]; then
-		echo "lava: unpacking lava-dispatcher $lava_version into $out/dispatcher"
-		debian_apt_ready
-		rm -rf "$out/dispatcher"
-		debian_unpack "$lava_root" "${lava_packages[@]}"
-		touch "$out/dispatcher/.unpacked"
-	fi
+	unpack_once "$out/dispatcher" "${lava_packages[@]}"
 	lava_python=$lava_root/usr/lib/python3/dist-packages
 	lava_pythonpath=$lava_python
 	local m
@@ -452,21 +380,14 @@ check_job()
 		echo "lava: the LAVA test cases ($n_lava) are not the KTAP results ($n_ktap)"
 		ok=""
 	fi
-	"$kvmdir/ktap_check.sh" "$kvmdir/known-issues.txt" "$out/report.ktap" || ok=""
+	judge_report "$kvmdir/known-issues.txt" "$out/report.ktap" "$out/report.verdict" || ok=""
 	[ -n "$ok" ] || { echo "lava: FAILED"; exit 1; }
 	echo "lava: green"
 }
 
 build_suite
-[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
-for t in "${tests[@]}"; do
-	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "no test '$t' (tests: ${all_tests[*]})"
-done
-if [ -z "$test_timeout" ]; then
-	settings_timeout=$(sed -n 's/^timeout=//p' "$kvmdir/settings" | tail -n 1)
-	test_timeout=$((${settings_timeout:-45} * scale))
-fi
-resolve_kernel "$kernel"
+select_tests
+resolve_kernel "${kernels[0]}"
 echo "lava: kernel $kname ($bzimage)"
 pack_initramfs
 write_device_dictionary

@@ -1,16 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash disable=SC2154,SC2034 # globals shared with the sourcing script
 #
-# vm/lib.sh: what vm-check.sh and vmm/vmm-check.sh share, sourced by both:
-# Debian kernels fetched and unpacked, a kernel's release read from its
-# bzImage, kvm_amd and its dependencies packed into an initramfs (with
-# replacement modules and load-time parameters), and one boot of the
-# outer QEMU whose second serial port is streamed line by line, killed
-# when it stalls or at a deadline.
+# vm/lib.sh: what vm-check.sh, vng-check.sh, lava.sh and vmm/vmm-check.sh
+# share, sourced by each: Debian kernels fetched and unpacked, a kernel's
+# release read from its bzImage, kvm_amd and its dependencies packed into
+# an initramfs (with replacement modules and load-time parameters), one
+# boot of the outer QEMU whose second serial port is streamed line by
+# line, killed when it stalls or at a deadline, and a guest's report
+# judged.  For the three runners of the suite (vm-check, vng-check, lava)
+# also their shared options, the suite's static build, the choice of tests
+# and boots, and the guest's initramfs.
 #
-# The caller sets: prog (the prefix of messages, e.g. "vm-check"), out
-# (the output directory), modules_dir (-m), kvm_modules (-M), and before
-# pack_modules initrd_root and kmods (resolve_kernel sets kmods).
+# The caller sets: prog (the prefix of messages, e.g. "vm-check"), top,
+# selftests and kvmdir (the tree), out (the output directory), modules_dir
+# (-m), kvm_modules (-M), and before pack_modules initrd_root and kmods
+# (resolve_kernel sets kmods); a runner also its usage() and boot().
 
 die()
 {
@@ -73,8 +77,9 @@ conf_modules()
 
 # ---- kernels ----
 
+vm_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=vm/debian-apt.sh
-. "$(dirname "${BASH_SOURCE[0]}")/debian-apt.sh"
+. "$vm_lib_dir/debian-apt.sh"
 
 # The Debian kernel flavour (amd64; arm64 for arm64 guests).
 debian_flavour=${debian_flavour:-amd64}
@@ -145,8 +150,25 @@ debian_kernel_packages()
 	die "Debian kernel $v: none of linux-image-$v-$f-unsigned, linux-binary[-unsigned]-$v-$f with linux-modules-$v-$f, linux-image-$v-$f in $debian_apt_dir"
 }
 
-# fetch_debian SPEC: download and unpack a Debian kernel once; prints the
-# root it is unpacked in (boot/vmlinuz-* and lib/modules/*, or from 7.x
+# unpack_once DIR PKG...: Debian's packages PKG... downloaded and unpacked
+# into DIR/root (vm/debian-apt.sh), once: DIR/.unpacked marks a finished
+# unpacking, and a later call that finds it does nothing.  Its messages go
+# to stderr.
+unpack_once()
+{
+	local dir=$1
+	shift
+	[ ! -e "$dir/.unpacked" ] || return 0
+	echo "$prog: unpacking $1$([ $# -eq 1 ] || echo " and $(($# - 1)) more") into $dir" >&2
+	debian_apt_ready
+	rm -rf "$dir" && mkdir -p "$dir"
+	debian_unpack "$dir/root" "$@" >&2
+	touch "$dir/.unpacked"
+}
+
+# fetch_debian SPEC: download and unpack a Debian kernel once
+# (debian_kernel_packages: its packages); prints the root it is unpacked
+# in (boot/vmlinuz-* and lib/modules/*, or from 7.x
 # usr/lib/modules/*/{vmlinuz,kernel}).
 fetch_debian()
 {
@@ -155,14 +177,9 @@ fetch_debian()
 	v=$(debian_version "$spec") || exit 1
 	pkgs=$(debian_kernel_packages "$v") || exit 1
 	dir=$out/kernels/${pkgs%% *}
-	if [ ! -e "$dir/.unpacked" ]; then
-		echo "$prog: fetching $pkgs" >&2
-		rm -rf "$dir" && mkdir -p "$dir"
-		# shellcheck disable=SC2086
-		debian_unpack "$dir/root" $pkgs
-		touch "$dir/.unpacked"
-	fi
-	echo "$dir/root"
+	# shellcheck disable=SC2086 # the packages are words
+	unpack_once "${dir%%:*}" $pkgs
+	echo "${dir%%:*}/root"
 }
 
 # check_kernel_spec SPEC: a usage error unless SPEC is a path that exists
@@ -204,15 +221,18 @@ modules_in_tree()
 	return 0
 }
 
-# resolve_kernel SPEC: sets bzimage, kmods (may be empty) and kname.
-resolve_kernel()
+# locate_kernel SPEC: for resolve_kernel, the kernel SPEC names: root, an
+# unpacked kernel (SPEC's directory, or the Debian kernel SPEC names,
+# fetched), empty for a kernel image file; bzimage, its image (SPEC's
+# file, or the one kernel_in_tree finds in root) as an absolute path.
+locate_kernel()
 {
-	local spec=$1 root=""
+	local spec=$1
+	root=""
 	if [ -d "$spec" ]; then
 		root=$spec
 	elif [ -f "$spec" ]; then
 		bzimage=$spec
-		kmods=$modules_dir
 	elif [[ "$spec" != */* ]]; then
 		root=$(fetch_debian "$spec") || exit 1
 	else
@@ -224,12 +244,18 @@ resolve_kernel()
 			die "no kernel image in $root (looked for boot/vmlinuz-*, usr/lib/modules/*/vmlinuz, lib/modules/*/vmlinuz, vmlinuz; also vmlinuz.unsigned)"
 	fi
 	bzimage=$(cd "$(dirname "$bzimage")" && pwd)/$(basename "$bzimage")
+}
+
+# resolve_kernel SPEC: sets bzimage, kmods (-m's, else the modules beside
+# an unpacked kernel; may be empty) and kname.
+resolve_kernel()
+{
+	local root
+	locate_kernel "$1"
 	kname=$(kernel_release "$bzimage")
 	[ -n "$kname" ] || die "$bzimage is not a bzImage (no setup header)"
-	if [ -n "$root" ]; then
-		kmods=$modules_dir
-		[ -n "$kmods" ] || kmods=$(modules_in_tree "$root" "$kname")
-	fi
+	kmods=$modules_dir
+	[ -z "$root" ] || [ -n "$kmods" ] || kmods=$(modules_in_tree "$root" "$kname")
 }
 
 # kernel_release BZIMAGE: the release string of the boot protocol header
@@ -284,11 +310,20 @@ add_module()
 	echo "$prog: module $name: $file$from"
 }
 
+# pack_module_loader: what the guest's /init sources to load the modules
+# and check the vendor module, vm/guest-modules.sh, as
+# $initrd_root/kvm/guest-modules.sh.
+pack_module_loader()
+{
+	install -D -m 644 "$vm_lib_dir/guest-modules.sh" "$initrd_root/kvm/guest-modules.sh"
+}
+
 # pack_modules: kvm_amd and its dependencies into $initrd_root/modules in
 # load order (sets order); none when the kernel has no modules directory,
 # KVM is then built in (sets builtin_kvm).
 pack_modules()
 {
+	pack_module_loader
 	mkdir -p "$initrd_root/modules"
 	order=()
 	builtin_kvm=""
@@ -322,6 +357,326 @@ check_module_params()
 	for p in $1; do
 		[[ "$p" =~ ^[a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*=[^\ ]*$ ]] ||
 			die_usage "bad -p '$p': MODULE.PARAM=VALUE, e.g. kvm.halt_poll_ns=0"
+	done
+}
+
+# ---- the runners: vm-check.sh, vng-check.sh and lava.sh ----
+
+# The options the three runners share, for getopts; each adds its own
+# ($runner_own_opts: vm-check's -f and -x, vng-check's -f, lava's -u).
+runner_optstring=k:m:M:p:n:t:T:o:s:d:O:c:r:h
+
+# runner_defaults: the defaults of the shared options but -O's (the
+# caller's), and of what vm/arm64.sh changes for arm64 guests.
+runner_defaults()
+{
+	kernels=() tests=() extras=()
+	modules_dir="" kvm_modules="" module_params="" npt=1
+	fresh_spec="dirty_ring_forged_test x86_64/dirty_ring_address_space_test"
+	test_timeout="" scale=4 stall=300 deadline=1500 cpus=2 mem=2G
+	guest_levels="cpl0 cpl3"
+	suite_make_args=() strip_tool=strip
+}
+
+# usage_runner KILLED WATCHED OUTPUT: the help text of the shared options
+# after -k and usage_modules': -t, -f (when the caller takes it), -T, -o,
+# -s and -d (KILLED is what they kill, WATCHED what -s watches), -O
+# (OUTPUT: what goes there), -c and -r.
+usage_runner()
+{
+	echo "  -t TEST      run this test (repeatable or a list); default: every test"
+	[[ "$runner_own_opts" != *f:* ]] || cat <<EOT
+  -f TESTS     tests that get fresh boots of their own, one per guest
+               level unless their KSELFTEST_<TEST>_ARGS has a -g (a WARN
+               fires once per boot); default "$fresh_spec"; "" for none
+EOT
+	cat <<EOT
+  -T N         KVM_SELFTEST_TIMEOUT_SCALE in the guest: case timeouts and
+               vCPU watchdogs times N (nested KVM under TCG runs guests many
+               times slower); default $scale
+  -o SECONDS   timeout of each test (the runner's -o); default: N times
+               the settings file's
+  -s SECONDS   kill $1 when $2 prints nothing for this long;
+               default $stall
+  -d SECONDS   kill $1 after this long per boot; default $deadline
+  -O DIR       output: $3; default $out
+  -c CPUS      guest vCPUs; default $cpus
+  -r MEM       guest memory: MiB, or with an M or G suffix; default $mem
+EOT
+}
+
+die_usage()
+{
+	echo "$0: $1" >&2
+	usage >&2
+	exit 2
+}
+
+# runner_option OPT ARG: one option getopts read: a shared one (and -f)
+# taken, -h the caller's usage, anything else a usage error.
+runner_option()
+{
+	local words
+	case "$1" in
+	k) read -r -a words <<< "$2"; kernels+=("${words[@]}") ;;
+	m) modules_dir=$2 ;;
+	M) kvm_modules=$2 ;;
+	p) module_params+=${module_params:+ }$2 ;;
+	n) npt=$2 ;;
+	t) read -r -a words <<< "$2"; tests+=("${words[@]}") ;;
+	f) fresh_spec=$2 ;;
+	T) scale=$2 ;;
+	o) test_timeout=$2 ;;
+	s) stall=$2 ;;
+	d) deadline=$2 ;;
+	O) out=$2 ;;
+	c) cpus=$2 ;;
+	r) mem=$2 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+}
+
+# check_runner_options: after getopts, a usage error unless the shared
+# options are well formed; kernels: $default_kernels when -k named none;
+# fresh: the tests of -f.
+check_runner_options()
+{
+	local k
+	[ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<< "$default_kernels"
+	[ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
+		die_usage "bad -o '$test_timeout': seconds"
+	is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
+	check_outer_options
+	if [ -n "$modules_dir" ] && [ ${#kernels[@]} -ne 1 ]; then
+		die_usage "-m goes with exactly one -k PATH kernel"
+	fi
+	for k in "${kernels[@]}"; do
+		check_kernel_spec "$k"
+	done
+	read -r -a fresh <<< "$fresh_spec"
+}
+
+# build_suite: the suite built static ($suite_make_args) into $out/build
+# and installed in install_dir; all_tests: its tests, then those of -x
+# (add_extra_tests).
+build_suite()
+{
+	local log=$out/build.log
+	echo "$prog: building the suite static in $out/build (log: $log)"
+	if ! make -C "$selftests" TARGETS=kvm "${suite_make_args[@]}" O="$out/build" \
+		LDFLAGS=-static KSFT_INSTALL_PATH="$out/build/install" install > "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		die "building the suite failed"
+	fi
+	install_dir=$out/build/install
+	mapfile -t all_tests < <(sed -n 's/^kvm://p' "$install_dir/kselftest-list.txt")
+	add_extra_tests
+}
+
+# extra_programs DIR: the executable files in DIR (a -x directory), one a
+# line.
+extra_programs()
+{
+	local f
+	for f in "$1"/*; do
+		if [ -f "$f" ] && [ -x "$f" ]; then
+			echo "$f"
+		fi
+	done
+}
+
+# add_extra_tests: each -x NAME=DIR (extras) checked, and its programs
+# appended to all_tests as NAME:PROGRAM.
+add_extra_tests()
+{
+	local x name dir f
+	for x in "${extras[@]}"; do
+		name=${x%%=*} dir=${x#*=}
+		[[ "$x" == *=* && "$name" =~ ^[a-z0-9_]+$ && "$name" != kvm ]] ||
+			die_usage "bad -x '$x': NAME=DIR, NAME of a-z 0-9 _ and not kvm"
+		[ -d "$dir" ] || die_usage "-x $x: no directory $dir"
+		while IFS= read -r f; do
+			all_tests+=("$name:${f##*/}")
+		done < <(extra_programs "$dir")
+		[[ " ${all_tests[*]} " == *" $name:"* ]] || die_usage "-x $x: no executable in $dir"
+	done
+}
+
+# select_tests: tests (-t's, else all_tests) and fresh checked against
+# all_tests; test_timeout: -o's, else the settings file's times -T's
+# scale; guest_env: the environment of the runner in the guest, the
+# timeout scale and the KSELFTEST_<TEST>_ARGS of ours.
+select_tests()
+{
+	local t var settings_timeout
+	[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
+	for t in "${tests[@]}"; do
+		[[ " ${all_tests[*]} " == *" $t "* ]] ||
+			die_usage "no test '$t' (tests: ${all_tests[*]})"
+	done
+	for t in "${fresh[@]}"; do
+		[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "-f: no test '$t'"
+	done
+	if [ -z "$test_timeout" ]; then
+		settings_timeout=$(sed -n 's/^timeout=//p' "$kvmdir/settings" | tail -n 1)
+		test_timeout=$((${settings_timeout:-45} * scale))
+	fi
+	declare -gA guest_env=([KVM_SELFTEST_TIMEOUT_SCALE]=$scale)
+	while IFS='=' read -r var _; do
+		if [[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]]; then
+			guest_env[$var]=${!var}
+		fi
+	done < <(env)
+}
+
+# args_var TEST: the name of TEST's KSELFTEST_<TEST>_ARGS variable (the
+# runner's has the test's base name).
+args_var()
+{
+	local v=${1##*/}
+	v=${v^^}
+	echo "KSELFTEST_${v//[^A-Z0-9_]/_}_ARGS"
+}
+
+# boot_env: boot_args, the runner's environment in the next boot's guest:
+# guest_env.
+boot_env()
+{
+	local var
+	declare -gA boot_args=()
+	for var in "${!guest_env[@]}"; do
+		boot_args[$var]=${guest_env[$var]}
+	done
+}
+
+# boot_tests: the boots of one kernel, each the caller's boot NAME
+# RUNNER-ARGS... with boot_label and boot_args set: the tests -f does not
+# name in one, the programs of each -x collection in one, and each test -f
+# names in one per guest level ($guest_levels; one boot when its
+# KSELFTEST_<TEST>_ARGS picks a level with -g).
+boot_tests()
+{
+	local runner=(-o "$test_timeout") shared=() own=() ext=() levels t x g var n=0
+	for t in "${tests[@]}"; do
+		if [[ " ${fresh[*]} " == *" $t "* ]]; then
+			own+=("$t")
+		elif [[ "$t" != *:* ]]; then	# not of a -x collection
+			shared+=(-t "kvm:$t")
+		fi
+	done
+	if [ ${#shared[@]} -gt 0 ]; then
+		n=$((n + 1))
+		boot_env
+		boot_label="$(( ${#shared[@]} / 2 )) test(s)"
+		boot "boot$n" "${runner[@]}" "${shared[@]}"
+	fi
+	for x in "${extras[@]}"; do
+		ext=()
+		for t in "${tests[@]}"; do
+			[ "${t%%:*}" != "${x%%=*}" ] || ext+=(-t "$t")
+		done
+		[ ${#ext[@]} -gt 0 ] || continue
+		n=$((n + 1))
+		boot_env
+		boot_label="${x%%=*}: $(( ${#ext[@]} / 2 )) program(s)"
+		boot "boot$n" "${runner[@]}" "${ext[@]}"
+	done
+	for t in "${own[@]}"; do
+		var=$(args_var "$t")
+		if [[ " ${guest_env[$var]:-} " == *" -g "* ]]; then
+			levels=("")
+		else
+			read -r -a levels <<< "$guest_levels"
+		fi
+		for g in "${levels[@]}"; do
+			n=$((n + 1))
+			boot_env
+			[ -z "$g" ] || boot_args[$var]="-g $g${guest_env[$var]:+ ${guest_env[$var]}}"
+			boot_label="$t${g:+ -g $g} (a boot of its own)"
+			boot "boot$n" "${runner[@]}" -t "kvm:$t"
+		done
+	done
+}
+
+# running_test KTAP: the test whose result line has not come yet.
+running_test()
+{
+	sed -n -e 's/^# selftests: [^:]*: \(.*\)$/\1/p' \
+		-e 's/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: \([^ ]*\).*$/done \2/p' "$1" |
+		tail -n 1 | grep -v '^done ' || true
+}
+
+# boot_outcome KILLED STOPPED GUEST-OUTPUT [PREFIX]: after run_outer or
+# run_guarded (which set why; the caller's line hook sets ended and writes
+# the report $ktap): boot_ok, emptied when the boot failed: KILLED (QEMU,
+# vng) was killed (the test running and the report's last lines printed),
+# the guest stopped before its end line (STOPPED: what the host saw of
+# it), or the guest's output GUEST-OUTPUT has its "PREFIX: FAILED" line
+# (PREFIX: $prog unless given).
+boot_outcome()
+{
+	local cur
+	boot_ok=1
+	if [ -n "$why" ]; then
+		boot_ok=""
+		echo "$prog: $1 killed: $why"
+		cur=$(running_test "$ktap")
+		echo "$prog: test running: ${cur:-none (before or after the tests)}; its last lines:"
+		tail -n 15 "$ktap" | sed "s/^/$prog:   /"
+	elif [ -z "$ended" ]; then
+		boot_ok=""
+		echo "$prog: the guest stopped before the end of its run ($2)"
+	fi
+	if grep -q "^${4:-$prog}: FAILED" "$3"; then
+		boot_ok=""
+	fi
+}
+
+# judge_boot NAME SECS: the verdict on boot NAME's report $kdir/NAME.ktap
+# (judge_report, saved to $kdir/NAME.verdict) and its line in summary
+# (SECS: how long it took); boot_ok, and all_ok, emptied when it failed.
+judge_boot()
+{
+	judge_report "$kvmdir/known-issues.txt" "$kdir/$1.ktap" "$kdir/$1.verdict" || boot_ok=""
+	summary+=("$(printf '%-24s npt=%s  %-52s %4d s  %s' "$kname" "$npt" "$boot_label" \
+		"$2" "$([ -n "$boot_ok" ] && echo green || echo FAILED)")")
+	[ -n "$boot_ok" ] || all_ok=""
+}
+
+# runner_end: the summary of every boot, then the verdict: exit 1 unless
+# every boot was green.
+runner_end()
+{
+	echo "$prog: summary"
+	printf '%s\n' "${summary[@]}" | sed "s/^/$prog:   /"
+	[ -n "$all_ok" ] || { echo "$prog: FAILED"; exit 1; }
+	echo "$prog: all reports green"
+}
+
+# ---- the guest's initramfs ----
+
+# pack_guest_base INIT: $initrd_root anew, with busybox as /bin/sh, INIT
+# as /init and /kvm/host_info.sh.
+pack_guest_base()
+{
+	rm -rf "$initrd_root" && mkdir -p "$initrd_root"/{bin,kvm}
+	cp "$busybox_bin" "$initrd_root/bin/busybox"
+	ln -s busybox "$initrd_root/bin/sh"
+	install -m 755 "$1" "$initrd_root/init"
+	install -m 755 "$kvmdir/host_info.sh" "$initrd_root/kvm/host_info.sh"
+}
+
+# pack_suite: the installed suite (install_dir) into
+# $initrd_root/kselftest, its programs stripped of their debug
+# information with $strip_tool (scripts and data stay as they are).
+pack_suite()
+{
+	local f
+	mkdir -p "$initrd_root/kselftest"
+	cp -a "$install_dir"/. "$initrd_root/kselftest/"
+	for f in "$initrd_root"/kselftest/kvm/*; do
+		"$strip_tool" --strip-debug "$f" 2>/dev/null || true
 	done
 }
 

@@ -24,26 +24,11 @@ prog=vm-check
 # shellcheck source=vm/lib.sh
 . "$here/lib.sh"
 
-kernels=()
-extras=()
-modules_dir=""
-kvm_modules=""
-module_params=""
-npt=1
-tests=()
-fresh_spec="dirty_ring_forged_test x86_64/dirty_ring_address_space_test"
-test_timeout=""
-scale=4
-stall=300
-deadline=1500
+runner_defaults
+runner_own_opts=f:x:
 out=$top/vm-check-out
-cpus=2
-mem=2G
 # What vm/arm64.sh changes for VM_ARCH=arm64.
 default_kernels="6.1 6.12 newest"
-guest_levels="cpl0 cpl3"
-suite_make_args=()
-strip_tool="strip"
 outer_desc()
 {
 	echo "kvm_amd npt=$npt"
@@ -84,26 +69,12 @@ report with ktap_check.sh and known-issues.txt.
                                    or a modules directory holding vmlinuz
 EOF
 	usage_modules
+	usage_runner QEMU "the report" "build, kernels, initramfs, logs"
 	cat <<EOF
-  -t TEST      run this test (repeatable or a list); default: every test
-  -f TESTS     tests that get fresh boots of their own, one per guest
-               level unless their KSELFTEST_<TEST>_ARGS has a -g (a WARN
-               fires once per boot); default "$fresh_spec"; "" for none
-  -T N         KVM_SELFTEST_TIMEOUT_SCALE in the guest: case timeouts and
-               vCPU watchdogs times N (nested KVM under TCG runs guests many
-               times slower); default $scale
-  -o SECONDS   timeout of each test (the runner's -o); default: N times
-               the settings file's
-  -s SECONDS   kill QEMU when the report prints nothing for this long;
-               default $stall
-  -d SECONDS   kill QEMU after this long per boot; default $deadline
   -x NAME=DIR  also pack the executables of DIR (static programs: e.g.
                upstream's KVM selftests, bugs/repro) as the kselftest
                collection NAME, each a test NAME:PROGRAM for -t (the
                default runs them too); repeatable
-  -O DIR       output: build, kernels, initramfs, logs; default $out
-  -c CPUS      guest vCPUs; default $cpus
-  -r MEM       guest memory; default $mem
   -h           this help
 Extra test arguments: KSELFTEST_<TEST>_ARGS in the environment, as for the
 runner (e.g. KSELFTEST_DIRTY_RING_FULL_TEST_ARGS="-g cpl3").
@@ -116,76 +87,22 @@ known host issues; 1 otherwise; 2 for bad usage.
 EOF
 }
 
-die_usage()
-{
-	echo "$0: $1" >&2
-	usage >&2
-	exit 2
-}
-
-while getopts k:m:M:p:n:t:f:T:o:s:d:O:c:r:x:h opt; do
+while getopts "$runner_optstring$runner_own_opts" opt; do
 	case "$opt" in
-	k) read -r -a words <<< "$OPTARG"; kernels+=("${words[@]}") ;;
-	m) modules_dir=$OPTARG ;;
-	M) kvm_modules=$OPTARG ;;
-	p) module_params+=${module_params:+ }$OPTARG ;;
-	n) npt=$OPTARG ;;
-	t) read -r -a words <<< "$OPTARG"; tests+=("${words[@]}") ;;
-	f) fresh_spec=$OPTARG ;;
-	T) scale=$OPTARG ;;
-	o) test_timeout=$OPTARG ;;
-	s) stall=$OPTARG ;;
-	d) deadline=$OPTARG ;;
-	O) out=$OPTARG ;;
-	c) cpus=$OPTARG ;;
-	r) mem=$OPTARG ;;
 	x) extras+=("$OPTARG") ;;
-	h) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
+	*) runner_option "$opt" "${OPTARG-}" ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die_usage "unexpected argument '$1'"
-[ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<< "$default_kernels"
-[ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
-	die_usage "bad -o '$test_timeout': seconds"
-is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
-check_outer_options
-if [ -n "$modules_dir" ] && [ ${#kernels[@]} -ne 1 ]; then
-	die_usage "-m goes with exactly one -k PATH kernel"
-fi
-read -r -a fresh <<< "$fresh_spec"
+check_runner_options
 
 require_tools qemu-system-x86_64 cpio modinfo make strip
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# ---- the suite, static, in its own output directory ----
-
-build_suite()
-{
-	local log=$out/build.log
-	echo "vm-check: building the suite static in $out/build (log: $log)"
-	if ! make -C "$selftests" TARGETS=kvm "${suite_make_args[@]}" O="$out/build" LDFLAGS=-static \
-		KSFT_INSTALL_PATH="$out/build/install" install > "$log" 2>&1; then
-		tail -n 20 "$log" >&2
-		die "building the suite failed"
-	fi
-	install_dir=$out/build/install
-	mapfile -t all_tests < <(sed -n 's/^kvm://p' "$install_dir/kselftest-list.txt")
-	local x name dir f
-	for x in "${extras[@]}"; do
-		name=${x%%=*} dir=${x#*=}
-		[[ "$x" == *=* && "$name" =~ ^[a-z0-9_]+$ && "$name" != kvm ]] ||
-			die_usage "bad -x '$x': NAME=DIR, NAME of a-z 0-9 _ and not kvm"
-		[ -d "$dir" ] || die_usage "-x $x: no directory $dir"
-		for f in "$dir"/*; do
-			[ -f "$f" ] && [ -x "$f" ] && all_tests+=("$name:${f##*/}")
-		done
-		[[ " ${all_tests[*]} " == *" $name:"* ]] || die_usage "-x $x: no executable in $dir"
-	done
-}
+# ---- the initramfs ----
 
 # pack_extras: the -x programs as collections of the installed suite.
 pack_extras()
@@ -194,31 +111,21 @@ pack_extras()
 	for x in "${extras[@]}"; do
 		name=${x%%=*} dir=${x#*=}
 		mkdir -p "$initrd_root/kselftest/$name"
-		for f in "$dir"/*; do
-			[ -f "$f" ] && [ -x "$f" ] || continue
+		while IFS= read -r f; do
 			install -m 755 "$f" "$initrd_root/kselftest/$name/"
-			strip --strip-debug "$initrd_root/kselftest/$name/${f##*/}" 2>/dev/null || true
+			"$strip_tool" --strip-debug "$initrd_root/kselftest/$name/${f##*/}" 2>/dev/null || true
 			echo "$name:${f##*/}" >> "$initrd_root/kselftest/kselftest-list.txt"
-		done
+		done < <(extra_programs "$dir")
 	done
 }
 
-# ---- the initramfs ----
-
-# pack_base: busybox, the suite, host_info.sh, /init and the modules.
+# pack_base: busybox, /init, the suite with the -x programs and the
+# modules, as base.cpio.
 pack_base()
 {
 	initrd_root=$kdir/root
-	rm -rf "$initrd_root" && mkdir -p "$initrd_root"/{bin,kvm,kselftest}
-	cp "$busybox_bin" "$initrd_root/bin/busybox"
-	ln -s busybox "$initrd_root/bin/sh"
-	install -m 755 "$here/init.sh" "$initrd_root/init"
-	install -m 755 "$kvmdir/host_info.sh" "$initrd_root/kvm/host_info.sh"
-	cp -a "$install_dir"/. "$initrd_root/kselftest/"
-	local f
-	for f in "$initrd_root"/kselftest/kvm/*; do
-		"$strip_tool" --strip-debug "$f" 2>/dev/null || true	# scripts and data stay
-	done
+	pack_guest_base "$here/init.sh"
+	pack_suite
 	pack_extras
 	pack_modules
 	(cd "$initrd_root" && find . | cpio -o -H newc --quiet) > "$kdir/base.cpio"
@@ -243,13 +150,6 @@ pack_boot()
 }
 
 # ---- one boot ----
-
-# running_test KTAP: the test whose result line has not come yet.
-running_test()
-{
-	sed -n 's/^# selftests: [^:]*: \(.*\)$/\1/p; s/^\(not \)\{0,1\}ok [0-9]* selftests: [^:]*: \([^ ]*\).*$/done \2/p' "$1" |
-		tail -n 1 | grep -v '^done ' || true
-}
 
 # boot_line LINE: one line of the report port, during boot(): the
 # report, and the time each test took.
@@ -277,31 +177,13 @@ boot()
 	: > "$ktap"; : > "$times"
 	echo "vm-check: $kname, $(outer_desc), $boot_label"
 	run_outer "$kdir/$name.cpio" "$serial" "$console" "$kdir/$name.qemu" boot_line
-	boot_ok=1
-	if [ -n "$why" ]; then
-		boot_ok=""
-		echo "vm-check: QEMU killed: $why"
-		cur=$(running_test "$ktap")
-		echo "vm-check: test running: ${cur:-none (before or after the tests)}; its last lines:"
-		tail -n 15 "$ktap" | sed 's/^/vm-check:   /'
-	elif [ -z "$ended" ]; then
-		boot_ok=""
-		echo "vm-check: the guest stopped before the end of its run (QEMU: $(tail -n 2 "$kdir/$name.qemu" | tr '\n' ' '))"
-	fi
-	if grep -q '^vm-check: FAILED' "$serial"; then
-		boot_ok=""
-	fi
+	boot_outcome QEMU "QEMU: $(tail -n 2 "$kdir/$name.qemu" | tr '\n' ' ')" "$serial"
 	if [ -z "$boot_ok" ]; then
 		echo "vm-check: last kernel console lines ($console):"
 		tail -n 25 "$console" | tr -d '\r' | sed 's/^/vm-check:   /'
 	fi
 	echo "vm-check: boot $name: $boot_secs s; report $ktap; kernel log $console"
-	if ! judge_report "$kvmdir/known-issues.txt" "$ktap" "$kdir/$name.verdict"; then
-		boot_ok=""
-	fi
-	summary+=("$(printf '%-24s npt=%s  %-52s %4d s  %s' "$kname" "$npt" "$boot_label" \
-		"$boot_secs" "$([ -n "$boot_ok" ] && echo green || echo FAILED)")")
-	[ -n "$boot_ok" ] || all_ok=""
+	judge_boot "$name" "$boot_secs"
 	record_results "$name"
 }
 
@@ -325,39 +207,8 @@ record_results()
 
 # ---- the runs ----
 
-# args_of TEST: the KSELFTEST_<TEST>_ARGS variable name.
-args_var()
-{
-	local v=${1##*/}	# the runner's variable has the test's base name
-	v=${v^^}
-	echo "KSELFTEST_${v//[^A-Z0-9_]/_}_ARGS"
-}
-
-# The environment of the runner in the guest: KSELFTEST_<TEST>_ARGS from
-# ours, and the timeout scale.
-declare -A guest_env=()
-while IFS='=' read -r var _; do
-	[[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]] && guest_env[$var]=${!var}
-done < <(env)
-
-for k in "${kernels[@]}"; do
-	check_kernel_spec "$k"
-done
 build_suite
-[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
-for t in "${tests[@]}"; do
-	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "no test '$t' (tests: ${all_tests[*]})"
-done
-for t in "${fresh[@]}"; do
-	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "-f: no test '$t'"
-done
-
-if [ -z "$test_timeout" ]; then
-	settings_timeout=$(sed -n 's/^timeout=//p' "$kvmdir/settings" | tail -n 1)
-	test_timeout=$((${settings_timeout:-45} * scale))
-fi
-runner_common=(-o "$test_timeout")
-guest_env[KVM_SELFTEST_TIMEOUT_SCALE]=$scale
+select_tests
 
 all_ok=1
 summary=()
@@ -368,58 +219,8 @@ for k in "${kernels[@]}"; do
 	mkdir -p "$kdir"
 	echo "vm-check: kernel $kname ($bzimage)"
 	pack_base
-
-	shared=() own=()
-	for t in "${tests[@]}"; do
-		if [[ " ${fresh[*]} " == *" $t "* ]]; then
-			own+=("$t")
-		elif [[ "$t" == *:* ]]; then
-			:	# -x collections: boots of their own, below
-		else
-			shared+=("-t" "kvm:$t")
-		fi
-	done
-	n=0
-	if [ ${#shared[@]} -gt 0 ]; then
-		n=$((n + 1))
-		declare -A boot_args=()
-		for var in "${!guest_env[@]}"; do boot_args[$var]=${guest_env[$var]}; done
-		boot_label="$(( ${#shared[@]} / 2 )) test(s)"
-		boot "boot$n" "${runner_common[@]}" "${shared[@]}"
-	fi
-	# Each -x collection in a boot of its own: one KTAP report per boot.
-	for x in "${extras[@]}"; do
-		ext=()
-		for t in "${tests[@]}"; do
-			[ "${t%%:*}" != "${x%%=*}" ] || ext+=("-t" "$t")
-		done
-		[ ${#ext[@]} -gt 0 ] || continue
-		n=$((n + 1))
-		declare -A boot_args=()
-		for var in "${!guest_env[@]}"; do boot_args[$var]=${guest_env[$var]}; done
-		boot_label="${x%%=*}: $(( ${#ext[@]} / 2 )) program(s)"
-		boot "boot$n" "${runner_common[@]}" "${ext[@]}"
-	done
-	for t in "${own[@]}"; do
-		var=$(args_var "$t")
-		if [[ " ${guest_env[$var]:-} " == *" -g "* ]]; then
-			levels=("")
-		else
-			read -r -a levels <<< "$guest_levels"
-		fi
-		for g in "${levels[@]}"; do
-			n=$((n + 1))
-			declare -A boot_args=()
-			for v in "${!guest_env[@]}"; do boot_args[$v]=${guest_env[$v]}; done
-			[ -z "$g" ] || boot_args[$var]="-g $g${guest_env[$var]:+ ${guest_env[$var]}}"
-			boot_label="$t${g:+ -g $g} (a boot of its own)"
-			boot "boot$n" "${runner_common[@]}" -t "kvm:$t"
-		done
-	done
+	boot_tests
 done
 
-echo "vm-check: summary"
-printf 'vm-check:   %s\n' "${summary[@]}"
 echo "vm-check: per-test results: $out/results.tsv"
-[ -n "$all_ok" ] || { echo "vm-check: FAILED"; exit 1; }
-echo "vm-check: all reports green"
+runner_end

@@ -30,20 +30,10 @@ prog="vng-check"
 # shellcheck source=vm/guard.sh
 . "$here/guard.sh"
 
-kernels=()
-modules_dir=""
-kvm_modules=""
-module_params=""
-npt=1
-tests=()
-fresh_spec="dirty_ring_forged_test x86_64/dirty_ring_address_space_test"
-test_timeout=""
-scale=4
-stall=300
-deadline=1500
+runner_defaults
+runner_own_opts=f:
+default_kernels=6.12
 out=$top/vng-out
-cpus=2
-mem=2G
 vng_version=${VNG_DEBIAN_VERSION:-1.41-1}
 vng_packages=(virtme-ng="$vng_version" python3-argcomplete/bookworm)
 
@@ -60,20 +50,8 @@ known-issues.txt.
                version or newest; a bzImage or an unpacked kernel)
 EOF
 	usage_modules
+	usage_runner vng "the console" "build, virtme-ng, kernels, logs"
 	cat <<EOF
-  -t TEST      run this test (repeatable or a list); default: every test
-  -f TESTS     tests that get boots of their own, one per guest level
-               unless their KSELFTEST_<TEST>_ARGS has a -g; default
-               "$fresh_spec"; "" for none
-  -T N         KVM_SELFTEST_TIMEOUT_SCALE in the guest; default $scale
-  -o SECONDS   timeout of each test (the runner's -o); default: N times
-               the settings file's
-  -s SECONDS   kill vng when the console prints nothing for this long;
-               default $stall
-  -d SECONDS   kill vng after this long per boot; default $deadline
-  -O DIR       output: build, virtme-ng, kernels, logs; default $out
-  -c CPUS      guest vCPUs; default $cpus
-  -r MEM       guest memory; default $mem
   -h           this help
 Environment: VNG=/path/to/vng (default: Debian's virtme-ng $vng_version,
 unpacked; VNG_DEBIAN_VERSION=V another Debian version); KSELFTEST_<TEST>_ARGS
@@ -83,47 +61,12 @@ known host issues; 1 otherwise; 2 for bad usage.
 EOF
 }
 
-die_usage()
-{
-	echo "$0: $1" >&2
-	usage >&2
-	exit 2
-}
-
-while getopts k:m:M:p:n:t:f:T:o:s:d:O:c:r:h opt; do
-	case "$opt" in
-	k) read -r -a words <<< "$OPTARG"; kernels+=("${words[@]}") ;;
-	m) modules_dir=$OPTARG ;;
-	M) kvm_modules=$OPTARG ;;
-	p) module_params+=${module_params:+ }$OPTARG ;;
-	n) npt=$OPTARG ;;
-	t) read -r -a words <<< "$OPTARG"; tests+=("${words[@]}") ;;
-	f) fresh_spec=$OPTARG ;;
-	T) scale=$OPTARG ;;
-	o) test_timeout=$OPTARG ;;
-	s) stall=$OPTARG ;;
-	d) deadline=$OPTARG ;;
-	O) out=$OPTARG ;;
-	c) cpus=$OPTARG ;;
-	r) mem=$OPTARG ;;
-	h) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
-	esac
+while getopts "$runner_optstring$runner_own_opts" opt; do
+	runner_option "$opt" "${OPTARG-}"
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die_usage "unexpected argument '$1'"
-[ ${#kernels[@]} -gt 0 ] || kernels=(6.12)
-[ -z "$test_timeout" ] || [[ "$test_timeout" =~ ^[0-9]+$ ]] ||
-	die_usage "bad -o '$test_timeout': seconds"
-is_number "$scale" && [ "$scale" -le 100 ] || die_usage "bad -T '$scale': 1 to 100"
-check_outer_options
-if [ -n "$modules_dir" ] && [ ${#kernels[@]} -ne 1 ]; then
-	die_usage "-m goes with exactly one -k PATH kernel"
-fi
-for k in "${kernels[@]}"; do
-	check_kernel_spec "$k"
-done
-read -r -a fresh <<< "$fresh_spec"
+check_runner_options
 
 require_tools qemu-system-x86_64 cpio modinfo make strip python3
 # Debian's python3 (whose packages the unpacked modules are built for and
@@ -133,20 +76,7 @@ python=/usr/bin/python3
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# ---- the suite and virtme-ng ----
-
-build_suite()
-{
-	local log=$out/build.log
-	echo "vng-check: building the suite static in $out/build (log: $log)"
-	if ! make -C "$selftests" TARGETS=kvm O="$out/build" LDFLAGS=-static \
-		KSFT_INSTALL_PATH="$out/build/install" install > "$log" 2>&1; then
-		tail -n 20 "$log" >&2
-		die "building the suite failed"
-	fi
-	install_dir=$out/build/install
-	mapfile -t all_tests < <(sed -n 's/^kvm://p' "$install_dir/kselftest-list.txt")
-}
+# ---- virtme-ng ----
 
 # install_vng: sets vng (the command, an array); Debian's virtme-ng
 # unpacked once into $out/virtme-ng unless $VNG names one.
@@ -160,13 +90,7 @@ install_vng()
 	local root=$out/virtme-ng/root
 	"$python" -c 'import requests' 2> /dev/null ||
 		die "$python cannot import requests (Debian: apt-get install python3-requests)"
-	if [ ! -e "$out/virtme-ng/.unpacked" ]; then
-		echo "vng-check: unpacking virtme-ng $vng_version into $out/virtme-ng"
-		debian_apt_ready
-		rm -rf "$out/virtme-ng"
-		debian_unpack "$root" "${vng_packages[@]}"
-		touch "$out/virtme-ng/.unpacked"
-	fi
+	unpack_once "$out/virtme-ng" "${vng_packages[@]}"
 	# vng calls virtme-run by name.
 	vng=(env PATH="$root/usr/bin:$PATH" PYTHONPATH="$root/usr/lib/python3/dist-packages"
 		"$python" "$root/usr/bin/vng")
@@ -225,52 +149,15 @@ boot()
 		--disable-kvm --force-9p -m "$mem" -p "$cpus" \
 		--qemu-opts="-cpu $cpu_model -accel tcg,thread=single" \
 		${append:+--append "$append"} -- "sh $here/vng/guest.sh $kdir/$name.conf"
-	boot_ok=1
-	if [ -n "$why" ]; then
-		boot_ok=""
-		echo "vng-check: vng killed: $why; the report's last lines:"
-		tail -n 15 "$ktap" | sed 's/^/vng-check:   /'
-	elif [ -z "$ended" ]; then
-		boot_ok=""
-		echo "vng-check: the guest stopped before its end (vng: status $guard_rc, $kdir/$name.out)"
-	fi
-	grep -q '^vng-check: FAILED' "$kdir/$name.out" && boot_ok=""
+	boot_outcome vng "vng: status $guard_rc, $kdir/$name.out" "$kdir/$name.out"
 	echo "vng-check: boot $name: $guard_secs s; report $ktap"
-	"$kvmdir/ktap_check.sh" "$kvmdir/known-issues.txt" "$ktap" || boot_ok=""
-	summary+=("$(printf '%-24s npt=%s  %-52s %4d s  %s' "$kname" "$npt" "$boot_label" \
-		"$guard_secs" "$([ -n "$boot_ok" ] && echo green || echo FAILED)")")
-	[ -n "$boot_ok" ] || all_ok=""
+	judge_boot "$name" "$guard_secs"
 }
 
 # ---- the runs ----
 
-# args_var TEST: the KSELFTEST_<TEST>_ARGS variable name.
-args_var()
-{
-	local v=${1##*/}	# the runner's variable has the test's base name
-	v=${v^^}
-	echo "KSELFTEST_${v//[^A-Z0-9_]/_}_ARGS"
-}
-
-declare -A guest_env=()
-while IFS='=' read -r var _; do
-	[[ "$var" =~ ^KSELFTEST_[A-Z0-9_]+_ARGS$ ]] && guest_env[$var]=${!var}
-done < <(env)
-
 build_suite
-[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
-for t in "${tests[@]}"; do
-	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "no test '$t' (tests: ${all_tests[*]})"
-done
-for t in "${fresh[@]}"; do
-	[[ " ${all_tests[*]} " == *" $t "* ]] || die_usage "-f: no test '$t'"
-done
-if [ -z "$test_timeout" ]; then
-	settings_timeout=$(sed -n 's/^timeout=//p' "$kvmdir/settings" | tail -n 1)
-	test_timeout=$((${settings_timeout:-45} * scale))
-fi
-runner_common=(-o "$test_timeout")
-guest_env[KVM_SELFTEST_TIMEOUT_SCALE]=$scale
+select_tests
 install_vng
 
 all_ok=1
@@ -282,42 +169,7 @@ for k in "${kernels[@]}"; do
 	rm -rf "$initrd_root" && mkdir -p "$initrd_root"
 	echo "vng-check: kernel $kname ($bzimage)"
 	pack_modules
-
-	shared=() own=()
-	for t in "${tests[@]}"; do
-		if [[ " ${fresh[*]} " == *" $t "* ]]; then
-			own+=("$t")
-		else
-			shared+=("-t" "kvm:$t")
-		fi
-	done
-	n=0
-	if [ ${#shared[@]} -gt 0 ]; then
-		n=$((n + 1))
-		declare -A boot_args=()
-		for var in "${!guest_env[@]}"; do boot_args[$var]=${guest_env[$var]}; done
-		boot_label="$(( ${#shared[@]} / 2 )) test(s)"
-		boot "boot$n" "${runner_common[@]}" "${shared[@]}"
-	fi
-	for t in "${own[@]}"; do
-		var=$(args_var "$t")
-		if [[ " ${guest_env[$var]:-} " == *" -g "* ]]; then
-			levels=("")
-		else
-			levels=(cpl0 cpl3)
-		fi
-		for g in "${levels[@]}"; do
-			n=$((n + 1))
-			declare -A boot_args=()
-			for v in "${!guest_env[@]}"; do boot_args[$v]=${guest_env[$v]}; done
-			[ -z "$g" ] || boot_args[$var]="-g $g${guest_env[$var]:+ ${guest_env[$var]}}"
-			boot_label="$t${g:+ -g $g} (a boot of its own)"
-			boot "boot$n" "${runner_common[@]}" -t "kvm:$t"
-		done
-	done
+	boot_tests
 done
 
-echo "vng-check: summary"
-printf 'vng-check:   %s\n' "${summary[@]}"
-[ -n "$all_ok" ] || { echo "vng-check: FAILED"; exit 1; }
-echo "vng-check: all reports green"
+runner_end

@@ -10,6 +10,8 @@
 # is run by the job's test definition (/kvm/kselftest-lava.sh).  Every
 # line of its own starts with "vm-lava: ".
 
+# PID 1's file systems, as vm/init.sh mounts them (each /init is whole in
+# itself: what follows differs, the report port there, the console here).
 /bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin

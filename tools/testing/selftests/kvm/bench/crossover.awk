@@ -11,23 +11,16 @@
 # geometric middle.  Output, CSV:
 #   ring_series,bitmap_series,fraction,low,high,ns_per_page,below,above
 # with fraction "none" when one of them is cheaper at every fraction.
+#
+#   awk -f lib.awk -f crossover.awk collection_summary.csv
 
 BEGIN {
-	FS = OFS = ","
 	print "ring_series,bitmap_series,fraction,low,high,ns_per_page,below,above"
-}
-
-NR == 1 {
-	for (i = 1; i <= NF; i++)
-		col[$i] = i
-	next
 }
 
 {
 	s = $col["series"]
-	if (!(s in npts))
-		series[++nseries] = s
-	n = ++npts[s]
+	n = group(s)
 	fx[s, n] = $col["fraction"] + 0
 	cost[s, n] = $col["collect_ns_per_page"] + 0
 }
@@ -36,8 +29,8 @@ NR == 1 {
 # minus bitmap), rc[] (ring cost); returns how many.
 function common_points(r, b,    i, j, k, n, t) {
 	n = 0
-	for (i = 1; i <= npts[r]; i++)
-		for (j = 1; j <= npts[b]; j++)
+	for (i = 1; i <= group_rows[r]; i++)
+		for (j = 1; j <= group_rows[b]; j++)
 			if (fx[b, j] == fx[r, i]) {
 				n++
 				f[n] = fx[r, i]; d[n] = cost[r, i] - cost[b, j]; rc[n] = cost[r, i]
@@ -85,11 +78,11 @@ function cross(r, b,    n, lo, hi, t, x, y) {
 }
 
 END {
-	for (i = 1; i <= nseries; i++) {
-		if (series[i] !~ /^ring/)
+	for (i = 1; i <= ngroups; i++) {
+		if (group_order[i] !~ /^ring/)
 			continue
-		for (j = 1; j <= nseries; j++)
-			if (series[j] !~ /^ring/)
-				cross(series[i], series[j])
+		for (j = 1; j <= ngroups; j++)
+			if (group_order[j] !~ /^ring/)
+				cross(group_order[i], group_order[j])
 	}
 }

@@ -118,8 +118,10 @@ awk -F, -v OFS=, -v ring="ring-$RING" '
 	{ print (FILENAME ~ /perf-ring/ ? ring : $1 == "ring" ? "ring-auto" : $1), $0 }
 ' "$OUT"/perf-*.csv > "$OUT/collection.csv"
 rm -f "$OUT"/perf-*.csv
-awk -f "$KVM_DIR/bench/summarize.awk" "$OUT/collection.csv" > "$OUT/collection_summary.csv"
-awk -f "$KVM_DIR/bench/crossover.awk" "$OUT/collection_summary.csv" > "$OUT/crossover.csv"
+awk -f "$KVM_DIR/bench/lib.awk" -f "$KVM_DIR/bench/summarize.awk" "$OUT/collection.csv" \
+	> "$OUT/collection_summary.csv"
+awk -f "$KVM_DIR/bench/lib.awk" -f "$KVM_DIR/bench/crossover.awk" "$OUT/collection_summary.csv" \
+	> "$OUT/crossover.csv"
 awk -v title="Dirty page collection cost: $VCPUS vCPUs x $MEM, $ACCESS writes, CPL3 guests" \
 	-f "$KVM_DIR/bench/svg_chart.awk" "$OUT/collection_summary.csv" "$OUT/crossover.csv" \
 	> "$OUT/collection.svg"

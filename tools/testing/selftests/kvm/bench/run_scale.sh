@@ -71,6 +71,12 @@ STALL_REPS=${SCALE_STALL_REPS:-$REPS}
 MIG_MEM=${SCALE_MIGRATION_MEM:-8G}
 MIG_REPS=${SCALE_MIGRATION_REPS:-3}
 BIGMEM_LOCK=/tmp/bigmem.lock
+for setting in "SCALE_ITERS=$ITERS" "SCALE_REPS=$REPS" "SCALE_STALL_REPS=$STALL_REPS" \
+	"SCALE_MIGRATION_REPS=$MIG_REPS"; do
+	case ${setting#*=} in
+	''|*[!0-9]*|0) echo "run_scale: bad $setting: a positive number" >&2; exit 2 ;;
+	esac
+done
 
 PERF=$KVM_DIR/dirty_ring_perf_test
 MIGRATION=$KVM_DIR/dirty_ring_migration_test
@@ -133,6 +139,14 @@ chart() {
 	fi
 }
 
+# bench_awk PROGRAM AWK-ARGS...: bench/PROGRAM.awk, after lib.awk (the
+# CSV reading, grouping and sorting the programs share)
+bench_awk() {
+	awk_program=$1
+	shift
+	awk -f "$BENCH/lib.awk" -f "$BENCH/$awk_program.awk" "$@"
+}
+
 # join OUT FILES...: the per-run CSVs into one, with a leading run column
 join_csv() {
 	dst=$1
@@ -142,42 +156,47 @@ join_csv() {
 	rm -f "$@"
 }
 
-memory_part() {
-	[ "${SCALE_REPORT_ONLY:-0}" = 1 ] || memory_measure
-	memory_report
+# measure_begin PART PREFIX: the load before PART noted; unless resuming,
+# no per-run CSV (PREFIX-*.csv) of an earlier run_scale.sh left
+measure_begin() {
+	note "== $1: load before $(uptime)"
+	[ "${SCALE_RESUME:-0}" = 1 ] || rm -f "$OUT/$2"-*.csv*
+}
+
+# measure_end PART PREFIX: PART's per-run CSVs joined into PART.csv, the
+# load after it noted
+measure_end() {
+	join_csv "$OUT/$1.csv" "$OUT/$2"-*.csv
+	rm -f "$OUT/$2"-*.csv.log
+	note "== $1: load after $(uptime)"
 }
 
 memory_measure() {
-	note "== memory: load before $(uptime)"
-	[ "${SCALE_RESUME:-0}" = 1 ] || rm -f "$OUT"/mem-*.csv*
+	measure_begin memory mem
 	for mem in $MEMS; do
 		total=$(bytes "$mem")
 		big=$(awk -v t="$total" 'BEGIN { print (t > 4 * 2^30) }')
-		rep=1
-		while [ "$rep" -le "$REPS" ]; do
+		for rep in $(seq "$REPS"); do
 			for mode in ring get clear; do
 				BIG=$big perf "$OUT/mem-$mem-$mode-$rep.csv" -m "$mode" -v 2 \
 					-b $((total / 2)) -u -a random -p "$DIRTY" -i "$ITERS"
 			done
-			rep=$((rep + 1))
 		done
 		echo "  $mem done"
 	done
-	join_csv "$OUT/memory.csv" "$OUT"/mem-*.csv
-	rm -f "$OUT"/mem-*.csv.log
-	note "== memory: load after $(uptime)"
+	measure_end memory mem
 }
 
 memory_report() {
-	awk -f "$BENCH/scale_summary.awk" -v by=memory "$OUT/memory.csv" > "$OUT/memory_summary.csv"
-	awk -f "$BENCH/scale_fit.awk" "$OUT/memory_summary.csv" > "$OUT/memory_slopes.csv"
+	bench_awk scale_summary -v by=memory "$OUT/memory.csv" > "$OUT/memory_summary.csv"
+	bench_awk scale_fit "$OUT/memory_summary.csv" > "$OUT/memory_slopes.csv"
 	memory_crossings > "$OUT/memory_crossover.csv"
-	awk -f "$BENCH/scale_model.awk" "$OUT/memory_summary.csv" > "$OUT/memory_model.csv"
+	bench_awk scale_model "$OUT/memory_summary.csv" > "$OUT/memory_model.csv"
 	for t in memory slopes crossover; do
 		f=$OUT/memory_summary.csv
 		[ "$t" = slopes ] && f=$OUT/memory_slopes.csv
 		[ "$t" = crossover ] && f=$OUT/memory_crossover.csv
-		awk -v table=$t -f "$BENCH/scale_tables.awk" "$f"
+		bench_awk scale_tables -v table=$t "$f"
 		echo
 	done > "$OUT/memory_tables.md"
 	for d in $(echo "$DIRTY" | tr , ' '); do
@@ -199,20 +218,15 @@ memory_crossings() {
 	echo "mem_gib,ring_series,bitmap_series,fraction,low,high,ns_per_page,below,above,pages"
 	for g in $(awk -F, 'NR > 1 { print $2 }' "$OUT/memory_summary.csv" | sort -gu); do
 		awk -F, -v OFS=, -v g="$g" 'NR == 1 || $2 == g' "$OUT/memory_summary.csv" |
-			awk -f "$BENCH/crossover.awk" |
+			bench_awk crossover |
 			awk -F, -v OFS=, -v g="$g" 'NR > 1 {
 				print g, $0, ($3 == "none" ? "" : sprintf("%.0f", $3 * g * 2^18))
 			}'
 	done
 }
 
-vcpus_part() {
-	[ "${SCALE_REPORT_ONLY:-0}" = 1 ] || vcpus_measure
-	vcpus_report
-}
-
 vcpus_measure() {
-	note "== vcpus: load before $(uptime)"
+	measure_begin vcpus vcpus
 	# the perf test names KVM's limit when asked for more
 	max=$("$PERF" -v 4294967295 2>&1 | sed -n 's/.*takes at most \([0-9]*\) vCPUs.*/\1/p')
 	[ -n "$max" ] || { echo "run_scale: no KVM_CAP_MAX_VCPUS from $PERF" >&2; exit 1; }
@@ -226,25 +240,20 @@ vcpus_measure() {
 		[ $((n / 2)) -eq "$max" ] || counts="$counts $max"
 	fi
 	note "vCPU counts: $counts (KVM_CAP_MAX_VCPUS $max)"
-	[ "${SCALE_RESUME:-0}" = 1 ] || rm -f "$OUT"/vcpus-*.csv*
 	for n in $counts; do
 		per=$(( (1 << 30) / n / 262144 * 262144 ))
-		rep=1
-		while [ "$rep" -le "$REPS" ]; do
+		for rep in $(seq "$REPS"); do
 			perf "$OUT/vcpus-$n-$rep.csv" -m ring -v "$n" -b "$per" -u -a random \
 				-p "$VCPU_DIRTY" -i "$ITERS"
-			rep=$((rep + 1))
 		done
 		echo "  $n vCPUs done"
 	done
-	join_csv "$OUT/vcpus.csv" "$OUT"/vcpus-*.csv
-	rm -f "$OUT"/vcpus-*.csv.log
-	note "== vcpus: load after $(uptime)"
+	measure_end vcpus vcpus
 }
 
 vcpus_report() {
-	awk -f "$BENCH/scale_summary.awk" -v by=vcpus "$OUT/vcpus.csv" > "$OUT/vcpus_summary.csv"
-	awk -v table=vcpus -f "$BENCH/scale_tables.awk" "$OUT/vcpus_summary.csv" > "$OUT/vcpus_table.md"
+	bench_awk scale_summary -v by=vcpus "$OUT/vcpus.csv" > "$OUT/vcpus_summary.csv"
+	bench_awk scale_tables -v table=vcpus "$OUT/vcpus_summary.csv" > "$OUT/vcpus_table.md"
 	awk -F, -v OFS=, '
 		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print "series,vcpus,us"; next }
 		$c["pages_per_vcpu_iteration"] == max {
@@ -257,16 +266,10 @@ vcpus_report() {
 		    -v x=vcpus -v y=us -v xlabel="vCPUs" -v ylabel="time per collection, us"
 }
 
-stall_part() {
-	[ "${SCALE_REPORT_ONLY:-0}" = 1 ] || stall_measure
-	stall_report
-}
-
 stall_measure() {
 	note "== stall: load before $(uptime)"
 	: > "$OUT/stall.lines"
-	rep=1
-	while [ "$rep" -le "$STALL_REPS" ]; do
+	for rep in $(seq "$STALL_REPS"); do
 		for rate in $RATES; do
 			for ring in 4096 65536; do
 				log=$OUT/stall-$rate-$ring-$rep.log
@@ -281,7 +284,6 @@ stall_measure() {
 				rm -f "$log"
 			done
 		done
-		rep=$((rep + 1))
 	done
 	# MIGRATION key=value lines as CSV, the ring size as the series, the stall in %
 	awk '{
@@ -303,7 +305,7 @@ stall_measure() {
 }
 
 stall_report() {
-	awk -v table=stall -f "$BENCH/scale_tables.awk" "$OUT/stall.csv" > "$OUT/stall_table.md"
+	bench_awk scale_tables -v table=stall "$OUT/stall.csv" > "$OUT/stall_table.md"
 	chart "$OUT/stall.svg" "$OUT/stall.csv" \
 	    -v title="Share of vCPU time stopped in full exits (2 vCPUs, $STALL_MEM migration, CPL3)" \
 	    -v x=dirty_mib_s -v y=stall_share -v ylog=0 -v xlabel="dirty rate achieved, MiB/s" \
@@ -337,7 +339,10 @@ fi
 start=$(date +%s)
 for part in $PARTS; do
 	case $part in
-	memory|vcpus|stall|migration) "${part}_part" ;;
+	memory|vcpus|stall)
+		[ "${SCALE_REPORT_ONLY:-0}" = 1 ] || "${part}_measure"
+		"${part}_report" ;;
+	migration) migration_part ;;
 	*) echo "run_scale: unknown part '$part'" >&2; exit 1 ;;
 	esac
 done

@@ -4,33 +4,25 @@
 # rows: for each method and dirty count, the least-squares line
 # collect_us = at_0 + per_gib * mem_gib over the memory sizes measured.
 #
-#   awk -f scale_fit.awk memory_summary.csv
+#   awk -f lib.awk -f scale_fit.awk memory_summary.csv
 
 BEGIN {
-	FS = OFS = ","
 	print "series,pages,points,us_at_0_gib,us_per_gib,ns_per_dirty_page_per_gib,r2"
-}
-
-NR == 1 {
-	for (i = 1; i <= NF; i++)
-		col[$i] = i
-	next
 }
 
 {
 	key = $col["series"] SUBSEP $col["pages"]
-	if (!(key in n))
-		order[++nkeys] = key
+	group(key)
 	x = $col["mem_gib"] + 0
 	y = $col["collect_us"] + 0
-	n[key]++; sx[key] += x; sy[key] += y; sxx[key] += x * x; sxy[key] += x * y; syy[key] += y * y
+	sx[key] += x; sy[key] += y; sxx[key] += x * x; sxy[key] += x * y; syy[key] += y * y
 }
 
 END {
-	for (k = 1; k <= nkeys; k++) {
-		key = order[k]
+	for (k = 1; k <= ngroups; k++) {
+		key = group_order[k]
 		split(key, p, SUBSEP)
-		m = n[key]
+		m = group_rows[key]
 		d = m * sxx[key] - sx[key] * sx[key]
 		if (m < 2 || d == 0)
 			continue

@@ -18,31 +18,22 @@
 #   crossing,bitmap_series,mem_gib,pages
 # ("never" when one of them is cheaper at every count in the model).
 #
-#   awk -f scale_model.awk memory_summary.csv
+#   awk -f lib.awk -f scale_model.awk memory_summary.csv
 
 BEGIN {
-	FS = OFS = ","
 	if (extra == "")
 		extra = 24
 	K = 4		# parameters
 }
 
-NR == 1 {
-	for (i = 1; i <= NF; i++)
-		col[$i] = i
-	next
-}
-
 {
 	s = $col["series"]
-	if (!(s in n))
-		names[++nnames] = s
+	group(s)
 	g = $col["mem_gib"] + 0
 	p = $col["pages"] / 1000
 	y = $col["collect_us"] + 0
 	x[1] = 1; x[2] = g; x[3] = p; x[4] = g * p
 	w = y > 0 ? 1 / (y * y) : 0
-	n[s]++
 	for (i = 1; i <= K; i++) {
 		for (j = 1; j <= K; j++)
 			A[s, i, j] += w * x[i] * x[j]
@@ -58,7 +49,7 @@ NR == 1 {
 # Solve the normal equations of series s by Gaussian elimination with
 # partial pivoting into c[s, 1..K]; 0 if singular.
 function fit(s,    M, i, j, k, piv, t, f, sse, sst) {
-	if (n[s] <= K)
+	if (group_rows[s] <= K)
 		return 0
 	for (i = 1; i <= K; i++) {
 		for (j = 1; j <= K; j++)
@@ -97,21 +88,18 @@ function fit(s,    M, i, j, k, piv, t, f, sse, sst) {
 
 END {
 	print "kind,series,fixed_us,per_gib_us,per_page_ns,per_page_gib_ns,points,r2"
-	for (k = 1; k <= nnames; k++) {
-		s = names[k]
+	for (k = 1; k <= ngroups; k++) {
+		s = group_order[k]
 		if (fit(s))
 			printf "model,%s,%.2f,%.3f,%.1f,%.2f,%d,%.3f\n", s, c[s, 1], c[s, 2], c[s, 3],
-			       c[s, 4], n[s], r2[s]
+			       c[s, 4], group_rows[s], r2[s]
 	}
 	mems[++nmems] = extra
-	for (i = 2; i <= nmems; i++)
-		for (j = i; j > 1 && mems[j - 1] > mems[j]; j--) {
-			t = mems[j]; mems[j] = mems[j - 1]; mems[j - 1] = t
-		}
+	sort_numbers(mems, nmems)
 	if (!("ring" in fitted))
 		exit
-	for (k = 1; k <= nnames; k++) {
-		b = names[k]
+	for (k = 1; k <= ngroups; k++) {
+		b = group_order[k]
 		if (b == "ring" || !(b in fitted))
 			continue
 		for (i = 1; i <= nmems; i++) {

@@ -13,20 +13,13 @@
 # (in the vCPU threads) has wall-clock time only.  collect_wall_us is the
 # wall-clock time of the whole collection.
 #
-#   awk -f scale_summary.awk memory.csv
+#   awk -f lib.awk -f scale_summary.awk memory.csv
 
 BEGIN {
-	FS = OFS = ","
 	print "series,mem_gib,pages,vcpus,pages_per_vcpu_iteration,fraction,iterations," \
 	      "collect_us,collect_ns_per_page,harvest_us,reset_us,full_exit_us,collect_wall_us," \
 	      "idle_harvest_us,idle_reset_us,idle_harvest_ns_per_vcpu,idle_reset_ns_per_vcpu," \
 	      "harvest_ns_per_entry,reset_ns_per_entry,dirty_us_per_page"
-}
-
-NR == 1 {
-	for (i = 1; i <= NF; i++)
-		col[$i] = i
-	next
 }
 
 function v(name) {
@@ -35,9 +28,7 @@ function v(name) {
 
 {
 	key = $col["mode"] SUBSEP v("vcpus") SUBSEP v("pages_per_vcpu") SUBSEP v("pages_per_vcpu_iteration")
-	if (!(key in n))
-		order[++nkeys] = key
-	i = ++n[key]
+	i = group(key)
 	collect[key, i] = v("harvest_or_get_cpu_ns") + v("reset_or_clear_cpu_ns") + v("full_exit_ns")
 	wall[key, i] = v("harvest_or_get_ns") + v("reset_or_clear_ns") + v("full_exit_ns")
 	harvest[key, i] = v("harvest_or_get_cpu_ns")
@@ -50,21 +41,18 @@ function v(name) {
 }
 
 # The median of a[key, 1..m].
-function median(a, key, m,    i, j, t, s) {
+function median(a, key, m,    i, s) {
 	for (i = 1; i <= m; i++)
 		s[i] = a[key, i]
-	for (i = 2; i <= m; i++)
-		for (j = i; j > 1 && s[j - 1] > s[j]; j--) {
-			t = s[j]; s[j] = s[j - 1]; s[j - 1] = t
-		}
+	sort_numbers(s, m)
 	return m % 2 ? s[(m + 1) / 2] : (s[m / 2] + s[m / 2 + 1]) / 2
 }
 
 END {
-	for (k = 1; k <= nkeys; k++) {
-		key = order[k]
+	for (k = 1; k <= ngroups; k++) {
+		key = group_order[k]
 		split(key, p, SUBSEP)
-		m = n[key]
+		m = group_rows[key]
 		c = median(collect, key, m); h = median(harvest, key, m); r = median(reset, key, m)
 		f = median(full, key, m); a = median(ih, key, m); b = median(ir, key, m)
 		np = pages[key]

@@ -2,21 +2,13 @@
 #
 # Markdown tables of run_scale.sh's CSVs, the ones bench/README.md shows:
 #
-#   awk -v table=memory -f scale_tables.awk memory_summary.csv
-#   awk -v table=slopes -f scale_tables.awk memory_slopes.csv
-#   awk -v table=crossover -f scale_tables.awk memory_crossover.csv
-#   awk -v table=vcpus -f scale_tables.awk vcpus_summary.csv
-#   awk -v table=stall -f scale_tables.awk stall.csv
-
-BEGIN {
-	FS = ","
-}
-
-NR == 1 {
-	for (i = 1; i <= NF; i++)
-		col[$i] = i
-	next
-}
+#   awk -v table=memory -f lib.awk -f scale_tables.awk memory_summary.csv
+#   awk -v table=slopes -f lib.awk -f scale_tables.awk memory_slopes.csv
+#   awk -v table=crossover -f lib.awk -f scale_tables.awk memory_crossover.csv
+#   awk -v table=vcpus -f lib.awk -f scale_tables.awk vcpus_summary.csv
+#   awk -v table=stall -f lib.awk -f scale_tables.awk stall.csv
+#
+# The rows of a table are group_order[1..ngroups] (lib.awk's group()).
 
 function v(name) {
 	return $col[name]
@@ -25,10 +17,7 @@ function v(name) {
 # memory: one row per size and dirty count, the three methods side by side
 table == "memory" {
 	key = v("mem_gib") SUBSEP v("pages")
-	if (!(key in seen)) {
-		seen[key] = 1
-		rows[++nrows] = key
-	}
+	group(key)
 	us[key, v("series")] = v("collect_us")
 	ns[key, v("series")] = v("collect_ns_per_page")
 }
@@ -44,10 +33,7 @@ table == "slopes" {
 
 table == "crossover" {
 	key = v("mem_gib")
-	if (!(key in seen)) {
-		seen[key] = 1
-		rows[++nrows] = key
-	}
+	group(key)
 	if (v("fraction") == "none")
 		cell[key, v("bitmap_series")] = v("below") " cheaper at every count"
 	else
@@ -57,7 +43,7 @@ table == "crossover" {
 
 table == "vcpus" {
 	key = v("vcpus") SUBSEP v("pages")
-	rows[++nrows] = key
+	group(key)
 	cell[key] = sprintf("| %s | %s | %.1f | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f | %.1f |",
 			    v("vcpus"), v("pages"), v("harvest_us"), v("reset_us"),
 			    v("idle_harvest_us"), v("idle_reset_us"), v("idle_harvest_ns_per_vcpu"),
@@ -67,10 +53,7 @@ table == "vcpus" {
 
 table == "stall" {
 	key = v("rate_mib_s")
-	if (!(key in seen)) {
-		seen[key] = 1
-		rows[++nrows] = key
-	}
+	group(key)
 	s = v("series")
 	runs[key, s]++
 	rate[key, s] += v("dirty_mib_s")
@@ -96,16 +79,17 @@ function order_of(k) {
 	return table == "stall" && k + 0 == 0 ? 1e18 : k + 0
 }
 
-# rows[] in numeric order of their first key, then of their second.
+# The rows (group_order[]) in numeric order of their first key, then of
+# their second.
 function sort_rows(    i, j, t, a, b) {
-	for (i = 2; i <= nrows; i++)
+	for (i = 2; i <= ngroups; i++)
 		for (j = i; j > 1; j--) {
-			split(rows[j - 1], a, SUBSEP)
-			split(rows[j], b, SUBSEP)
+			split(group_order[j - 1], a, SUBSEP)
+			split(group_order[j], b, SUBSEP)
 			if (order_of(a[1]) < order_of(b[1]) ||
 			    (order_of(a[1]) == order_of(b[1]) && a[2] + 0 <= b[2] + 0))
 				break
-			t = rows[j]; rows[j] = rows[j - 1]; rows[j - 1] = t
+			t = group_order[j]; group_order[j] = group_order[j - 1]; group_order[j - 1] = t
 		}
 }
 
@@ -114,28 +98,31 @@ END {
 	if (table == "memory") {
 		print "| memory, GiB | dirty pages per collection | ring, us | get_log, us | clear_log, us | ring, ns/page | get_log, ns/page | clear_log, ns/page |"
 		print "|---|---|---|---|---|---|---|---|"
-		for (i = 1; i <= nrows; i++) {
-			split(rows[i], p, SUBSEP)
+		for (i = 1; i <= ngroups; i++) {
+			k = group_order[i]
+			split(k, p, SUBSEP)
 			printf "| %s | %s | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f |\n", p[1], p[2],
-			       us[rows[i], "ring"], us[rows[i], "get_log"], us[rows[i], "clear_log"],
-			       ns[rows[i], "ring"], ns[rows[i], "get_log"], ns[rows[i], "clear_log"]
+			       us[k, "ring"], us[k, "get_log"], us[k, "clear_log"],
+			       ns[k, "ring"], ns[k, "get_log"], ns[k, "clear_log"]
 		}
 	} else if (table == "vcpus") {
 		print "| vCPUs | entries per collection | harvest, us | reset, us | harvest, rings empty, us | reset, nothing to reset, us | empty harvest per vCPU, ns | empty reset per vCPU, ns | reset per entry, ns | harvest per entry, ns |"
 		print "|---|---|---|---|---|---|---|---|---|---|"
-		for (i = 1; i <= nrows; i++)
-			print cell[rows[i]]
+		for (i = 1; i <= ngroups; i++)
+			print cell[group_order[i]]
 	} else if (table == "crossover") {
 		print "| memory, GiB | ring = get_log at, dirty pages | ring = clear_log at, dirty pages |"
 		print "|---|---|---|"
-		for (i = 1; i <= nrows; i++)
-			printf "| %s | %s | %s |\n", rows[i], cell_or_dash(rows[i], "get_log"),
-			       cell_or_dash(rows[i], "clear_log")
+		for (i = 1; i <= ngroups; i++) {
+			k = group_order[i]
+			printf "| %s | %s | %s |\n", k, cell_or_dash(k, "get_log"),
+			       cell_or_dash(k, "clear_log")
+		}
 	} else if (table == "stall") {
 		print "| dirty rate set, MiB/s | ring 4096: achieved, MiB/s | full exits | stopped full | ring 65536: achieved, MiB/s | full exits | stopped full |"
 		print "|---|---|---|---|---|---|---|"
-		for (i = 1; i <= nrows; i++) {
-			k = rows[i]
+		for (i = 1; i <= ngroups; i++) {
+			k = group_order[i]
 			a = "ring 4096"; b = "ring 65536"
 			printf "| %s | %s | %s |\n", k == 0 ? "unpaced" : k, stall_cells(k, a),
 			       stall_cells(k, b)

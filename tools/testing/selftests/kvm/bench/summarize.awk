@@ -4,25 +4,18 @@
 # per-iteration CSV of dirty_ring_perf_test with a leading series column
 # (run_bench.sh adds it).  Sums over the iterations, then divides: an
 # average weighted by the pages of each iteration.
+#
+#   awk -f lib.awk -f summarize.awk collection.csv
 
 BEGIN {
-	FS = OFS = ","
 	print "series,fraction,pages_per_iteration,ring_entries,collect_ns_per_page," \
 	      "harvest_or_get_ns_per_page,reset_or_clear_ns_per_page," \
 	      "full_exit_ns_per_page,full_exits_per_iteration,dirty_us_per_page"
 }
 
-NR == 1 {
-	for (i = 1; i <= NF; i++)
-		col[$i] = i
-	next
-}
-
 {
 	key = $col["series"] SUBSEP $col["fraction"]
-	if (!(key in iters))
-		order[++nkeys] = key
-	iters[key]++
+	group(key)
 	pages[key] += $col["pages"]
 	harvest[key] += $col["harvest_or_get_ns"]
 	reset[key] += $col["reset_or_clear_ns"]
@@ -33,13 +26,13 @@ NR == 1 {
 }
 
 END {
-	for (k = 1; k <= nkeys; k++) {
-		key = order[k]
+	for (k = 1; k <= ngroups; k++) {
+		key = group_order[k]
 		split(key, part, SUBSEP)
 		p = pages[key]
 		printf "%s,%s,%d,%s,%.2f,%.2f,%.2f,%.2f,%.1f,%.3f\n", part[1], part[2],
-		       p / iters[key], entries[key], (harvest[key] + reset[key] + full[key]) / p,
-		       harvest[key] / p, reset[key] / p, full[key] / p, exits[key] / iters[key],
+		       p / group_rows[key], entries[key], (harvest[key] + reset[key] + full[key]) / p,
+		       harvest[key] / p, reset[key] / p, full[key] / p, exits[key] / group_rows[key],
 		       dirty[key] / p / 1000
 	}
 }

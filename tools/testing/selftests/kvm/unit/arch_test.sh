@@ -19,22 +19,29 @@ check() {
 
 km() { make --no-print-directory -C "$kvm" OUTPUT="$tmp/out" "$@" > "$tmp/log" 2>&1; }
 
+# dry_run ARCH: make -n all for ARCH into $tmp/log, which must succeed.
+dry_run() {
+	km -n ARCH="$1" all
+	check "ARCH=$1: make -n all exit code" $?
+}
+
+# builds ARCH WHAT RE: the dry run of ARCH has a line matching RE.
+builds() {
+	grep -q -- "$3" "$tmp/log"
+	check "ARCH=$1 builds $2" $?
+}
+
 for arch in x86 x86_64; do
-	km -n ARCH=$arch all
-	check "ARCH=$arch: make -n all exit code" $?
-	grep -q -- "-mno-red-zone.*dirty_ring_abi_test.c" "$tmp/log"
-	check "ARCH=$arch builds the suite with the guest flags" $?
-	grep -q -- "x86_64/dirty_ring_emulated_test.c" "$tmp/log"
-	check "ARCH=$arch builds the x86-only tests" $?
+	dry_run $arch
+	builds $arch "the suite with the guest flags" "-mno-red-zone.*dirty_ring_abi_test.c"
+	builds $arch "the x86-only tests" "x86_64/dirty_ring_emulated_test.c"
 done
 
 for arch in arm64 aarch64; do
-	km -n ARCH=$arch all
-	check "ARCH=$arch: make -n all exit code" $?
-	grep -q -- "-mno-outline-atomics.*dirty_ring_abi_test.c" "$tmp/log"
-	check "ARCH=$arch builds the portable tests with the arm64 flags" $?
-	grep -q -- "lib/aarch64/processor.c" "$tmp/log"
-	check "ARCH=$arch builds the arm64 library" $?
+	dry_run $arch
+	builds $arch "the portable tests with the arm64 flags" \
+		"-mno-outline-atomics.*dirty_ring_abi_test.c"
+	builds $arch "the arm64 library" "lib/aarch64/processor.c"
 	! grep -q -- "x86_64/" "$tmp/log"
 	check "ARCH=$arch builds nothing of x86" $?
 done

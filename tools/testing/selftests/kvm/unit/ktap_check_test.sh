@@ -75,17 +75,25 @@ LOG
 	} > "$tmp/$1"
 }
 
-expect() {	# expect RC NAME [ISSUES]
+# verdict NAME STATUS WHY: check NAME's KTAP line, "ok" when STATUS is 0;
+# else "not ok" with WHY, and the gate's last output as diagnostics.
+verdict() {
 	n=$((n + 1))
-	"$check" "${3:-$tmp/issues.txt}" "$tmp/$2" > "$tmp/out" 2>&1
-	local rc=$?
-	if [ "$rc" -eq "$1" ]; then
-		echo "ok $n $2"
+	if [ "$2" -eq 0 ]; then
+		echo "ok $n $1"
 	else
-		echo "not ok $n $2 (rc $rc, wanted $1)"
+		echo "not ok $n $1 ($3)"
 		sed 's/^/# /' "$tmp/out"
 		fails=$((fails + 1))
 	fi
+}
+
+expect() {	# expect RC NAME [ISSUES]
+	local rc
+	"$check" "${3:-$tmp/issues.txt}" "$tmp/$2" > "$tmp/out" 2>&1
+	rc=$?
+	[ "$rc" -eq "$1" ]
+	verdict "$2" $? "rc $rc, wanted $1"
 }
 
 # bad_issues NAME: a known-issues file with one entry, $2 its extra lines.
@@ -192,17 +200,11 @@ fixed-by: ba9876543210"
 # A case that passes where an entry applies is a note, never a failure; a
 # SKIP is not a pass.
 expect_note() {	# expect_note NAME 0|1: the report's verdict is 0 and it has a note (1) or none
-	expect 0 "$1" "$tmp/open.txt"
-	n=$((n + 1))
 	local got=0
+	expect 0 "$1" "$tmp/open.txt"
 	grep -q '^note: known issue open-bug: 1 case(s) it covers passed on 7.3.4' "$tmp/out" && got=1
-	if [ "$got" -eq "$2" ]; then
-		echo "ok $n $1 note"
-	else
-		echo "not ok $n $1 note (wanted $2 note lines)"
-		sed 's/^/# /' "$tmp/out"
-		fails=$((fails + 1))
-	fi
+	[ "$got" -eq "$2" ]
+	verdict "$1 note" $? "wanted $2 note lines"
 }
 log passed_known "# kvm-host: kernel=7.3.4 module=kvm_amd npt=1" "# # nothing" "# ok 1 cpl0 tight" ""
 sed -i 's/^not ok 2 selftests: kvm: full_test $/ok 2 selftests: kvm: full_test/' "$tmp/passed_known"
@@ -284,14 +286,8 @@ not ok 1 selftests: kvm: full_test # exit=1
 LOG
 }
 expect_said() {	# expect_said NAME TEXT: the last verdict printed TEXT
-	n=$((n + 1))
-	if grep -qF -- "$2" "$tmp/out"; then
-		echo "ok $n $1 says it"
-	else
-		echo "not ok $n $1 says it (wanted \"$2\")"
-		sed 's/^/# /' "$tmp/out"
-		fails=$((fails + 1))
-	fi
+	grep -qF -- "$2" "$tmp/out"
+	verdict "$1 says it" $? "wanted \"$2\""
 }
 two_cases known_then_other "FAIL RING OVERFLOW: ring 256" "FAIL ORDER MISMATCH at 3"
 expect 1 known_then_other
