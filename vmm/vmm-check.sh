@@ -97,13 +97,6 @@ otherwise; 2 for bad usage.
 EOF
 }
 
-die_usage()
-{
-	echo "$0: $1" >&2
-	usage >&2
-	exit 2
-}
-
 while getopts k:m:M:p:n:Q:t:NG:g:R:a:s:d:O:c:r:h opt; do
 	case "$opt" in
 	k) kernel=$OPTARG ;;
@@ -319,11 +312,8 @@ qemu_version_of()
 pack_initramfs()
 {
 	initrd_root=$run/root
-	rm -rf "$initrd_root" && mkdir -p "$initrd_root"/{bin,kvm,vmm}
-	cp "$busybox_bin" "$initrd_root/bin/busybox"
-	ln -s busybox "$initrd_root/bin/sh"
-	install -m 755 "$top/vm/init.sh" "$initrd_root/init"
-	install -m 755 "$kvmdir/host_info.sh" "$initrd_root/kvm/host_info.sh"
+	pack_guest_base "$top/vm/init.sh"
+	mkdir -p "$initrd_root/vmm"
 	install -m 755 "$here/migrate.sh" "$initrd_root/vmm/migrate.sh"
 	install -m 755 "$out/vmm-build/ramdiff" "$initrd_root/vmm/ramdiff"
 	install -m 644 "$guest" "$initrd_root/vmm/dirty_guest.elf"
@@ -393,24 +383,14 @@ vmm_line()
 
 run_outer "$run/initramfs.cpio" "$serial" "$console" "$run/qemu.log" vmm_line
 
-ok=1
-if [ -n "$why" ]; then
-	ok=""
-	echo "vmm-check: QEMU killed: $why; the report's last lines:"
-	tail -n 15 "$ktap" | sed 's/^/vmm-check:   /'
-elif [ -z "$ended" ]; then
-	ok=""
-	echo "vmm-check: the outer VM stopped before the end of its run (QEMU: $(tail -n 2 "$run/qemu.log" | tr '\n' ' '))"
-fi
-if grep -q '^vm-check: FAILED' "$serial"; then
-	ok=""
-fi
+boot_outcome QEMU "QEMU: $(tail -n 2 "$run/qemu.log" | tr '\n' ' ')" "$serial" vm-check
+ok=$boot_ok
 if [ -z "$ok" ]; then
 	echo "vmm-check: last kernel console lines ($console):"
 	tail -n 25 "$console" | tr -d '\r' | sed 's/^/vmm-check:   /'
 fi
 echo "vmm-check: outer VM: $boot_secs s; report $ktap; kernel log $console"
-"$kvmdir/ktap_check.sh" "$kvmdir/known-issues.txt" "$ktap" | tee "$run/ktap_check.out" || ok=""
+judge_report "$kvmdir/known-issues.txt" "$ktap" "$run/ktap_check.out" || ok=""
 # QEMU fixed its reaper's race with vCPU creation in 8.0: from there on,
 # the known-issues entry for 7.2 must not be needed.
 if [ "${qemu_version%%.*}" -ge 8 ] && grep -q 'known host issue qemu-7\.2-' "$run/ktap_check.out"; then
