@@ -455,6 +455,25 @@ static bool judge_block_entry(struct checker *c, struct chk_vcpu *vc, const stru
 	return false;
 }
 
+/*
+ * How far ahead of the queue's head the vCPU's stores log the entry e, the
+ * stores expanded up to twice the ring ahead; 0 when none does.  An entry
+ * a ring's length or more ahead can only be there because KVM pushed past
+ * the end of the ring and overwrote what the consumer had not harvested.
+ */
+static u64 logged_ahead(struct checker *c, struct chk_vcpu *vc, const struct dirty_entry *e)
+{
+	u64 i;
+
+	while (vc->q.tail - vc->q.head <= 2 * (u64)c->cfg->ring_size &&
+	       vc->cur.store < expand_limit(vc) && expand_one(c, vc))
+		;
+	for (i = vc->q.head + 1; i < vc->q.tail; i++)
+		if (vc->q.it[i].slot == e->slot && vc->q.it[i].offset == e->offset)
+			return i - vc->q.head;
+	return 0;
+}
+
 static void judge_entry(struct checker *c, struct chk_vcpu *vc, const struct dirty_entry *e)
 {
 	u64 nth = vc->nr_entries;
@@ -491,9 +510,18 @@ static void judge_entry(struct checker *c, struct chk_vcpu *vc, const struct dir
 		if (reversed_block(c, vc, e))
 			return;
 		if (it->kind == ITEM_FIRST) {
-			fail(c, vc, "vcpu %u entry %lu (ring index %u): expected slot %#x offset %#lx (op %u, store %lu), observed slot %#x offset %#lx",
-			     vcpu_id(c, vc), nth, e->index, it->slot, it->offset, it->op,
-			     it->store, e->slot, e->offset);
+			struct item want = *it;
+			u64 ahead = logged_ahead(c, vc, e);
+
+			if (ahead >= c->cfg->ring_size)
+				fail(c, vc, "vcpu %u entry %lu (ring index %u): RING OVERFLOW: observed slot %#x offset %#lx, which a store logs %lu entries later, where slot %#x offset %#lx (op %u, store %lu) belongs: KVM pushed past the ring of %u entries and overwrote it",
+				     vcpu_id(c, vc), nth, e->index, e->slot, e->offset, ahead,
+				     want.slot, want.offset, want.op, want.store,
+				     c->cfg->ring_size);
+			else
+				fail(c, vc, "vcpu %u entry %lu (ring index %u): expected slot %#x offset %#lx (op %u, store %lu), observed slot %#x offset %#lx",
+				     vcpu_id(c, vc), nth, e->index, want.slot, want.offset,
+				     want.op, want.store, e->slot, e->offset);
 			return;
 		}
 		vc->q.head++;	/* an optional item that did not happen */

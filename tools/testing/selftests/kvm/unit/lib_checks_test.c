@@ -954,6 +954,7 @@ enum checker_fault {
 	CHK_BITMAP_COUNT,	/* a bitmap set of round 1 that counts 7 of its 8 entries */
 	CHK_BITMAP_BIT,		/* ... whose bitmap has page 0 clear and page 8 set */
 	CHK_DUPLICATE,		/* page 7 reported twice in one reset cycle, no emulation */
+	CHK_WRAPPED,		/* a reaper finds page 16 where page 0 belongs */
 };
 
 #define CHK_FLUSH	4	/* the reversed flush of the CHK_REVERSED* targets */
@@ -1014,6 +1015,11 @@ static void provoke_checker(long fault)
 	ring_record_init(&rec);
 	ring_record_slot(&rec, RING_SLOT_ADD, 0, 20, KVM_MEM_LOG_DIRTY_PAGES);
 	/* Round 1: 8 stores, a sync exit, 8 entries, a reset. */
+	if (fault == CHK_WRAPPED) {
+		/* While the vCPU runs: KVM pushed 17 entries into the ring of 16. */
+		ring_record_run(&rec, 0);
+		record_entries(&rec, &index, 16, 1);
+	}
 	if (fault == CHK_AHEAD_OF_EXIT) {
 		/* A reaper harvests the 8 entries while the vCPU runs; it exits after 6. */
 		ring_record_run(&rec, 0);
@@ -1326,6 +1332,8 @@ static const struct lib_check checks[] = {
 		"vcpu 0: ran while its ring was full: done exit after 20 stores, expected a full exit after 19"),
 	FIRES("checker_progress_back", provoke_checker, CHK_PROGRESS_BACK,
 		"vcpu 0: progress went back from 8 to 6 stores"),
+	FIRES("checker_ring_wrapped", provoke_checker, CHK_WRAPPED,
+		"vcpu 0 entry 0 (ring index 0): RING OVERFLOW: observed slot 0 offset 0x10, which a store logs 16 entries later, where slot 0 offset 0 (op 0, store 0) belongs: KVM pushed past the ring of 16 entries and overwrote it"),
 	FIRES("checker_soft_limit_overshoot", provoke_checker, CHK_OVERSHOOT,
 		"vcpu 0: SOFT LIMIT OVERSHOOT: sync exit with 13 entries used (13 not harvested), above the soft limit 12 (ring 16, reserve at least 4)"),
 	FIRES("checker_ring_overflow", provoke_checker, CHK_OVERFLOW,
