@@ -35,11 +35,7 @@ module_params=""
 npt=1
 modes=""
 old_modes="ring4096 ring65536 bitmap ring4096-smp2"
-new_modes="dirtylimit autoconverge vcpu-dirty-limit"
-# On request only: dirtyrate compares QEMU's two-second samples with the
-# guest's pace, and under a loaded host the guest stalls in the sample
-# (seen twice at load 10 with three outer VMs).
-more_modes="dirtyrate"
+new_modes="dirtylimit autoconverge vcpu-dirty-limit dirtyrate"
 qemu_spec=10.0
 negative=""
 guest=""
@@ -69,9 +65,9 @@ EOF
                  bitmap     -accel kvm (KVM_GET_DIRTY_LOG)
                  MODE-smp2  two guest vCPUs (cpus=2)
                  $new_modes
-                            QEMU's throttles built on the ring (vmm/migrate.sh -h;
-                            not in 7.2's default modes)
-                 $more_modes  on request: QEMU's dirty rate measurement
+                            QEMU's features built on the ring: its throttles
+                            and its dirty rate (vmm/migrate.sh -h; not in 7.2's
+                            default modes)
   -N           negative control (with a kvm.ko that loses dirty pages):
                every ring mode must lose pages, named by ramdiff
                (lost_pages_named) and seen stale by the destination's guest
@@ -129,8 +125,8 @@ if [ -z "$modes" ]; then
 	[ "$qemu_spec" != 7.2 ] || modes=$old_modes
 fi
 for m in $modes; do
-	[[ "$m" =~ ^(ring[1-9][0-9]*|bitmap)(-smp2)?$ ]] || [[ " $new_modes $more_modes " == *" $m "* ]] ||
-		die_usage "bad mode '$m': ringN or bitmap, optionally -smp2, or one of: $new_modes $more_modes"
+	[[ "$m" =~ ^(ring[1-9][0-9]*|bitmap)(-smp2)?$ ]] || [[ " $new_modes " == *" $m "* ]] ||
+		die_usage "bad mode '$m': ringN or bitmap, optionally -smp2, or one of: $new_modes"
 done
 [ -n "${modes// }" ] || die_usage "-t: no mode"
 is_number "$guest_mib" || die_usage "bad -g '$guest_mib': MiB"
