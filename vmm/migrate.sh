@@ -512,6 +512,7 @@ run_mode()
 	local ready base pages why got dsrc rc stale_page
 	mode=$1
 	cpus=1 mode_rate=$rate mode_mib=$mib mode_rate1="" tl_result=""
+	tl_why="" tl_t0="" tl_ws="" tl_we="" tl_released=""
 	throttled="" ring=${mode%-smp2}
 	case "$mode" in
 	*-smp2) cpus=2 mode_rate=$smp2_rate ;;
@@ -1176,7 +1177,6 @@ run_vcpu_dirty_limit()
 throttle_setup()
 {
 	local c cap
-	tl_why="" tl_t0="" tl_ws="" tl_we="" tl_released=""
 	: > "$dir/throttle.seen"
 	: > "$dir/throttle.end"
 	case "$throttled" in
@@ -1343,6 +1343,7 @@ dirtylimit_cases()
 {
 	local lim=$((dl_limit + dl_tol))
 	throttle_rates
+	[ -z "$why" ] || tl_why="no migration ran: $why"
 	if [ -n "$tl_why" ]; then
 		report fail dirty_limit_engaged "$tl_why"
 	elif [ -z "$tl_t0" ]; then
@@ -1379,6 +1380,7 @@ dirtylimit_cases()
 autoconverge_cases()
 {
 	throttle_rates
+	[ -z "$why" ] || tl_why="no migration ran: $why"
 	if [ -n "$tl_why" ]; then
 		report fail cpu_throttle_engaged "$tl_why"
 	elif [ -z "$tl_t0" ]; then
