@@ -439,6 +439,19 @@ trace_arm()
 	trace_ok=1
 }
 
+# hits_case CASE HITS WHY: CASE ok when a tracepoint counted HITS > 0, a
+# SKIP without the tracepoints, else a failure saying WHY.
+hits_case()
+{
+	if [ -z "$trace_ok" ]; then
+		report skip "$1" "cannot count the dirty ring tracepoints: $trace_why"
+	elif [ "${2:-0}" -gt 0 ]; then
+		report ok "$1"
+	else
+		report fail "$1" "$3"
+	fi
+}
+
 # trace_count EVENT: the hits since trace_arm.
 trace_count()
 {
@@ -506,6 +519,31 @@ mig_field()
 
 # ---- one mode ----
 
+# test_result NAME: the mode's KTAP result line, from its cases.
+test_result()
+{
+	test_n=$((test_n + 1))
+	if [ "$case_failed" -eq 0 ]; then
+		echo "ok $test_n selftests: vmm: $1"
+	else
+		echo "not ok $test_n selftests: vmm: $1 # exit=1"
+		all_failed=1
+	fi
+}
+
+# mode_files: the mode's RAM size, a fresh $dir and its empty logs.
+mode_files()
+{
+	ram_mib=$((mode_mib + 32))
+	dir=/tmp/vmm-$mode
+	rm -rf "$dir" && mkdir -p "$dir"
+	src_pid=""
+	: > "$dir/src.serial"
+	: > "$dir/dst.serial"
+	: > "$dir/src.err"
+	: > "$dir/dst.err"
+}
+
 run_mode()
 {
 	local ring size lm0 tm0 tm1 status side pid bad
@@ -525,16 +563,9 @@ run_mode()
 		size=${ring#ring}
 		accel="-accel kvm,dirty-ring-size=$size"
 	fi
-	ram_mib=$((mode_mib + 32))
-	dir=/tmp/vmm-$mode
-	rm -rf "$dir" && mkdir -p "$dir"
-	src_pid=""
+	mode_files
 	: > "$dir/info.migrate"
 	: > "$dir/migrate.out"
-	: > "$dir/src.serial"
-	: > "$dir/dst.serial"
-	: > "$dir/src.err"
-	: > "$dir/dst.err"
 	case_n=0 case_failed=0
 	echo "# selftests: vmm: migrate_$mode"
 	echo "# TAP version 13"
@@ -747,13 +778,7 @@ run_mode()
 	fi
 
 	result_line
-	test_n=$((test_n + 1))
-	if [ "$case_failed" -eq 0 ]; then
-		echo "ok $test_n selftests: vmm: migrate_$mode"
-	else
-		echo "not ok $test_n selftests: vmm: migrate_$mode # exit=1"
-		all_failed=1
-	fi
+	test_result "migrate_$mode"
 }
 
 # result_line: what the mode measured, one line.
@@ -874,14 +899,7 @@ cpu_pass_wait()
 mode_start()
 {
 	mode=$1 cpus=$2 mode_mib=$3 mode_rate=$4 mode_rate1=${5:-}
-	ram_mib=$((mode_mib + 32))
-	dir=/tmp/vmm-$mode
-	rm -rf "$dir" && mkdir -p "$dir"
-	src_pid=""
-	: > "$dir/src.serial"
-	: > "$dir/dst.serial"
-	: > "$dir/src.err"
-	: > "$dir/dst.err"
+	mode_files
 	case_n=0 case_failed=0
 	echo "# selftests: vmm: $mode"
 	echo "# TAP version 13"
@@ -891,13 +909,7 @@ mode_end()
 {
 	stop_qemu src
 	stop_qemu dst
-	test_n=$((test_n + 1))
-	if [ "$case_failed" -eq 0 ]; then
-		echo "ok $test_n selftests: vmm: $mode"
-	else
-		echo "not ok $test_n selftests: vmm: $mode # exit=1"
-		all_failed=1
-	fi
+	test_result "$mode"
 }
 
 # guest_start SIDE ACCEL PASSES: start SIDE and wait until each CPU ended
@@ -1047,13 +1059,7 @@ run_dirtyrate()
 		report fail bitmap_rate "${why:-no measurement}"
 	fi
 
-	if [ -z "$trace_ok" ]; then
-		report skip ring_used "cannot count the dirty ring tracepoints: $trace_why"
-	elif [ "${pushes:-0}" -gt 0 ]; then
-		report ok ring_used
-	else
-		report fail ring_used "dirty-ring mode measured, yet ${pushes:-no} kvm_dirty_ring_push hits"
-	fi
+	hits_case ring_used "$pushes" "dirty-ring mode measured, yet ${pushes:-no} kvm_dirty_ring_push hits"
 	no_qemu_errors_case
 	echo "# vmm-result: mode=$mode cpus=2 status=$([ -n "$why" ] && echo failed || echo measured) ring_vcpu0_mbs=${r0:-?} ring_vcpu1_mbs=${r1:-?} ring_mbs=${rt:-?} kvm_vcpu0_mbs=${m0:-?} kvm_vcpu1_mbs=${m1:-?} bitmap_mbs=${bt:-?} guest_cpu0_mbs=${k0:-?} guest_cpu1_mbs=${k1:-?} pushes=${pushes:-?}"
 	mode_end
@@ -1157,14 +1163,10 @@ run_vcpu_dirty_limit()
 			report fail limited_vcpu_recovers "vCPU 1 at $c1 MB/s after the cancel, $b1 before the limit"
 		fi
 	fi
-	if [ -z "$trace_ok" ]; then
-		report skip throttle_exits "cannot count the dirty ring tracepoints: $trace_why"
-	elif [ -n "$why" ]; then
+	if [ -n "$trace_ok" ] && [ -n "$why" ]; then
 		report fail throttle_exits "$why"
-	elif [ "${exits:-0}" -gt 0 ]; then
-		report ok throttle_exits
 	else
-		report fail throttle_exits "a vCPU was limited, yet ${exits:-no} kvm_dirty_ring_exit hits"
+		hits_case throttle_exits "$exits" "a vCPU was limited, yet ${exits:-no} kvm_dirty_ring_exit hits"
 	fi
 	no_qemu_errors_case
 	echo "# vmm-result: mode=$mode cpus=2 status=$([ -n "$why" ] && echo failed || echo measured) full_exits=${exits:-?} before_mbs=$b0/$b1 limited_mbs=$l0/$l1 qemu_current_mbs=${cur:-?} cancelled_mbs=$c0/$c1"
@@ -1321,6 +1323,23 @@ throttle_rates()
 	tl_result="engaged_s=$(( (tl_t0 - tm0) / 100 )) pre_mbs=$tl_pre window_mbs=${tl_held:-?} guest_window_mbs=${tl_guest:-?} window_exits=${tl_exits:-?}"
 }
 
+# engaged_case CASE WHAT: the rates measured (throttle_rates); CASE
+# reported failed when no migration ran or QEMU never did WHAT, and 1
+# returned; else 0, CASE to be judged.
+engaged_case()
+{
+	throttle_rates
+	[ -z "$why" ] || tl_why="no migration ran: $why"
+	if [ -n "$tl_why" ]; then
+		report fail "$1" "$tl_why"
+	elif [ -z "$tl_t0" ]; then
+		report fail "$1" "QEMU never $2 in $tl_engage_max s of migration (status '$status', $(grep -iE 'dirty sync count|dirty_syncs|dirty-limit' "$dir/info.migrate" | tr '\n\t' '  '))"
+	else
+		return 0
+	fi
+	return 1
+}
+
 # throttle_measured CASE: was there a window to judge CASE by?  If not,
 # CASE is reported (a failure without a throttle, else a SKIP) and 1
 # returned.
@@ -1342,12 +1361,8 @@ throttle_measured()
 dirtylimit_cases()
 {
 	local lim=$((dl_limit + dl_tol))
-	throttle_rates
-	[ -z "$why" ] || tl_why="no migration ran: $why"
-	if [ -n "$tl_why" ]; then
-		report fail dirty_limit_engaged "$tl_why"
-	elif [ -z "$tl_t0" ]; then
-		report fail dirty_limit_engaged "QEMU never limited the vCPU in $tl_engage_max s of migration (status '$status', $(grep -iE 'dirty sync count|dirty_syncs|dirty-limit' "$dir/info.migrate" | tr '\n\t' '  '))"
+	if ! engaged_case dirty_limit_engaged "limited the vCPU"; then
+		:
 	elif grep -q "^vcpu\[0\], limit rate $dl_limit (MB/s)" "$dir/throttle.seen"; then
 		report ok dirty_limit_engaged
 	else
@@ -1379,12 +1394,8 @@ dirtylimit_cases()
 # figures, in the vmm-result line).
 autoconverge_cases()
 {
-	throttle_rates
-	[ -z "$why" ] || tl_why="no migration ran: $why"
-	if [ -n "$tl_why" ]; then
-		report fail cpu_throttle_engaged "$tl_why"
-	elif [ -z "$tl_t0" ]; then
-		report fail cpu_throttle_engaged "QEMU never throttled the CPU in $tl_engage_max s of migration (status '$status', $(grep -iE 'dirty sync count|dirty_syncs' "$dir/info.migrate" | tr '\n\t' '  '))"
+	if ! engaged_case cpu_throttle_engaged "throttled the CPU"; then
+		:
 	elif [ "$(cat "$dir/throttle.seen")" -ge "$ac_initial" ]; then
 		report ok cpu_throttle_engaged
 	else
